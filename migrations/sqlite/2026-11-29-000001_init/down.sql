@@ -1,0 +1,9 @@
+DROP TABLE settings;
+DROP TABLE handovers;
+DROP TABLE issue_links;
+DROP TABLE note_revisions;
+DROP TABLE notes;
+DROP TABLE handoffs;
+DROP TABLE shifts;
+DROP TABLE api_tokens;
+DROP TABLE users;

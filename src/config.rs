@@ -1,0 +1,184 @@
+//! Settings from the environment (and optionally `baton.toml`), typed and
+//! checked once at start.
+
+use std::collections::HashMap;
+use std::net::ToSocketAddrs;
+
+use crate::domain::issue_ref::GitLab;
+
+/// Every option Baton reads, with its default and meaning (the README's table).
+pub const OPTIONS: &[(&str, &str, &str)] = &[
+    ("BATON_DATABASE_URL", "sqlite://baton.db", "sqlite://PATH (embedded) or postgres://… (DATABASE_URL is read too)"),
+    ("BATON_BIND", "127.0.0.1:8080", "listen address"),
+    ("BATON_PUBLIC_URL", "http://{bind}", "base of permalinks"),
+    ("BATON_GITLAB_URL", "https://gitlab.com", "the GitLab instance"),
+    ("BATON_GITLAB_DEFAULT_PROJECT", "none", "project for bare #123"),
+    ("BATON_SESSION_KEY", "generated once, kept in the database", "at least 64 characters; signs and encrypts session cookies"),
+    ("BATON_ALLOW_INSECURE_LOCAL_MODE", "0", "1 lets local mode listen beyond loopback"),
+];
+
+/// The typed settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
+    /// Listen address, `host:port`.
+    pub bind: String,
+    /// Base of permalinks, without a trailing slash.
+    pub public_url: String,
+    /// The GitLab instance and default project.
+    pub gitlab: GitLab,
+    /// A session key given by the operator (else one kept in the database).
+    pub session_key: Option<String>,
+    /// Local mode may listen beyond loopback.
+    pub allow_insecure_local_mode: bool,
+}
+
+impl Settings {
+    /// Reads the process environment, over `baton.toml` in the working
+    /// directory (or the file `BATON_CONFIG` names) when there is one.
+    pub fn from_env() -> Result<Settings, String> {
+        let file = std::env::var("BATON_CONFIG").ok();
+        let path = file.as_deref().unwrap_or("baton.toml");
+        let mut values = match std::fs::read_to_string(path) {
+            Ok(text) => parse_toml(&text).map_err(|e| format!("{path}: {e}"))?,
+            Err(_) if file.is_none() => HashMap::new(),
+            Err(e) => return Err(format!("{path}: {e}")),
+        };
+        for (key, _, _) in OPTIONS {
+            if let Ok(value) = std::env::var(key) {
+                values.insert((*key).to_owned(), value);
+            }
+        }
+        if !values.contains_key("BATON_DATABASE_URL")
+            && let Ok(url) = std::env::var("DATABASE_URL")
+        {
+            values.insert("BATON_DATABASE_URL".into(), url);
+        }
+        Settings::from_values(&values)
+    }
+
+    /// Builds settings from `KEY → value` pairs; the message names the key.
+    pub fn from_values(values: &HashMap<String, String>) -> Result<Settings, String> {
+        let get = |key: &str| values.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let bind = get("BATON_BIND").unwrap_or("127.0.0.1:8080").to_owned();
+        let public_url = get("BATON_PUBLIC_URL")
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{bind}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(format!("BATON_PUBLIC_URL must be an http(s) URL, not {public_url:?}"));
+        }
+        let gitlab = GitLab::new(
+            get("BATON_GITLAB_URL").unwrap_or("https://gitlab.com"),
+            get("BATON_GITLAB_DEFAULT_PROJECT"),
+        )
+        .map_err(|e| format!("BATON_GITLAB_URL / BATON_GITLAB_DEFAULT_PROJECT: {e}"))?;
+        let session_key = get("BATON_SESSION_KEY").map(str::to_owned);
+        if let Some(key) = &session_key
+            && key.len() < 64
+        {
+            return Err("BATON_SESSION_KEY must be at least 64 characters".into());
+        }
+        let allow = get("BATON_ALLOW_INSECURE_LOCAL_MODE");
+        Ok(Settings {
+            database_url: get("BATON_DATABASE_URL").unwrap_or("sqlite://baton.db").to_owned(),
+            bind,
+            public_url,
+            gitlab,
+            session_key,
+            allow_insecure_local_mode: matches!(allow, Some("1" | "true" | "yes")),
+        })
+    }
+
+    /// Local mode (no GitLab application configured) refuses to listen on
+    /// anything but loopback unless explicitly forced.
+    pub fn check_local_mode_bind(&self) -> Result<(), String> {
+        if self.allow_insecure_local_mode {
+            return Ok(());
+        }
+        let addrs: Vec<_> = self
+            .bind
+            .to_socket_addrs()
+            .map_err(|e| format!("BATON_BIND {:?}: {e}", self.bind))?
+            .collect();
+        if addrs.is_empty() || addrs.iter().any(|a| !a.ip().is_loopback()) {
+            return Err(format!(
+                "local mode signs in anyone who reaches Baton, so it listens only on loopback; \
+                 BATON_BIND={} is not loopback (set BATON_ALLOW_INSECURE_LOCAL_MODE=1 to force it)",
+                self.bind
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether cookies must be `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// Reads the flat `KEY = "value"` file: keys are the environment names, or
+/// the same without `BATON_` in lower case (`bind = "0.0.0.0:8080"`).
+fn parse_toml(text: &str) -> Result<HashMap<String, String>, String> {
+    let mut values = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| format!("line {}: expected KEY = \"value\"", n + 1))?;
+        let key = key.trim();
+        let key = if key.starts_with("BATON_") { key.to_owned() } else { format!("BATON_{}", key.to_uppercase()) };
+        if !OPTIONS.iter().any(|(k, _, _)| *k == key) {
+            return Err(format!("line {}: unknown setting {key}", n + 1));
+        }
+        let value = value.trim();
+        let value = match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            Some(v) => v.to_owned(),
+            None if value == "true" || value == "false" => (if value == "true" { "1" } else { "0" }).to_owned(),
+            None => return Err(format!("line {}: quote the value of {key}", n + 1)),
+        };
+        values.insert(key, value);
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, String> {
+        Settings::from_values(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_loopback() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url, "sqlite://baton.db");
+        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+        assert!(s.check_local_mode_bind().is_ok());
+    }
+
+    #[test]
+    fn local_mode_refuses_a_public_address_unless_forced() {
+        let s = settings(&[("BATON_BIND", "0.0.0.0:8080")]).unwrap();
+        assert!(s.check_local_mode_bind().unwrap_err().contains("BATON_ALLOW_INSECURE_LOCAL_MODE"));
+        let forced = settings(&[("BATON_BIND", "0.0.0.0:8080"), ("BATON_ALLOW_INSECURE_LOCAL_MODE", "1")]).unwrap();
+        assert!(forced.check_local_mode_bind().is_ok());
+    }
+
+    #[test]
+    fn a_short_session_key_is_refused() {
+        assert!(settings(&[("BATON_SESSION_KEY", "short")]).is_err());
+    }
+
+    #[test]
+    fn the_toml_file_takes_both_spellings_of_a_key() {
+        let values = parse_toml("# c\nbind = \"0.0.0.0:9\"\nBATON_GITLAB_URL = \"https://git.example.com\"\n").unwrap();
+        assert_eq!(values["BATON_BIND"], "0.0.0.0:9");
+        assert_eq!(values["BATON_GITLAB_URL"], "https://git.example.com");
+        assert!(parse_toml("colour = \"blue\"").unwrap_err().contains("unknown setting"));
+    }
+}

@@ -1,0 +1,196 @@
+//! Storage: one diesel schema over SQLite (embedded default) and PostgreSQL,
+//! the backend chosen from the URL scheme, migrations embedded per backend.
+
+pub mod models;
+pub mod schema;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::AppError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend. SQLite must stay the last variant.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// PostgreSQL, the production choice for several instances.
+    Postgresql(PgConnection),
+    /// SQLite, one embedded file.
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// `postgres://…` or `postgresql://…`, passed to libpq as is.
+    Postgres(String),
+    /// `sqlite://PATH` or a bare path: the file to open.
+    Sqlite(String),
+}
+
+impl Backend {
+    /// Reads a database URL; the message names what is wrong.
+    pub fn from_url(url: &str) -> Result<Backend, String> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres(url.to_owned()))
+        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                Err("sqlite:// needs a file path, such as sqlite://baton.db".into())
+            } else {
+                Ok(Backend::Sqlite(path.to_owned()))
+            }
+        } else if url.is_empty() || url.contains("://") {
+            Err(format!(
+                "unsupported database URL {:?}: use sqlite://PATH or postgres://…",
+                redact(url)
+            ))
+        } else {
+            Ok(Backend::Sqlite(url.to_owned()))
+        }
+    }
+}
+
+/// A URL with its password replaced, fit for logs and messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Opens connections for the pool, with the SQLite settings on each.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    backend: Backend,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match &self.backend {
+            Backend::Postgres(url) => PgConnection::establish(url)
+                .map(DbConnection::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+            Backend::Sqlite(path) => {
+                let mut conn =
+                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                // busy_timeout first: WAL needs a write lock that another pooled
+                // connection may be holding while it opens. synchronous=FULL keeps
+                // every commit durable.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// The connection pool; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<Manager>,
+}
+
+impl Db {
+    /// Opens a pool on `url` and checks that one connection works.
+    pub fn connect(url: &str) -> Result<Db, String> {
+        let backend = Backend::from_url(url)?;
+        let size = match backend {
+            Backend::Postgres(_) => 10,
+            Backend::Sqlite(_) => 8,
+        };
+        let pool = Pool::builder()
+            .max_size(size)
+            .min_idle(Some(1))
+            .connection_timeout(std::time::Duration::from_secs(10))
+            .build(Manager { backend })
+            .map_err(|e| format!("cannot open the database {}: {e}", redact(url)))?;
+        Ok(Db { pool })
+    }
+
+    /// A connection for synchronous work (the command line, start-up).
+    pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, AppError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` with a connection on the blocking thread pool, so that the
+    /// async workers never wait on the database.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Applies the pending migrations of this backend.
+    pub fn migrate(&self) -> Result<(), String> {
+        let mut conn = self.pool.get().map_err(|e| e.to_string())?;
+        let applied = match &mut *conn {
+            DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        }
+        .map_err(|e| format!("migrations failed: {e}"))?;
+        if applied > 0 {
+            tracing::info!(applied, "database migrated");
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers a query.
+    pub fn ping(&self) -> Result<(), AppError> {
+        let mut conn = self.pool.get()?;
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| AppError::internal(format!("ping: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backend_follows_the_url_scheme() {
+        assert_eq!(Backend::from_url("sqlite://baton.db").unwrap(), Backend::Sqlite("baton.db".into()));
+        assert_eq!(
+            Backend::from_url("sqlite:///var/lib/baton.db").unwrap(),
+            Backend::Sqlite("/var/lib/baton.db".into())
+        );
+        assert!(matches!(Backend::from_url("postgres://u@h/db").unwrap(), Backend::Postgres(_)));
+        assert!(Backend::from_url("mysql://x").is_err());
+    }
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        let err = Backend::from_url("mysql://user:hunter2@db/x").unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+}

@@ -1,0 +1,245 @@
+//! Shifts: a user on call in a rotation role from `starts_at` to `ends_at`.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::models::users::User;
+use crate::db::schema::{shifts, users};
+use crate::domain::shift::MAX_SHIFT;
+use crate::domain::time;
+use crate::error::AppError;
+
+/// A shift row.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable)]
+#[diesel(table_name = shifts)]
+pub struct Shift {
+    /// UUID v7.
+    pub id: String,
+    /// Who is on call.
+    pub user_id: String,
+    /// The rotation role (`EOC`, `IMOC`, …).
+    pub role: String,
+    /// UTC.
+    pub starts_at: NaiveDateTime,
+    /// UTC, after `starts_at`.
+    pub ends_at: NaiveDateTime,
+    /// When it was recorded.
+    pub created_at: NaiveDateTime,
+}
+
+impl Shift {
+    /// The start as an instant.
+    pub fn starts(&self) -> DateTime<Utc> {
+        time::from_db(self.starts_at)
+    }
+
+    /// The end as an instant.
+    pub fn ends(&self) -> DateTime<Utc> {
+        time::from_db(self.ends_at)
+    }
+}
+
+/// The fields of a shift to write. The span has been checked by the domain.
+#[derive(Debug, Clone)]
+pub struct ShiftInput {
+    /// Who.
+    pub user_id: String,
+    /// Rotation role.
+    pub role: String,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+}
+
+fn check_overlap(conn: &mut DbConnection, input: &ShiftInput, except: Option<&str>) -> Result<(), AppError> {
+    let mut query = shifts::table
+        .filter(shifts::user_id.eq(&input.user_id))
+        .filter(shifts::role.eq(&input.role))
+        .filter(shifts::starts_at.lt(time::to_db(input.ends_at)))
+        .filter(shifts::ends_at.gt(time::to_db(input.starts_at)))
+        .select(shifts::id)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(shifts::id.ne(id.to_owned()));
+    }
+    if query.first::<String>(conn).optional()?.is_some() {
+        return Err(AppError::Conflict(
+            "this person already has a shift in this role that overlaps these times".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Records a shift; an overlapping shift of the same person in the same role is a 409.
+pub fn create(conn: &mut DbConnection, input: &ShiftInput) -> Result<Shift, AppError> {
+    conn.transaction(|conn| {
+        check_overlap(conn, input, None)?;
+        let shift = Shift {
+            id: super::new_id(),
+            user_id: input.user_id.clone(),
+            role: input.role.clone(),
+            starts_at: time::to_db(input.starts_at),
+            ends_at: time::to_db(input.ends_at),
+            created_at: time::to_db(time::now()),
+        };
+        diesel::insert_into(shifts::table)
+            .values((
+                shifts::id.eq(&shift.id),
+                shifts::user_id.eq(&shift.user_id),
+                shifts::role.eq(&shift.role),
+                shifts::starts_at.eq(shift.starts_at),
+                shifts::ends_at.eq(shift.ends_at),
+                shifts::created_at.eq(shift.created_at),
+            ))
+            .execute(conn)?;
+        Ok(shift)
+    })
+}
+
+/// Changes a shift; 404 when it does not exist.
+pub fn update(conn: &mut DbConnection, id: &str, input: &ShiftInput) -> Result<Shift, AppError> {
+    conn.transaction(|conn| {
+        check_overlap(conn, input, Some(id))?;
+        let changed = diesel::update(shifts::table.filter(shifts::id.eq(id)))
+            .set((
+                shifts::user_id.eq(&input.user_id),
+                shifts::role.eq(&input.role),
+                shifts::starts_at.eq(time::to_db(input.starts_at)),
+                shifts::ends_at.eq(time::to_db(input.ends_at)),
+            ))
+            .execute(conn)?;
+        if changed == 0 {
+            return Err(AppError::NotFound("no such shift".into()));
+        }
+        Ok(shifts::table.filter(shifts::id.eq(id)).first(conn)?)
+    })
+}
+
+/// Deletes a shift; 404 when it does not exist.
+pub fn delete(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
+    let deleted = diesel::delete(shifts::table.filter(shifts::id.eq(id))).execute(conn)?;
+    if deleted == 0 {
+        return Err(AppError::NotFound("no such shift".into()));
+    }
+    Ok(())
+}
+
+/// One shift with its user.
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<(Shift, User)> {
+    shifts::table
+        .inner_join(users::table)
+        .filter(shifts::id.eq(id))
+        .first(conn)
+}
+
+/// Shifts that overlap `[from, to)`, with their users, by start.
+pub fn list_between(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryResult<Vec<(Shift, User)>> {
+    shifts::table
+        .inner_join(users::table)
+        .filter(shifts::ends_at.gt(time::to_db(from)))
+        .filter(shifts::starts_at.lt(time::to_db(to)))
+        // A shift is at most 14 days long, so this bounds the index scan.
+        .filter(shifts::ends_at.le(time::to_db(to + MAX_SHIFT)))
+        .order((shifts::starts_at.asc(), shifts::role.asc()))
+        .load(conn)
+}
+
+/// Who is on call at `now` and who comes next, per rotation role.
+#[derive(Debug, Clone)]
+pub struct RoleOnCall {
+    /// The rotation role.
+    pub role: String,
+    /// The shifts covering `now` (usually one).
+    pub current: Vec<(Shift, User)>,
+    /// The next shift to start in this role after `now`.
+    pub next: Option<(Shift, User)>,
+}
+
+/// The on-call picture at `now`: every role with a current or upcoming
+/// shift in the next 14 days, ordered by role name. One query.
+pub fn on_call(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Vec<RoleOnCall>> {
+    let rows = list_between(conn, now, now + MAX_SHIFT)?;
+    let mut roles: Vec<RoleOnCall> = Vec::new();
+    for (shift, user) in rows {
+        let idx = match roles.iter().position(|r| r.role == shift.role) {
+            Some(i) => i,
+            None => {
+                roles.push(RoleOnCall { role: shift.role.clone(), current: vec![], next: None });
+                roles.len() - 1
+            }
+        };
+        let entry = &mut roles[idx];
+        if shift.starts() <= now {
+            entry.current.push((shift, user));
+        } else if entry.next.is_none() {
+            entry.next = Some((shift, user));
+        }
+    }
+    roles.sort_by(|a, b| a.role.cmp(&b.role));
+    Ok(roles)
+}
+
+/// The shift of `user_id` that is current at `now`, or else the one that ended last.
+pub fn latest_for_user(conn: &mut DbConnection, user_id: &str, now: DateTime<Utc>) -> QueryResult<Option<Shift>> {
+    shifts::table
+        .filter(shifts::user_id.eq(user_id))
+        .filter(shifts::starts_at.le(time::to_db(now)))
+        .order(shifts::ends_at.desc())
+        .first(conn)
+        .optional()
+}
+
+/// The end of the last shift of `user_id` that ended before `now`.
+pub fn last_ended_for_user(conn: &mut DbConnection, user_id: &str, now: DateTime<Utc>) -> QueryResult<Option<DateTime<Utc>>> {
+    shifts::table
+        .filter(shifts::user_id.eq(user_id))
+        .filter(shifts::ends_at.le(time::to_db(now)))
+        .select(shifts::ends_at)
+        .order(shifts::ends_at.desc())
+        .first::<NaiveDateTime>(conn)
+        .optional()
+        .map(|t| t.map(time::from_db))
+}
+
+/// The person on call next in `role` after `after` (not `except_user_id`):
+/// the shift that starts first at or after that instant, allowing a shift
+/// that began up to an hour earlier (overlapping handovers).
+pub fn next_in_role(
+    conn: &mut DbConnection,
+    role: &str,
+    after: DateTime<Utc>,
+    except_user_id: &str,
+) -> QueryResult<Option<User>> {
+    shifts::table
+        .inner_join(users::table)
+        .filter(shifts::role.eq(role))
+        .filter(shifts::user_id.ne(except_user_id))
+        .filter(shifts::starts_at.ge(time::to_db(after - Duration::hours(1))))
+        .filter(users::active.eq(true))
+        .order(shifts::starts_at.asc())
+        .select(users::all_columns)
+        .first(conn)
+        .optional()
+}
+
+/// The distinct instants at which a shift started in `(from, to]`, sorted:
+/// the shift changes that carry-over counts.
+pub fn changes_between(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryResult<Vec<DateTime<Utc>>> {
+    let mut starts: Vec<NaiveDateTime> = shifts::table
+        .filter(shifts::starts_at.gt(time::to_db(from)))
+        .filter(shifts::starts_at.le(time::to_db(to)))
+        .select(shifts::starts_at)
+        .distinct()
+        .load(conn)?;
+    starts.sort_unstable();
+    Ok(starts.into_iter().map(time::from_db).collect())
+}
+
+/// How many of the sorted `changes` fall in `(since, until]`.
+pub fn count_changes(changes: &[DateTime<Utc>], since: DateTime<Utc>, until: DateTime<Utc>) -> usize {
+    let lo = changes.partition_point(|t| *t <= since);
+    let hi = changes.partition_point(|t| *t <= until);
+    hi.saturating_sub(lo)
+}

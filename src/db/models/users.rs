@@ -1,0 +1,157 @@
+//! People: username, display name, time zone, role.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::users;
+use crate::domain::handoff::Role;
+use crate::domain::time::{self, Timezone};
+use crate::error::AppError;
+
+/// A user row.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    /// UUID v7.
+    pub id: String,
+    /// Unique, as on GitLab.
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// IANA zone name.
+    pub timezone: String,
+    /// `viewer`, `responder` or `admin`.
+    pub role: String,
+    /// Deactivated users cannot sign in or use tokens.
+    pub active: bool,
+    /// When the user was added.
+    pub created_at: NaiveDateTime,
+}
+
+impl User {
+    /// The user's role; an unknown stored value reads as the least privilege.
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Viewer)
+    }
+
+    /// The user's time zone; an unknown stored value reads as UTC.
+    pub fn tz(&self) -> Timezone {
+        Timezone::parse(&self.timezone).unwrap_or(Timezone::UTC)
+    }
+
+    /// When the user was added.
+    pub fn created(&self) -> DateTime<Utc> {
+        time::from_db(self.created_at)
+    }
+}
+
+/// Adds a user; a taken username is a 409.
+pub fn create(
+    conn: &mut DbConnection,
+    username: &str,
+    name: &str,
+    timezone: Timezone,
+    role: Role,
+) -> Result<User, AppError> {
+    let user = User {
+        id: super::new_id(),
+        username: username.to_owned(),
+        name: name.to_owned(),
+        timezone: timezone.name().to_owned(),
+        role: role.as_str().to_owned(),
+        active: true,
+        created_at: time::to_db(time::now()),
+    };
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&user.id),
+            users::username.eq(&user.username),
+            users::name.eq(&user.name),
+            users::timezone.eq(&user.timezone),
+            users::role.eq(&user.role),
+            users::active.eq(user.active),
+            users::created_at.eq(user.created_at),
+        ))
+        .execute(conn)
+        .map_err(|e| {
+            if super::is_unique_violation(&e) {
+                AppError::Conflict(format!("the username {username} is taken"))
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(user)
+}
+
+/// The active user with this username.
+pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::username.eq(username))
+        .filter(users::active.eq(true))
+        .first(conn)
+        .optional()
+}
+
+/// The active user with this id.
+pub fn find_active(conn: &mut DbConnection, id: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::id.eq(id))
+        .filter(users::active.eq(true))
+        .first(conn)
+        .optional()
+}
+
+/// The users with these ids, by id, in one query.
+pub fn find_many(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<HashMap<String, User>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .load::<User>(conn)?
+        .into_iter()
+        .map(|u| (u.id.clone(), u))
+        .collect())
+}
+
+/// Every active user, by username.
+pub fn list_active(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::active.eq(true))
+        .order(users::username.asc())
+        .load(conn)
+}
+
+/// Every user, active or not, by username.
+pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
+    users::table.order(users::username.asc()).load(conn)
+}
+
+/// Changes a user's display name and time zone.
+pub fn update_profile(conn: &mut DbConnection, id: &str, name: &str, timezone: Timezone) -> QueryResult<User> {
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set((users::name.eq(name), users::timezone.eq(timezone.name())))
+        .execute(conn)?;
+    users::table.filter(users::id.eq(id)).first(conn)
+}
+
+/// Resolves a username given in a request into an active user who can take
+/// handoffs; the error is a 422 on `field`.
+pub fn find_recipient(conn: &mut DbConnection, field: &str, username: &str) -> Result<User, AppError> {
+    let username = username.trim().trim_start_matches('@');
+    let user = find_by_username(conn, username)?
+        .ok_or_else(|| AppError::invalid(field, format!("there is no user {username:?}")))?;
+    if !user.role().can_write() {
+        return Err(AppError::invalid(
+            field,
+            format!("{username} is a viewer and cannot take handoffs"),
+        ));
+    }
+    Ok(user)
+}

@@ -1,0 +1,129 @@
+// The tables of migrations/{sqlite,postgres}; one schema serves both backends.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        name -> Text,
+        timezone -> Text,
+        role -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    shifts (id) {
+        id -> Text,
+        user_id -> Text,
+        role -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    handoffs (id) {
+        id -> Text,
+        kind -> Text,
+        title -> Text,
+        severity -> Integer,
+        status -> Text,
+        confidential -> Bool,
+        holder_id -> Text,
+        pending_to_id -> Nullable<Text>,
+        pending_since -> Nullable<Timestamp>,
+        pending_note_id -> Nullable<Text>,
+        created_by_id -> Text,
+        dl_scope -> Nullable<Text>,
+        dl_recovery_point -> Nullable<Text>,
+        dl_verification -> Nullable<Text>,
+        dl_customers_notified -> Nullable<Bool>,
+        latest_note_excerpt -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_activity_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    notes (id) {
+        id -> Text,
+        handoff_id -> Text,
+        author_id -> Text,
+        body -> Text,
+        body_html -> Text,
+        pass_to_id -> Nullable<Text>,
+        acknowledged_at -> Nullable<Timestamp>,
+        resolves -> Bool,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    note_revisions (id) {
+        id -> Text,
+        note_id -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    issue_links (id) {
+        id -> Text,
+        handoff_id -> Text,
+        note_id -> Nullable<Text>,
+        project -> Text,
+        iid -> BigInt,
+    }
+}
+
+diesel::table! {
+    handovers (id) {
+        id -> Text,
+        from_user_id -> Text,
+        to_user_id -> Text,
+        summary -> Text,
+        handoff_count -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    settings (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(shifts -> users (user_id));
+diesel::joinable!(notes -> handoffs (handoff_id));
+diesel::joinable!(issue_links -> handoffs (handoff_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    api_tokens,
+    shifts,
+    handoffs,
+    notes,
+    note_revisions,
+    issue_links,
+    handovers,
+    settings,
+);

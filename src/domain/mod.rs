@@ -1,0 +1,8 @@
+//! Pure logic, no I/O: issue references, time zones, handoff state rules.
+
+pub mod handoff;
+pub mod issue_ref;
+pub mod markdown;
+pub mod shift;
+pub mod time;
+pub mod user;

@@ -1,0 +1,108 @@
+//! Builds the application and its server; used by `main` and by the tests.
+
+use std::net::TcpListener;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::PersistentSession;
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::db::models::{settings, tokens};
+use crate::web::AppState;
+
+/// Sessions outlive a GitLab outage; each use renews them.
+const SESSION_DAYS: i64 = 7;
+
+/// The Content-Security-Policy of every response: no inline script or style.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// A built, listening application.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the database, migrates it, binds the listener and builds the server.
+    pub async fn build(mut settings: Settings) -> Result<Application, String> {
+        settings.check_local_mode_bind()?;
+        let db = Db::connect(&settings.database_url)?;
+        db.migrate()?;
+        let key = session_key(&db, &settings)?;
+        let listener = TcpListener::bind(&settings.bind).map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        if settings.public_url == format!("http://{}", settings.bind) {
+            settings.public_url = format!("http://{addr}");
+        }
+        tracing::info!(%addr, public_url = %settings.public_url, "Baton listening (local mode)");
+        let secure = settings.is_https();
+        let state = web::Data::new(AppState { db, settings, local_mode: true });
+        let server = HttpServer::new(move || {
+            let mut headers = DefaultHeaders::new()
+                .add(("Content-Security-Policy", CSP))
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Referrer-Policy", "same-origin"))
+                .add(("X-Frame-Options", "DENY"));
+            if secure {
+                headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
+            }
+            App::new()
+                .app_data(state.clone())
+                .wrap(
+                    SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                        .cookie_name("baton_session".into())
+                        .cookie_secure(secure)
+                        .cookie_http_only(true)
+                        .cookie_same_site(SameSite::Lax)
+                        .session_lifecycle(PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::days(SESSION_DAYS)))
+                        .build(),
+                )
+                .wrap(headers)
+                .wrap(Compress::default())
+                .wrap(TracingLogger::default())
+                .configure(crate::routes::configure)
+        })
+        .listen(listener)
+        .map_err(|e| e.to_string())?
+        .run();
+        Ok(Application { port: addr.port(), server })
+    }
+
+    /// The port it listens on (the tests bind port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// The server, to spawn (tests) or await.
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+/// The session key: from the settings, or generated once and kept in the
+/// database so that a restart (or another instance) keeps everyone signed in.
+fn session_key(db: &Db, settings: &Settings) -> Result<Key, String> {
+    let material = match &settings.session_key {
+        Some(k) => k.clone(),
+        None => {
+            let mut fresh = [0u8; 64];
+            getrandom::fill(&mut fresh).map_err(|e| format!("random: {e}"))?;
+            let mut conn = db.conn().map_err(|e| e.to_string())?;
+            settings::get_or_create(&mut conn, "session_key", || tokens::hex(&fresh))
+                .map_err(|e| format!("reading the session key: {e}"))?
+        }
+    };
+    Key::try_from(material.as_bytes()).map_err(|e| format!("session key: {e}"))
+}

@@ -1,0 +1,172 @@
+//! The JSON API under `/api/v1`, for chat bots, scripts and the tests.
+//! Bearer tokens; errors as `{"error": {"code", "message", "field"}}`.
+
+pub mod handoffs;
+pub mod openapi;
+pub mod shifts;
+pub mod users;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::models::tokens;
+use crate::db::models::users::User;
+use crate::domain::issue_ref::{GitLab, IssueRef};
+use crate::error::{ApiError, AppError};
+use crate::web::AppState;
+
+/// The largest JSON body (a 64 KiB note with room for the rest); beyond: 413.
+pub const JSON_LIMIT: usize = 256 * 1024;
+
+/// The user a bearer token belongs to.
+pub struct ApiUser(pub User);
+
+impl ApiUser {
+    /// The user, if their role may write; else a 403.
+    pub fn writer(&self) -> Result<&User, ApiError> {
+        if self.0.role().can_write() {
+            Ok(&self.0)
+        } else {
+            Err(AppError::Forbidden(format!(
+                "{} is a viewer: viewers read, responders and admins write",
+                self.0.username
+            ))
+            .into())
+        }
+    }
+}
+
+impl FromRequest for ApiUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<ApiUser, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(|t| t.trim().to_owned());
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
+            let token = token.ok_or_else(|| {
+                AppError::Unauthorized("send a token as 'Authorization: Bearer …' (create one with: baton token create USERNAME)".into())
+            })?;
+            let user = state
+                .db
+                .run(move |conn| tokens::authenticate(conn, &token))
+                .await?
+                .ok_or_else(|| AppError::Unauthorized("the token is not valid (revoked, mistyped, or its user is deactivated)".into()))?;
+            Ok(ApiUser(user))
+        })
+    }
+}
+
+/// The field a serde message is about: the name between backticks.
+fn serde_field(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(message[start..start + len].to_owned())
+}
+
+/// Answers a JSON body that could not be read: 413 too large, 400 not
+/// JSON, 422 JSON of the wrong shape (with the field when serde names it).
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let app = match &err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => AppError::TooLarge {
+            field: "body".into(),
+            message: format!("the request body is larger than {} KiB", JSON_LIMIT / 1024),
+        },
+        JsonPayloadError::ContentType => AppError::Malformed("send JSON with Content-Type: application/json".into()),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            let message = e.to_string();
+            let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+            AppError::invalid(serde_field(&message).unwrap_or_else(|| "body".into()), message)
+        }
+        other => AppError::Malformed(format!("the body is not valid JSON: {other}")),
+    };
+    ApiError(app).into()
+}
+
+/// Answers a query string that could not be read.
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError(AppError::Malformed(format!("the query string is malformed: {err}"))).into()
+}
+
+/// Answers a path that could not be read.
+pub fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError(AppError::NotFound("no such resource".into())).into()
+}
+
+/// An instant as the API writes it: RFC 3339, UTC.
+pub fn ts(instant: DateTime<Utc>) -> String {
+    crate::domain::time::rfc3339(instant)
+}
+
+/// A person as the API shows them, with their local time now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserJson {
+    /// Username.
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// IANA time zone.
+    pub timezone: String,
+    /// Their local time now, RFC 3339 with their UTC offset.
+    pub local_time: String,
+    /// Whether it is night (22:00–07:00) for them now.
+    pub night: bool,
+}
+
+impl UserJson {
+    /// `user` at `now`.
+    pub fn new(user: &User, now: DateTime<Utc>) -> UserJson {
+        let tz = user.tz();
+        UserJson {
+            username: user.username.clone(),
+            name: user.name.clone(),
+            timezone: user.timezone.clone(),
+            local_time: tz.local(now).to_rfc3339_opts(SecondsFormat::Secs, false),
+            night: tz.is_night(now),
+        }
+    }
+}
+
+/// A GitLab issue link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssueJson {
+    /// Canonical reference, `group/project#123`.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// The issue's URL on the configured GitLab.
+    pub url: String,
+}
+
+impl IssueJson {
+    /// The link of `issue`.
+    pub fn new(issue: &IssueRef, gitlab: &GitLab) -> IssueJson {
+        IssueJson {
+            reference: issue.to_string(),
+            url: issue.url(gitlab),
+        }
+    }
+}
+
+/// Parses a list of issue links in any accepted form; the error names the entry.
+pub fn parse_issues(field: &str, entries: &[String], gitlab: &GitLab) -> Result<Vec<IssueRef>, AppError> {
+    if entries.len() > crate::domain::handoff::MAX_ISSUES {
+        return Err(AppError::invalid(field, format!("at most {} issues", crate::domain::handoff::MAX_ISSUES)));
+    }
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| IssueRef::parse(e, gitlab).map_err(|err| AppError::invalid(format!("{field}[{i}]"), format!("{e:?}: {err}"))))
+        .collect()
+}

@@ -1,0 +1,197 @@
+//! `/api/v1/shifts` and `/api/v1/oncall`.
+
+use actix_web::{HttpResponse, web};
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db::models::shifts::{self, Shift, ShiftInput};
+use crate::db::models::users::{self, User};
+use crate::domain::shift::{check_span, parse_rotation_role};
+use crate::domain::time::{self, parse_rfc3339};
+use crate::error::{ApiError, AppError, ErrorBody};
+use crate::web::api::{ApiUser, UserJson, ts};
+use crate::web::{AppState, parse_id};
+
+/// The longest span one `GET /api/v1/shifts` may ask for.
+const MAX_SPAN_DAYS: i64 = 92;
+
+/// A shift.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShiftJson {
+    /// UUID.
+    pub id: String,
+    /// Who is on call.
+    pub username: String,
+    /// The rotation role.
+    pub role: String,
+    /// RFC 3339 UTC.
+    pub starts_at: String,
+    /// RFC 3339 UTC.
+    pub ends_at: String,
+}
+
+impl ShiftJson {
+    fn new(shift: &Shift, user: &User) -> ShiftJson {
+        ShiftJson {
+            id: shift.id.clone(),
+            username: user.username.clone(),
+            role: shift.role.clone(),
+            starts_at: ts(shift.starts()),
+            ends_at: ts(shift.ends()),
+        }
+    }
+}
+
+/// Shifts in a span.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShiftList {
+    /// By start.
+    pub shifts: Vec<ShiftJson>,
+}
+
+/// The span of `GET /api/v1/shifts`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SpanParams {
+    /// RFC 3339; default now.
+    from: Option<String>,
+    /// RFC 3339; default `from` + 7 days; at most 92 days after `from`.
+    to: Option<String>,
+}
+
+/// Shifts that overlap `[from, to)`.
+#[utoipa::path(get, path = "/api/v1/shifts", tag = "shifts", params(SpanParams),
+    responses((status = 200, body = ShiftList), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list_shifts(state: web::Data<AppState>, _user: ApiUser, params: web::Query<SpanParams>) -> Result<web::Json<ShiftList>, ApiError> {
+    let from = match params.from.as_deref().filter(|f| !f.is_empty()) {
+        Some(f) => parse_rfc3339(f).map_err(|e| AppError::invalid("from", e))?,
+        None => time::now(),
+    };
+    let to = match params.to.as_deref().filter(|t| !t.is_empty()) {
+        Some(t) => parse_rfc3339(t).map_err(|e| AppError::invalid("to", e))?,
+        None => from + Duration::days(7),
+    };
+    if to <= from {
+        return Err(AppError::invalid("to", "to must be after from").into());
+    }
+    if to - from > Duration::days(MAX_SPAN_DAYS) {
+        return Err(AppError::invalid("to", format!("ask for at most {MAX_SPAN_DAYS} days at once")).into());
+    }
+    let rows = state.db.run(move |conn| Ok(shifts::list_between(conn, from, to)?)).await?;
+    Ok(web::Json(ShiftList {
+        shifts: rows.iter().map(|(s, u)| ShiftJson::new(s, u)).collect(),
+    }))
+}
+
+/// A new shift.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateShift {
+    /// Who is on call.
+    username: String,
+    /// The rotation role (`EOC`, `IMOC`, `CMOC`, …).
+    role: String,
+    /// RFC 3339.
+    starts_at: String,
+    /// RFC 3339, after `starts_at`, at most 14 days later.
+    ends_at: String,
+}
+
+/// Record a shift.
+#[utoipa::path(post, path = "/api/v1/shifts", tag = "shifts", request_body = CreateShift,
+    responses((status = 201, body = ShiftJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_shift(state: web::Data<AppState>, user: ApiUser, body: web::Json<CreateShift>) -> Result<HttpResponse, ApiError> {
+    user.writer()?;
+    let input = body.into_inner();
+    let role = parse_rotation_role(&input.role).map_err(|e| AppError::invalid("role", e))?;
+    let starts_at = parse_rfc3339(&input.starts_at).map_err(|e| AppError::invalid("starts_at", e))?;
+    let ends_at = parse_rfc3339(&input.ends_at).map_err(|e| AppError::invalid("ends_at", e))?;
+    check_span(starts_at, ends_at).map_err(|e| AppError::invalid("ends_at", e))?;
+    let shift = state
+        .db
+        .run(move |conn| {
+            let user = users::find_by_username(conn, input.username.trim())?
+                .ok_or_else(|| AppError::invalid("username", format!("there is no user {:?}", input.username)))?;
+            let shift = shifts::create(conn, &ShiftInput { user_id: user.id.clone(), role, starts_at, ends_at })?;
+            Ok(ShiftJson::new(&shift, &user))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(shift))
+}
+
+/// Delete a shift.
+#[utoipa::path(delete, path = "/api/v1/shifts/{id}", tag = "shifts", params(("id" = String, Path, description = "UUID")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete_shift(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    user.writer()?;
+    let id = parse_id(&path).map_err(|_| AppError::NotFound("no such shift".into()))?;
+    state.db.run(move |conn| shifts::delete(conn, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Someone on call now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OnCallJson {
+    /// The person, with their local time.
+    pub user: UserJson,
+    /// When their shift ends.
+    pub ends_at: String,
+}
+
+/// The next shift in a role.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextJson {
+    /// The person.
+    pub user: UserJson,
+    /// When their shift starts.
+    pub starts_at: String,
+}
+
+/// One rotation role.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleJson {
+    /// The role.
+    pub role: String,
+    /// Who is on call now (empty when nobody).
+    pub on_call: Vec<OnCallJson>,
+    /// The next shift to start.
+    pub next: Option<NextJson>,
+}
+
+/// Who is on call now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OnCallList {
+    /// The instant this answers for.
+    pub now: String,
+    /// Every role with a current or upcoming shift, by name.
+    pub roles: Vec<RoleJson>,
+}
+
+/// Who is on call now, per role, with their time zone and local time.
+#[utoipa::path(get, path = "/api/v1/oncall", tag = "shifts",
+    responses((status = 200, body = OnCallList), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn oncall(state: web::Data<AppState>, _user: ApiUser) -> Result<web::Json<OnCallList>, ApiError> {
+    let now = time::now();
+    let roles = state.db.run(move |conn| Ok(shifts::on_call(conn, now)?)).await?;
+    Ok(web::Json(OnCallList {
+        now: ts(now),
+        roles: roles
+            .into_iter()
+            .map(|r| RoleJson {
+                on_call: r
+                    .current
+                    .iter()
+                    .map(|(s, u)| OnCallJson { user: UserJson::new(u, now), ends_at: ts(s.ends()) })
+                    .collect(),
+                next: r.next.as_ref().map(|(s, u)| NextJson { user: UserJson::new(u, now), starts_at: ts(s.starts()) }),
+                role: r.role,
+            })
+            .collect(),
+    }))
+}

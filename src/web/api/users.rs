@@ -1,0 +1,70 @@
+//! `/api/v1/users/me`.
+
+use actix_web::web;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::models::users::{self, User};
+use crate::domain::time::{self, Timezone};
+use crate::domain::user::parse_display_name;
+use crate::error::{ApiError, AppError, ErrorBody};
+use crate::web::AppState;
+use crate::web::api::{ApiUser, UserJson};
+
+/// Your profile.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProfileJson {
+    /// You, with your local time.
+    #[serde(flatten)]
+    pub user: UserJson,
+    /// `viewer`, `responder` or `admin`.
+    pub role: String,
+}
+
+impl ProfileJson {
+    fn new(user: &User) -> ProfileJson {
+        ProfileJson {
+            user: UserJson::new(user, time::now()),
+            role: user.role.clone(),
+        }
+    }
+}
+
+/// Your profile.
+#[utoipa::path(get, path = "/api/v1/users/me", tag = "users",
+    responses((status = 200, body = ProfileJson), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_me(user: ApiUser) -> web::Json<ProfileJson> {
+    web::Json(ProfileJson::new(&user.0))
+}
+
+/// A change to your profile.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchMe {
+    /// Display name.
+    name: Option<String>,
+    /// IANA time zone, such as `Europe/Amsterdam`.
+    timezone: Option<String>,
+}
+
+/// Change your display name or time zone.
+#[utoipa::path(patch, path = "/api/v1/users/me", tag = "users", request_body = PatchMe,
+    responses((status = 200, body = ProfileJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn patch_me(state: web::Data<AppState>, user: ApiUser, body: web::Json<PatchMe>) -> Result<web::Json<ProfileJson>, ApiError> {
+    let me = user.0;
+    let name = match &body.name {
+        Some(n) => parse_display_name(n).map_err(|e| AppError::invalid("name", e))?,
+        None => me.name.clone(),
+    };
+    let tz = match &body.timezone {
+        Some(t) => Timezone::parse(t).map_err(|e| AppError::invalid("timezone", e))?,
+        None => me.tz(),
+    };
+    let updated = state
+        .db
+        .run(move |conn| Ok(users::update_profile(conn, &me.id, &name, tz)?))
+        .await?;
+    Ok(web::Json(ProfileJson::new(&updated)))
+}

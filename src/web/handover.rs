@@ -1,0 +1,142 @@
+//! `/handover`: the outgoing engineer passes everything they hold at once.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::db::DbConnection;
+use crate::db::models::users::User;
+use crate::db::models::{handoffs, handovers, shifts, users};
+use crate::domain::handoff::{MAX_NOTE_BYTES, parse_note_body};
+use crate::domain::time;
+use crate::error::AppError;
+use crate::web::views::{self, HandoffCard, Loaded, UserOption};
+use crate::web::{AppState, FormErrors, FormPairs, Layout, Viewer, field, render_page, see_other};
+
+/// The note written on a handoff whose box was left empty.
+const DEFAULT_NOTE: &str = "Handed over at shift change; no change since the last note.";
+
+/// One held handoff with its note box.
+pub struct Row {
+    card: HandoffCard,
+    note: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "handover.html")]
+struct HandoverPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    recipients: Vec<UserOption>,
+    pass_to: String,
+    summary: String,
+    role: Option<String>,
+    errors: FormErrors,
+}
+
+fn load_page(
+    conn: &mut DbConnection,
+    state: &AppState,
+    viewer: &Viewer,
+    me: &User,
+    posted: Option<(&FormPairs, FormErrors)>,
+) -> Result<HandoverPage, AppError> {
+    let now = time::now();
+    let held = handoffs::list_held_by(conn, &me.id)?;
+    let loaded = Loaded::load(conn, held, &[])?;
+    let my_shift = shifts::latest_for_user(conn, &me.id, now)?;
+    let suggested = match &my_shift {
+        Some(s) => shifts::next_in_role(conn, &s.role, s.ends(), &me.id)?,
+        None => None,
+    };
+    let (pass_to, summary, errors) = match &posted {
+        Some((form, errors)) => (field(form, "pass_to").to_owned(), field(form, "summary").to_owned(), errors.clone()),
+        None => (suggested.map(|u| u.username).unwrap_or_default(), String::new(), FormErrors::default()),
+    };
+    let rows = loaded
+        .handoffs
+        .iter()
+        .map(|h| {
+            let name = format!("note_{}", h.id);
+            Row {
+                card: HandoffCard::new(h, &loaded, viewer, &state.settings.gitlab),
+                note: posted.as_ref().map(|(f, _)| field(f, &name).to_owned()).unwrap_or_default(),
+                error: errors.get(&name).map(str::to_owned),
+            }
+        })
+        .collect();
+    Ok(HandoverPage {
+        layout: Layout::load(conn, state, viewer, "Hand over my shift")?,
+        rows,
+        recipients: views::recipient_options(conn)?
+            .into_iter()
+            .filter(|u| u.username != me.username)
+            .collect(),
+        pass_to,
+        summary,
+        role: my_shift.map(|s| s.role),
+        errors,
+    })
+}
+
+/// `GET /handover`.
+pub async fn show_handover(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+    let me = viewer.writer()?.clone();
+    let st = state.clone();
+    let page = state.db.run(move |conn| load_page(conn, &st, &viewer, &me, None)).await?;
+    render_page(&page, StatusCode::OK)
+}
+
+/// `POST /handover`: one submit passes every held handoff with its note.
+pub async fn submit_handover(state: web::Data<AppState>, viewer: Viewer, form: web::Form<FormPairs>) -> Result<HttpResponse, AppError> {
+    let me = viewer.writer()?.clone();
+    let form = form.into_inner();
+    let st = state.clone();
+    let result = state
+        .db
+        .run(move |conn| {
+            let mut errors = FormErrors::default();
+            let gitlab = &st.settings.gitlab;
+            let to = match field(&form, "pass_to").trim() {
+                "" => {
+                    errors.add("pass_to", "name who takes over");
+                    None
+                }
+                name => match users::find_recipient(conn, "pass_to", name) {
+                    Ok(u) if u.id == me.id => {
+                        errors.add("pass_to", "you cannot hand over to yourself");
+                        None
+                    }
+                    Ok(u) => Some(u),
+                    Err(e) => errors.absorb("pass_to", e).map(|_| None)?,
+                },
+            };
+            let summary = field(&form, "summary").trim().to_owned();
+            if summary.len() > MAX_NOTE_BYTES {
+                errors.add("summary", "a summary is at most 64 KiB");
+            }
+            let mut notes = vec![];
+            for h in handoffs::list_held_by(conn, &me.id)? {
+                let name = format!("note_{}", h.id);
+                let text = field(&form, &name);
+                let body = if text.trim().is_empty() { DEFAULT_NOTE } else { text };
+                match parse_note_body(&name, body) {
+                    Ok(body) => notes.push((h.id, body)),
+                    Err(e) => errors.absorb(&name, e)?,
+                }
+            }
+            if let (Some(to), true) = (&to, errors.is_empty()) {
+                match handovers::hand_over(conn, &me, to, notes, &summary, gitlab) {
+                    Ok(_) => return Ok(None),
+                    Err(e) => errors.absorb("pass_to", e)?,
+                }
+            }
+            Ok(Some(load_page(conn, &st, &viewer, &me, Some((&form, errors)))?))
+        })
+        .await?;
+    match result {
+        None => Ok(see_other("/")),
+        Some(page) => render_page(&page, StatusCode::UNPROCESSABLE_ENTITY),
+    }
+}

@@ -1,0 +1,274 @@
+//! The web layer: page handlers (one file per area), the JSON API under
+//! `api/`, and what they share: the application state, the signed-in
+//! viewer, the page layout and the view models.
+
+pub mod api;
+pub mod auth;
+pub mod dashboard;
+pub mod handoffs;
+pub mod handover;
+pub mod profile;
+pub mod shifts;
+pub mod views;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::SessionExt;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::header, web};
+
+use crate::config::Settings;
+use crate::db::models::{shifts as shift_rows, users::User};
+use crate::db::{Db, DbConnection};
+use crate::domain::time::{self, TimeView, Timezone};
+use crate::error::AppError;
+
+/// What every handler can reach.
+pub struct AppState {
+    /// The connection pool.
+    pub db: Db,
+    /// The settings.
+    pub settings: Settings,
+    /// No GitLab application configured: anyone who reaches Baton picks a user.
+    pub local_mode: bool,
+}
+
+/// The session key holding the signed-in user's id.
+pub const SESSION_USER: &str = "user_id";
+
+/// Percent-encodes a query parameter value.
+pub fn encode_query(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// A 303 to `location` (POST/redirect/GET).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_owned()))
+        .finish()
+}
+
+/// Parses a `{id}` path segment: anything but a UUID is a 404.
+pub fn parse_id(raw: &str) -> Result<String, AppError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.to_string())
+        .map_err(|_| AppError::NotFound("no such handoff: the id is not a UUID".into()))
+}
+
+/// Who is looking at a page: the signed-in user (if any) and the zone
+/// times are shown in.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// The signed-in user.
+    pub user: Option<User>,
+    /// Their zone, `?tz=`, or UTC.
+    pub tz: Timezone,
+    /// The path and query, to come back to after signing in.
+    pub path: String,
+}
+
+impl Viewer {
+    /// The signed-in user who may write, or the reason they may not.
+    pub fn writer(&self) -> Result<&User, AppError> {
+        let user = self
+            .user
+            .as_ref()
+            .ok_or_else(|| AppError::SignInRequired(self.path.clone()))?;
+        if !user.role().can_write() {
+            return Err(AppError::Forbidden(format!(
+                "{} is a viewer: viewers read, responders and admins write",
+                user.username
+            )));
+        }
+        Ok(user)
+    }
+
+    /// The signed-in user, or a redirect to sign in.
+    pub fn signed_in(&self) -> Result<&User, AppError> {
+        self.user
+            .as_ref()
+            .ok_or_else(|| AppError::SignInRequired(self.path.clone()))
+    }
+
+    /// Whether `user_id` is the viewer.
+    pub fn is(&self, user_id: &str) -> bool {
+        self.user.as_ref().is_some_and(|u| u.id == user_id)
+    }
+}
+
+impl FromRequest for Viewer {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Viewer, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let path = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
+        let tz_param = web::Query::<HashMap<String, String>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.get("tz").cloned());
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
+            let user_id = session.get::<String>(SESSION_USER).unwrap_or(None);
+            let user = match user_id {
+                Some(id) => state.db.run(move |conn| Ok(crate::db::models::users::find_active(conn, &id)?)).await?,
+                None => None,
+            };
+            if user.is_none() {
+                // A deactivated or deleted user's session ends here.
+                session.remove(SESSION_USER);
+            }
+            let tz = match tz_param.filter(|t| !t.is_empty()) {
+                Some(name) => Timezone::parse(&name).map_err(|e| AppError::invalid("tz", e))?,
+                None => user.as_ref().map(User::tz).unwrap_or(Timezone::UTC),
+            };
+            Ok(Viewer { user, tz, path })
+        })
+    }
+}
+
+/// One role in the on-call strip of every page.
+#[derive(Debug, Clone)]
+pub struct OnCallChip {
+    /// Rotation role.
+    pub role: String,
+    /// Who (usernames).
+    pub who: String,
+    /// Until when, in the viewer's zone.
+    pub until: Option<TimeView>,
+}
+
+/// What the layout shows around every page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The page title.
+    pub title: String,
+    /// The signed-in user's username.
+    pub username: Option<String>,
+    /// Whether the signed-in user can write.
+    pub can_write: bool,
+    /// The local-mode banner.
+    pub local_mode: bool,
+    /// The viewer's zone name.
+    pub tz: String,
+    /// Now, in the viewer's zone.
+    pub now: Option<TimeView>,
+    /// Who is on call now.
+    pub oncall: Vec<OnCallChip>,
+}
+
+impl Layout {
+    /// A layout without database work (error pages).
+    pub fn bare(title: &str) -> Layout {
+        Layout {
+            title: title.to_owned(),
+            username: None,
+            can_write: false,
+            local_mode: false,
+            tz: "UTC".into(),
+            now: None,
+            oncall: vec![],
+        }
+    }
+
+    /// The full layout: the viewer and the on-call strip (one query).
+    pub fn load(conn: &mut DbConnection, state: &AppState, viewer: &Viewer, title: &str) -> Result<Layout, AppError> {
+        let now = time::now();
+        let oncall = shift_rows::on_call(conn, now)?
+            .into_iter()
+            .filter(|r| !r.current.is_empty())
+            .map(|r| OnCallChip {
+                who: r.current.iter().map(|(_, u)| u.username.as_str()).collect::<Vec<_>>().join(", "),
+                until: r.current.iter().map(|(s, _)| s.ends()).min().map(|t| TimeView::new(t, viewer.tz)),
+                role: r.role,
+            })
+            .collect();
+        Ok(Layout {
+            title: title.to_owned(),
+            username: viewer.user.as_ref().map(|u| u.username.clone()),
+            can_write: viewer.user.as_ref().is_some_and(|u| u.role().can_write()),
+            local_mode: state.local_mode,
+            tz: viewer.tz.name().to_owned(),
+            now: Some(TimeView::new(now, viewer.tz)),
+            oncall,
+        })
+    }
+}
+
+/// Errors of an HTML form, by field, shown beside each field.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(HashMap<String, String>);
+
+impl FormErrors {
+    /// Keeps the value of `result`, or records its error on `field`.
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e);
+                None
+            }
+        }
+    }
+
+    /// Records an error on `field` (the first one stays).
+    pub fn add(&mut self, field: &str, message: impl std::fmt::Display) {
+        self.0.entry(field.to_owned()).or_insert_with(|| message.to_string());
+    }
+
+    /// Records a 422/413/409 from the model on its field (or on `fallback`),
+    /// and passes any other error on.
+    pub fn absorb(&mut self, fallback: &str, error: AppError) -> Result<(), AppError> {
+        match &error {
+            AppError::Invalid { field, message } | AppError::TooLarge { field, message } => {
+                self.add(field, message);
+                Ok(())
+            }
+            AppError::Conflict(message) => {
+                self.add(fallback, message);
+                Ok(())
+            }
+            _ => Err(error),
+        }
+    }
+
+    /// The error on `field`.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A form posted with its fields in order (repeated names kept).
+pub type FormPairs = Vec<(String, String)>;
+
+/// The first value of `name` in a posted form, or "".
+pub fn field<'a>(form: &'a FormPairs, name: &str) -> &'a str {
+    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+/// Splits a text box of GitLab issue links (one per line, or separated by
+/// commas or spaces) into its entries.
+pub fn split_issue_list(text: &str) -> Vec<&str> {
+    text.split(|c: char| c == ',' || c.is_whitespace())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Renders a page with a status other than 200 (a form with errors is a 422).
+pub fn render_page(page: &impl askama::Template, status: actix_web::http::StatusCode) -> Result<HttpResponse, AppError> {
+    let html = page.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}

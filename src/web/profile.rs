@@ -1,0 +1,72 @@
+//! `/me`: display name and time zone.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::db::DbConnection;
+use crate::db::models::users;
+use crate::domain::time::{self, TimeView, Timezone};
+use crate::domain::user::parse_display_name;
+use crate::error::AppError;
+use crate::web::{AppState, FormErrors, FormPairs, Layout, Viewer, field, render_page, see_other};
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct ProfilePage {
+    layout: Layout,
+    username: String,
+    role: String,
+    name: String,
+    timezone: String,
+    local: TimeView,
+    zones: Vec<&'static str>,
+    errors: FormErrors,
+}
+
+fn load_page(conn: &mut DbConnection, state: &AppState, viewer: &Viewer, kept: Option<(String, String, FormErrors)>) -> Result<ProfilePage, AppError> {
+    let me = viewer.signed_in()?;
+    let (name, timezone, errors) = kept.unwrap_or_else(|| (me.name.clone(), me.timezone.clone(), FormErrors::default()));
+    Ok(ProfilePage {
+        layout: Layout::load(conn, state, viewer, "Profile")?,
+        username: me.username.clone(),
+        role: me.role.clone(),
+        local: TimeView::new(time::now(), me.tz()),
+        name,
+        timezone,
+        zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
+        errors,
+    })
+}
+
+/// `GET /me`.
+pub async fn show_profile(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+    viewer.signed_in()?;
+    let st = state.clone();
+    let page = state.db.run(move |conn| load_page(conn, &st, &viewer, None)).await?;
+    render_page(&page, StatusCode::OK)
+}
+
+/// `POST /me`: change display name and time zone.
+pub async fn update_profile(state: web::Data<AppState>, viewer: Viewer, form: web::Form<FormPairs>) -> Result<HttpResponse, AppError> {
+    let me = viewer.signed_in()?.clone();
+    let st = state.clone();
+    let result = state
+        .db
+        .run(move |conn| {
+            let mut errors = FormErrors::default();
+            let name = errors.check("name", parse_display_name(field(&form, "name")));
+            let tz = errors.check("timezone", Timezone::parse(field(&form, "timezone")));
+            if let (Some(name), Some(tz)) = (name, tz) {
+                users::update_profile(conn, &me.id, &name, tz)?;
+                return Ok(None);
+            }
+            let kept = (field(&form, "name").to_owned(), field(&form, "timezone").to_owned(), errors);
+            Ok(Some(load_page(conn, &st, &viewer, Some(kept))?))
+        })
+        .await?;
+    match result {
+        None => Ok(see_other("/me")),
+        Some(page) => render_page(&page, StatusCode::UNPROCESSABLE_ENTITY),
+    }
+}

@@ -1,0 +1,312 @@
+//! View models: rows loaded in a few queries, shaped for templates (and,
+//! through [`Loaded`], for the JSON API).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::db::DbConnection;
+use crate::db::models::handoffs::{self, Handoff, IssueLink};
+use crate::db::models::shifts;
+use crate::db::models::users::{self, User};
+use crate::domain::handoff::{Kind, Status};
+use crate::domain::issue_ref::{GitLab, IssueRef};
+use crate::domain::time::{self, TimeView, human_duration};
+use crate::error::AppError;
+use crate::web::Viewer;
+
+/// Handoffs with everything their lists show, loaded in three queries
+/// whatever their number: issue links, people, shift changes.
+pub struct Loaded {
+    /// The handoffs, in the order given.
+    pub handoffs: Vec<Handoff>,
+    /// Issue links by handoff id.
+    pub links: HashMap<String, Vec<IssueLink>>,
+    /// Every holder, recipient and creator, by id.
+    pub users: HashMap<String, User>,
+    /// Shift-change instants since the oldest handoff, sorted.
+    pub changes: Vec<DateTime<Utc>>,
+    /// The instant the page is rendered for.
+    pub now: DateTime<Utc>,
+}
+
+impl Loaded {
+    /// Loads what `handoffs` need, plus the users in `extra_user_ids`.
+    pub fn load(conn: &mut DbConnection, handoffs: Vec<Handoff>, extra_user_ids: &[&str]) -> Result<Loaded, AppError> {
+        let now = time::now();
+        let ids: Vec<&str> = handoffs.iter().map(|h| h.id.as_str()).collect();
+        let links = handoffs::links_of(conn, &ids)?;
+        let mut user_ids: Vec<&str> = extra_user_ids.to_vec();
+        for h in &handoffs {
+            user_ids.push(&h.holder_id);
+            user_ids.push(&h.created_by_id);
+            if let Some(p) = &h.pending_to_id {
+                user_ids.push(p);
+            }
+        }
+        let users = users::find_many(conn, &user_ids)?;
+        let changes = match handoffs.iter().map(Handoff::created).min() {
+            Some(oldest) => shifts::changes_between(conn, oldest, now)?,
+            None => vec![],
+        };
+        Ok(Loaded { handoffs, links, users, changes, now })
+    }
+
+    /// How many shift changes `h` has survived while open.
+    pub fn carry_over(&self, h: &Handoff) -> usize {
+        shifts::count_changes(&self.changes, h.created(), h.carried_until(self.now))
+    }
+
+    /// The handoff's own issue links (not those only mentioned in notes).
+    pub fn issues(&self, h: &Handoff) -> Vec<IssueRef> {
+        self.links
+            .get(&h.id)
+            .into_iter()
+            .flatten()
+            .filter(|l| l.note_id.is_none())
+            .filter_map(IssueLink::issue_ref)
+            .collect()
+    }
+
+    /// The issues mentioned by one note.
+    pub fn note_issues(&self, h: &Handoff, note_id: &str) -> Vec<IssueRef> {
+        self.links
+            .get(&h.id)
+            .into_iter()
+            .flatten()
+            .filter(|l| l.note_id.as_deref() == Some(note_id))
+            .filter_map(IssueLink::issue_ref)
+            .collect()
+    }
+
+    /// A loaded user.
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.users.get(id)
+    }
+}
+
+/// A GitLab issue link as shown.
+#[derive(Debug, Clone)]
+pub struct IssueView {
+    /// `group/project#123`.
+    pub text: String,
+    /// The issue's URL.
+    pub url: String,
+}
+
+impl IssueView {
+    /// The link for `issue`.
+    pub fn new(issue: &IssueRef, gitlab: &GitLab) -> IssueView {
+        IssueView {
+            text: issue.to_string(),
+            url: issue.url(gitlab),
+        }
+    }
+}
+
+/// A person with their local time now.
+#[derive(Debug, Clone)]
+pub struct PersonView {
+    /// Username.
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// Their zone.
+    pub tz: String,
+    /// Their local time now.
+    pub now: TimeView,
+    /// Whether this is the viewer.
+    pub is_you: bool,
+}
+
+impl PersonView {
+    /// `user` as `viewer` sees them at `now`.
+    pub fn new(user: &User, viewer: &Viewer, now: DateTime<Utc>) -> PersonView {
+        PersonView {
+            username: user.username.clone(),
+            name: user.name.clone(),
+            tz: user.timezone.clone(),
+            now: TimeView::new(now, user.tz()),
+            is_you: viewer.is(&user.id),
+        }
+    }
+
+    /// Someone who is no longer in the directory.
+    fn unknown(now: DateTime<Utc>) -> PersonView {
+        PersonView {
+            username: "(unknown)".into(),
+            name: "(unknown)".into(),
+            tz: "UTC".into(),
+            now: TimeView::new(now, time::Timezone::UTC),
+            is_you: false,
+        }
+    }
+}
+
+/// An instant seen by the viewer, with the other party's local time beside
+/// it when their zone differs.
+#[derive(Debug, Clone)]
+pub struct DualTime {
+    /// In the viewer's zone.
+    pub yours: TimeView,
+    /// In the other person's zone, when different: (username, time, zone).
+    pub theirs: Option<(String, TimeView, String)>,
+}
+
+impl DualTime {
+    /// `at` for the viewer and for `other`.
+    pub fn new(at: DateTime<Utc>, viewer: &Viewer, other: Option<&User>) -> DualTime {
+        DualTime {
+            yours: TimeView::new(at, viewer.tz),
+            theirs: other
+                .filter(|u| u.tz() != viewer.tz && !viewer.is(&u.id))
+                .map(|u| (u.username.clone(), TimeView::new(at, u.tz()), u.timezone.clone())),
+        }
+    }
+}
+
+/// A pass waiting for acknowledgement.
+#[derive(Debug, Clone)]
+pub struct PendingView {
+    /// The named recipient.
+    pub to: PersonView,
+    /// When the pass was written, for the viewer and for the recipient.
+    pub since: DualTime,
+    /// How long it has waited.
+    pub waited: String,
+}
+
+/// One handoff in a list or on the dashboard.
+#[derive(Debug, Clone)]
+pub struct HandoffCard {
+    /// Id.
+    pub id: String,
+    /// `outage` or `perceived_data_loss` (CSS class).
+    pub kind: &'static str,
+    /// Label people read.
+    pub kind_label: &'static str,
+    /// 1–4.
+    pub severity: i32,
+    /// Title.
+    pub title: String,
+    /// `open` or `resolved`.
+    pub status: &'static str,
+    /// Confidential.
+    pub confidential: bool,
+    /// Linked issues.
+    pub issues: Vec<IssueView>,
+    /// Holder with local time now.
+    pub holder: PersonView,
+    /// A pending pass.
+    pub pending: Option<PendingView>,
+    /// Shift changes survived.
+    pub carry_over: usize,
+    /// The newest note, in plain text.
+    pub excerpt: String,
+    /// Opened, in the viewer's zone.
+    pub created: TimeView,
+    /// How long it has been open (or was).
+    pub age: String,
+    /// Last activity, in the viewer's zone.
+    pub last_activity: TimeView,
+    /// Resolved, in the viewer's zone.
+    pub resolved: Option<TimeView>,
+    /// For sorting: seconds waited, 0 when nothing is pending.
+    pub waited_secs: i64,
+}
+
+impl HandoffCard {
+    /// The card of `h`.
+    pub fn new(h: &Handoff, loaded: &Loaded, viewer: &Viewer, gitlab: &GitLab) -> HandoffCard {
+        let now = loaded.now;
+        let person = |id: &str| {
+            loaded
+                .user(id)
+                .map(|u| PersonView::new(u, viewer, now))
+                .unwrap_or_else(|| PersonView::unknown(now))
+        };
+        let pending = match (&h.pending_to_id, h.pending_since) {
+            (Some(to), Some(since)) => {
+                let since = time::from_db(since);
+                Some(PendingView {
+                    to: person(to),
+                    since: DualTime::new(since, viewer, loaded.user(to)),
+                    waited: human_duration(now - since),
+                })
+            }
+            _ => None,
+        };
+        let kind = h.kind();
+        HandoffCard {
+            id: h.id.clone(),
+            kind: kind.as_str(),
+            kind_label: kind.label(),
+            severity: h.severity,
+            title: h.title.clone(),
+            status: h.status().as_str(),
+            confidential: h.confidential,
+            issues: loaded.issues(h).iter().map(|i| IssueView::new(i, gitlab)).collect(),
+            holder: person(&h.holder_id),
+            waited_secs: h
+                .pending_since
+                .map(|s| (now - time::from_db(s)).num_seconds())
+                .unwrap_or(0),
+            pending,
+            carry_over: loaded.carry_over(h),
+            excerpt: h.latest_note_excerpt.clone(),
+            created: TimeView::new(h.created(), viewer.tz),
+            age: human_duration(h.carried_until(now) - h.created()),
+            last_activity: TimeView::new(time::from_db(h.last_activity_at), viewer.tz),
+            resolved: h.resolved_at.map(|t| TimeView::new(time::from_db(t), viewer.tz)),
+        }
+    }
+
+    /// Whether this card is waiting for the viewer's acknowledgement.
+    pub fn waiting_for_you(&self) -> bool {
+        self.pending.as_ref().is_some_and(|p| p.to.is_you)
+    }
+}
+
+/// Sorts cards as the dashboard shows them: waiting passes first (longest
+/// wait first), then severity, then age (oldest first).
+pub fn sort_for_dashboard(cards: &mut [HandoffCard]) {
+    cards.sort_by(|a, b| {
+        b.pending
+            .is_some()
+            .cmp(&a.pending.is_some())
+            .then(b.waited_secs.cmp(&a.waited_secs))
+            .then(a.severity.cmp(&b.severity))
+            .then(a.created.iso.cmp(&b.created.iso))
+    });
+}
+
+/// The options of a "pass to" select: everyone who can take a handoff.
+#[derive(Debug, Clone)]
+pub struct UserOption {
+    /// Username (the value).
+    pub username: String,
+    /// "Name (username, zone)".
+    pub label: String,
+}
+
+/// Every active user who can take handoffs, as select options.
+pub fn recipient_options(conn: &mut DbConnection) -> Result<Vec<UserOption>, AppError> {
+    Ok(users::list_active(conn)?
+        .into_iter()
+        .filter(|u| u.role().can_write())
+        .map(|u| UserOption {
+            label: format!("{} ({}, {})", u.name, u.username, u.timezone),
+            username: u.username,
+        })
+        .collect())
+}
+
+/// The kinds, for forms.
+pub fn kind_options() -> Vec<(&'static str, &'static str)> {
+    Kind::ALL.iter().map(|k| (k.as_str(), k.label())).collect()
+}
+
+/// The statuses, for filters.
+pub fn status_options() -> Vec<&'static str> {
+    Status::ALL.iter().map(|s| s.as_str()).collect()
+}
