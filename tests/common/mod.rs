@@ -1,0 +1,232 @@
+//! Test harness: the real server on port 0 with a fresh database per test,
+//! on SQLite and (when `BATON_TEST_POSTGRES_URL` is set) on PostgreSQL.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use baton::config::Settings;
+use baton::db::Db;
+use baton::db::models::{tokens, users};
+use baton::domain::handoff::Role;
+use baton::domain::time::Timezone;
+use baton::startup::Application;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use reqwest::{Client, Response, redirect};
+use serde_json::Value;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running Baton with its own database.
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub backend: Backend,
+    /// A client that keeps cookies and does not follow redirects.
+    pub browser: Client,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Database { admin_url, name } => {
+                if let Ok(mut conn) = PgConnection::establish(admin_url) {
+                    let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+/// A new browser-like client: keeps cookies, does not follow redirects.
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    /// Starts Baton on `backend`; `None` when PostgreSQL is not configured.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    /// Starts Baton with extra settings (`KEY`, value).
+    pub async fn spawn_with(backend: Backend, extra: &[(&str, &str)]) -> Option<TestApp> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let (database_url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("baton-test-{id}.db"));
+                (format!("sqlite://{}", path.display()), Cleanup::File(path))
+            }
+            Backend::Postgres => {
+                let Ok(admin_url) = std::env::var("BATON_TEST_POSTGRES_URL") else {
+                    eprintln!("skipped on PostgreSQL: BATON_TEST_POSTGRES_URL is not set");
+                    return None;
+                };
+                let name = format!("baton_test_{id}");
+                let mut conn = PgConnection::establish(&admin_url).expect("connect to BATON_TEST_POSTGRES_URL");
+                conn.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("create test database");
+                let mut url = url::Url::parse(&admin_url).expect("BATON_TEST_POSTGRES_URL is a URL");
+                url.set_path(&name);
+                (url.to_string(), Cleanup::Database { admin_url, name })
+            }
+        };
+        let mut values: HashMap<String, String> = HashMap::new();
+        values.insert("BATON_DATABASE_URL".into(), database_url.clone());
+        values.insert("BATON_BIND".into(), "127.0.0.1:0".into());
+        for (k, v) in extra {
+            values.insert((*k).into(), (*v).into());
+        }
+        let settings = Settings::from_values(&values).expect("settings");
+        let app = Application::build(settings).await.expect("build the application");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.into_server());
+        let db = Db::connect(&database_url).expect("test pool");
+        Some(TestApp { address, db, backend, browser: browser(), cleanup })
+    }
+
+    /// `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Adds a user directly through the model.
+    pub fn add_user(&self, username: &str, timezone: &str, role: &str) -> users::User {
+        let mut conn = self.db.conn().expect("conn");
+        users::create(
+            &mut conn,
+            username,
+            username,
+            Timezone::parse(timezone).expect("zone"),
+            Role::parse(role).expect("role"),
+        )
+        .expect("add user")
+    }
+
+    /// A new API token for `username`.
+    pub fn token(&self, username: &str) -> String {
+        let mut conn = self.db.conn().expect("conn");
+        let user = users::find_by_username(&mut conn, username).expect("query").expect("user exists");
+        tokens::create(&mut conn, &user.id).expect("token")
+    }
+
+    /// The three people of the shift-change story, with their tokens.
+    pub fn alice_bob_carol(&self) -> (String, String, String) {
+        self.add_user("alice", "Europe/Amsterdam", "responder");
+        self.add_user("bob", "Asia/Tokyo", "responder");
+        self.add_user("carol", "UTC", "viewer");
+        (self.token("alice"), self.token("bob"), self.token("carol"))
+    }
+
+    /// An API request with a bearer token.
+    pub fn api(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+
+    /// `GET path` with a token, as JSON (any status).
+    pub async fn get_json(&self, path: &str, token: &str) -> (u16, Value) {
+        json(self.api(reqwest::Method::GET, path, token).send().await.expect("request")).await
+    }
+
+    /// `method path` with a JSON body and a token (any status).
+    pub async fn send_json(&self, method: reqwest::Method, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        json(self.api(method, path, token).json(body).send().await.expect("request")).await
+    }
+
+    /// Opens a handoff as `token`'s user; returns its JSON.
+    pub async fn create_handoff(&self, token: &str, body: Value) -> Value {
+        let (status, json) = self.send_json(reqwest::Method::POST, "/api/v1/handoffs", token, &body).await;
+        assert_eq!(status, 201, "create handoff: {json}");
+        json
+    }
+
+    /// Signs `browser` in as `username` (local mode).
+    pub async fn sign_in(&self, browser: &Client, username: &str) {
+        let res = browser
+            .post(self.url("/login"))
+            .form(&[("username", username), ("next", "/")])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status(), 303, "sign in as {username}");
+    }
+
+    /// `GET path` in `browser`: (status, body).
+    pub async fn page(&self, browser: &Client, path: &str) -> (u16, String) {
+        let res = browser.get(self.url(path)).send().await.expect("get page");
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("body"))
+    }
+
+    /// `POST path` of a form in `browser`: (status, Location, body).
+    pub async fn post_form(&self, browser: &Client, path: &str, form: &[(&str, &str)]) -> (u16, Option<String>, String) {
+        let res = browser.post(self.url(path)).form(form).send().await.expect("post form");
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_owned);
+        (status, location, res.text().await.expect("body"))
+    }
+}
+
+/// Status and JSON body of a response (`null` when the body is empty).
+pub async fn json(res: Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    let text = res.text().await.expect("body");
+    let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}")) };
+    (status, value)
+}
+
+/// Declares each test twice: on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! backend_tests {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let $app = $crate::common::TestApp::spawn($crate::common::Backend::Sqlite).await.expect("sqlite");
+                    $body
+                }
+            )*
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some($app) = $crate::common::TestApp::spawn($crate::common::Backend::Postgres).await else {
+                        return;
+                    };
+                    $body
+                }
+            )*
+        }
+    };
+}
