@@ -78,17 +78,29 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
     match command {
         Command::Serve => Err("serve is run by main".into()),
         Command::Migrate => Ok("migrations applied".into()),
-        Command::User(UserCommand::Add { username, name, timezone, role }) => {
+        Command::User(UserCommand::Add {
+            username,
+            name,
+            timezone,
+            role,
+        }) => {
             let username = parse_username(&username)?;
             let name = parse_display_name(name.as_deref().unwrap_or(&username))?;
             let tz = Timezone::parse(&timezone)?;
             let role = Role::parse(&role)?;
-            let user = users::create(&mut conn, &username, &name, tz, role).map_err(|e| e.to_string())?;
-            Ok(format!("added {} ({}, {}, {})", user.username, user.name, user.timezone, user.role))
+            let user =
+                users::create(&mut conn, &username, &name, tz, role).map_err(|e| e.to_string())?;
+            Ok(format!(
+                "added {} ({}, {}, {})",
+                user.username, user.name, user.timezone, user.role
+            ))
         }
         Command::User(UserCommand::List) => {
             let all = users::list_all(&mut conn).map_err(|e| e.to_string())?;
-            let mut out = format!("{:<24} {:<10} {:<24} {:<8} NAME", "USERNAME", "ROLE", "TIMEZONE", "ACTIVE");
+            let mut out = format!(
+                "{:<24} {:<10} {:<24} {:<8} NAME",
+                "USERNAME", "ROLE", "TIMEZONE", "ACTIVE"
+            );
             for u in all {
                 out.push_str(&format!(
                     "\n{:<24} {:<10} {:<24} {:<8} {}",

@@ -8,13 +8,33 @@ use crate::domain::issue_ref::GitLab;
 
 /// Every option Baton reads, with its default and meaning (the README's table).
 pub const OPTIONS: &[(&str, &str, &str)] = &[
-    ("BATON_DATABASE_URL", "sqlite://baton.db", "sqlite://PATH (embedded) or postgres://… (DATABASE_URL is read too)"),
+    (
+        "BATON_DATABASE_URL",
+        "sqlite://baton.db",
+        "sqlite://PATH (embedded) or postgres://… (DATABASE_URL is read too)",
+    ),
     ("BATON_BIND", "127.0.0.1:8080", "listen address"),
     ("BATON_PUBLIC_URL", "http://{bind}", "base of permalinks"),
-    ("BATON_GITLAB_URL", "https://gitlab.com", "the GitLab instance"),
-    ("BATON_GITLAB_DEFAULT_PROJECT", "none", "project for bare #123"),
-    ("BATON_SESSION_KEY", "generated once, kept in the database", "at least 64 characters; signs and encrypts session cookies"),
-    ("BATON_ALLOW_INSECURE_LOCAL_MODE", "0", "1 lets local mode listen beyond loopback"),
+    (
+        "BATON_GITLAB_URL",
+        "https://gitlab.com",
+        "the GitLab instance",
+    ),
+    (
+        "BATON_GITLAB_DEFAULT_PROJECT",
+        "none",
+        "project for bare #123",
+    ),
+    (
+        "BATON_SESSION_KEY",
+        "generated once, kept in the database",
+        "at least 64 characters; signs and encrypts session cookies",
+    ),
+    (
+        "BATON_ALLOW_INSECURE_LOCAL_MODE",
+        "0",
+        "1 lets local mode listen beyond loopback",
+    ),
 ];
 
 /// The typed settings.
@@ -66,7 +86,9 @@ impl Settings {
             .map(|u| u.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| format!("http://{bind}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(format!("BATON_PUBLIC_URL must be an http(s) URL, not {public_url:?}"));
+            return Err(format!(
+                "BATON_PUBLIC_URL must be an http(s) URL, not {public_url:?}"
+            ));
         }
         let gitlab = GitLab::new(
             get("BATON_GITLAB_URL").unwrap_or("https://gitlab.com"),
@@ -81,7 +103,9 @@ impl Settings {
         }
         let allow = get("BATON_ALLOW_INSECURE_LOCAL_MODE");
         Ok(Settings {
-            database_url: get("BATON_DATABASE_URL").unwrap_or("sqlite://baton.db").to_owned(),
+            database_url: get("BATON_DATABASE_URL")
+                .unwrap_or("sqlite://baton.db")
+                .to_owned(),
             bind,
             public_url,
             gitlab,
@@ -130,14 +154,20 @@ fn parse_toml(text: &str) -> Result<HashMap<String, String>, String> {
             .split_once('=')
             .ok_or_else(|| format!("line {}: expected KEY = \"value\"", n + 1))?;
         let key = key.trim();
-        let key = if key.starts_with("BATON_") { key.to_owned() } else { format!("BATON_{}", key.to_uppercase()) };
+        let key = if key.starts_with("BATON_") {
+            key.to_owned()
+        } else {
+            format!("BATON_{}", key.to_uppercase())
+        };
         if !OPTIONS.iter().any(|(k, _, _)| *k == key) {
             return Err(format!("line {}: unknown setting {key}", n + 1));
         }
         let value = value.trim();
         let value = match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
             Some(v) => v.to_owned(),
-            None if value == "true" || value == "false" => (if value == "true" { "1" } else { "0" }).to_owned(),
+            None if value == "true" || value == "false" => {
+                (if value == "true" { "1" } else { "0" }).to_owned()
+            }
             None => return Err(format!("line {}: quote the value of {key}", n + 1)),
         };
         values.insert(key, value);
@@ -150,7 +180,12 @@ mod tests {
     use super::*;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, String> {
-        Settings::from_values(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        Settings::from_values(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -164,8 +199,16 @@ mod tests {
     #[test]
     fn local_mode_refuses_a_public_address_unless_forced() {
         let s = settings(&[("BATON_BIND", "0.0.0.0:8080")]).unwrap();
-        assert!(s.check_local_mode_bind().unwrap_err().contains("BATON_ALLOW_INSECURE_LOCAL_MODE"));
-        let forced = settings(&[("BATON_BIND", "0.0.0.0:8080"), ("BATON_ALLOW_INSECURE_LOCAL_MODE", "1")]).unwrap();
+        assert!(
+            s.check_local_mode_bind()
+                .unwrap_err()
+                .contains("BATON_ALLOW_INSECURE_LOCAL_MODE")
+        );
+        let forced = settings(&[
+            ("BATON_BIND", "0.0.0.0:8080"),
+            ("BATON_ALLOW_INSECURE_LOCAL_MODE", "1"),
+        ])
+        .unwrap();
         assert!(forced.check_local_mode_bind().is_ok());
     }
 
@@ -176,9 +219,16 @@ mod tests {
 
     #[test]
     fn the_toml_file_takes_both_spellings_of_a_key() {
-        let values = parse_toml("# c\nbind = \"0.0.0.0:9\"\nBATON_GITLAB_URL = \"https://git.example.com\"\n").unwrap();
+        let values = parse_toml(
+            "# c\nbind = \"0.0.0.0:9\"\nBATON_GITLAB_URL = \"https://git.example.com\"\n",
+        )
+        .unwrap();
         assert_eq!(values["BATON_BIND"], "0.0.0.0:9");
         assert_eq!(values["BATON_GITLAB_URL"], "https://git.example.com");
-        assert!(parse_toml("colour = \"blue\"").unwrap_err().contains("unknown setting"));
+        assert!(
+            parse_toml("colour = \"blue\"")
+                .unwrap_err()
+                .contains("unknown setting")
+        );
     }
 }

@@ -235,7 +235,10 @@ impl ResponseError for ApiError {
             },
         };
         let mut response = HttpResponse::build(self.0.status());
-        if matches!(self.0, AppError::SignInRequired(_) | AppError::Unauthorized(_)) {
+        if matches!(
+            self.0,
+            AppError::SignInRequired(_) | AppError::Unauthorized(_)
+        ) {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
         response.json(body)

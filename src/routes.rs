@@ -14,19 +14,38 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/static/baton.css", web::get().to(stylesheet))
-        .route("/api/openapi.json", web::get().to(api::openapi::openapi_json))
+        .route(
+            "/api/openapi.json",
+            web::get().to(api::openapi::openapi_json),
+        )
         .service(
             web::scope("/api/v1")
-                .app_data(web::JsonConfig::default().limit(api::JSON_LIMIT).error_handler(api::json_error))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(api::JSON_LIMIT)
+                        .error_handler(api::json_error),
+                )
                 .app_data(web::QueryConfig::default().error_handler(api::query_error))
                 .app_data(web::PathConfig::default().error_handler(api::path_error))
                 .route("/handoffs", web::get().to(api_handoffs::list_handoffs))
                 .route("/handoffs", web::post().to(api_handoffs::create_handoff))
                 .route("/handoffs/{id}", web::get().to(api_handoffs::get_handoff))
-                .route("/handoffs/{id}", web::patch().to(api_handoffs::patch_handoff))
-                .route("/handoffs/{id}/notes", web::post().to(api_handoffs::create_note))
-                .route("/handoffs/{id}/acknowledge", web::post().to(api_handoffs::acknowledge_handoff))
-                .route("/handoffs/{id}/resolve", web::post().to(api_handoffs::resolve_handoff))
+                .route(
+                    "/handoffs/{id}",
+                    web::patch().to(api_handoffs::patch_handoff),
+                )
+                .route(
+                    "/handoffs/{id}/notes",
+                    web::post().to(api_handoffs::create_note),
+                )
+                .route(
+                    "/handoffs/{id}/acknowledge",
+                    web::post().to(api_handoffs::acknowledge_handoff),
+                )
+                .route(
+                    "/handoffs/{id}/resolve",
+                    web::post().to(api_handoffs::resolve_handoff),
+                )
                 .route("/shifts", web::get().to(api_shifts::list_shifts))
                 .route("/shifts", web::post().to(api_shifts::create_shift))
                 .route("/shifts/{id}", web::delete().to(api_shifts::delete_shift))
@@ -37,7 +56,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::scope("")
-                .app_data(web::FormConfig::default().limit(4 * 1024 * 1024).error_handler(form_error))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(4 * 1024 * 1024)
+                        .error_handler(form_error),
+                )
                 .app_data(web::QueryConfig::default().error_handler(page_query_error))
                 .route("/", web::get().to(dashboard::show_dashboard))
                 .route("/login", web::get().to(auth::show_login))
@@ -47,11 +70,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/handoffs", web::post().to(handoffs::create_handoff))
                 .route("/handoffs/new", web::get().to(handoffs::new_handoff))
                 .route("/handoffs/{id}", web::get().to(handoffs::show_handoff))
-                .route("/handoffs/{id}/notes", web::post().to(handoffs::create_note))
-                .route("/handoffs/{id}/notes/{note_id}", web::post().to(handoffs::edit_note))
-                .route("/handoffs/{id}/acknowledge", web::post().to(handoffs::acknowledge_handoff))
-                .route("/handoffs/{id}/resolve", web::post().to(handoffs::resolve_handoff))
-                .route("/handoffs/{id}/details", web::post().to(handoffs::update_handoff))
+                .route(
+                    "/handoffs/{id}/notes",
+                    web::post().to(handoffs::create_note),
+                )
+                .route(
+                    "/handoffs/{id}/notes/{note_id}",
+                    web::post().to(handoffs::edit_note),
+                )
+                .route(
+                    "/handoffs/{id}/acknowledge",
+                    web::post().to(handoffs::acknowledge_handoff),
+                )
+                .route(
+                    "/handoffs/{id}/resolve",
+                    web::post().to(handoffs::resolve_handoff),
+                )
+                .route(
+                    "/handoffs/{id}/details",
+                    web::post().to(handoffs::update_handoff),
+                )
                 .route("/handover", web::get().to(handover::show_handover))
                 .route("/handover", web::post().to(handover::submit_handover))
                 .route("/shifts", web::get().to(shifts::list_shifts))
@@ -74,8 +112,12 @@ async fn healthz() -> HttpResponse {
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let db = state.db.clone();
     match web::block(move || db.ping()).await {
-        Ok(Ok(())) => HttpResponse::Ok().content_type("text/plain").body("ready\n"),
-        _ => HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable\n"),
+        Ok(Ok(())) => HttpResponse::Ok()
+            .content_type("text/plain")
+            .body("ready\n"),
+        _ => HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database unavailable\n"),
     }
 }
 
@@ -91,7 +133,9 @@ async fn api_not_found() -> Result<HttpResponse, ApiError> {
 }
 
 async fn page_not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound("there is no page at this address".into()))
+    Err(AppError::NotFound(
+        "there is no page at this address".into(),
+    ))
 }
 
 fn form_error(err: actix_web::error::UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
@@ -105,7 +149,9 @@ fn form_error(err: actix_web::error::UrlencodedError, _req: &HttpRequest) -> act
     .into()
 }
 
-fn page_query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+fn page_query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
     AppError::Malformed(format!("the query string could not be read: {err}")).into()
 }
-

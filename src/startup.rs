@@ -36,14 +36,19 @@ impl Application {
         let db = Db::connect(&settings.database_url)?;
         db.migrate()?;
         let key = session_key(&db, &settings)?;
-        let listener = TcpListener::bind(&settings.bind).map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         if settings.public_url == format!("http://{}", settings.bind) {
             settings.public_url = format!("http://{addr}");
         }
         tracing::info!(%addr, public_url = %settings.public_url, "Baton listening (local mode)");
         let secure = settings.is_https();
-        let state = web::Data::new(AppState { db, settings, local_mode: true });
+        let state = web::Data::new(AppState {
+            db,
+            settings,
+            local_mode: true,
+        });
         let server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new()
                 .add(("Content-Security-Policy", CSP))
@@ -61,7 +66,10 @@ impl Application {
                         .cookie_secure(secure)
                         .cookie_http_only(true)
                         .cookie_same_site(SameSite::Lax)
-                        .session_lifecycle(PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::days(SESSION_DAYS)))
+                        .session_lifecycle(
+                            PersistentSession::default()
+                                .session_ttl(actix_web::cookie::time::Duration::days(SESSION_DAYS)),
+                        )
                         .build(),
                 )
                 .wrap(headers)
@@ -72,7 +80,10 @@ impl Application {
         .listen(listener)
         .map_err(|e| e.to_string())?
         .run();
-        Ok(Application { port: addr.port(), server })
+        Ok(Application {
+            port: addr.port(),
+            server,
+        })
     }
 
     /// The port it listens on (the tests bind port 0).

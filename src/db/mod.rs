@@ -40,7 +40,10 @@ impl Backend {
         let url = url.trim();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Backend::Postgres(url.to_owned()))
-        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             if path.is_empty() {
                 Err("sqlite:// needs a file path, such as sqlite://baton.db".into())
             } else {
@@ -100,7 +103,8 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -155,7 +159,9 @@ impl Db {
     pub fn migrate(&self) -> Result<(), String> {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
         let applied = match &mut *conn {
-            DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+            DbConnection::Postgresql(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len()),
             DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
         }
         .map_err(|e| format!("migrations failed: {e}"))?;
@@ -179,12 +185,18 @@ mod tests {
 
     #[test]
     fn the_backend_follows_the_url_scheme() {
-        assert_eq!(Backend::from_url("sqlite://baton.db").unwrap(), Backend::Sqlite("baton.db".into()));
+        assert_eq!(
+            Backend::from_url("sqlite://baton.db").unwrap(),
+            Backend::Sqlite("baton.db".into())
+        );
         assert_eq!(
             Backend::from_url("sqlite:///var/lib/baton.db").unwrap(),
             Backend::Sqlite("/var/lib/baton.db".into())
         );
-        assert!(matches!(Backend::from_url("postgres://u@h/db").unwrap(), Backend::Postgres(_)));
+        assert!(matches!(
+            Backend::from_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres(_)
+        ));
         assert!(Backend::from_url("mysql://x").is_err());
     }
 

@@ -134,7 +134,9 @@ impl Severity {
         if (1..=4).contains(&value) {
             Ok(Severity(value as i32))
         } else {
-            Err(format!("severity must be 1, 2, 3 or 4 (as severity::1..4), not {value}"))
+            Err(format!(
+                "severity must be 1, 2, 3 or 4 (as severity::1..4), not {value}"
+            ))
         }
     }
 
@@ -183,10 +185,17 @@ pub fn parse_note_body(field: &str, text: &str) -> Result<String, AppError> {
 }
 
 /// A free-text field of the data-loss record: trimmed, empty means not known yet.
-pub fn parse_short_text(field: &str, text: &str, max_chars: usize) -> Result<Option<String>, AppError> {
+pub fn parse_short_text(
+    field: &str,
+    text: &str,
+    max_chars: usize,
+) -> Result<Option<String>, AppError> {
     let text = text.trim();
     if text.chars().count() > max_chars {
-        return Err(AppError::invalid(field, format!("at most {max_chars} characters")));
+        return Err(AppError::invalid(
+            field,
+            format!("at most {max_chars} characters"),
+        ));
     }
     Ok((!text.is_empty()).then(|| text.to_owned()))
 }
@@ -206,10 +215,14 @@ impl HandoffState<'_> {
     /// Only the pending recipient acknowledges, and only while a pass is pending.
     pub fn check_acknowledge(&self, user_id: &str) -> Result<(), AppError> {
         if self.status == Status::Resolved {
-            return Err(AppError::Conflict("this handoff is resolved; there is nothing to acknowledge".into()));
+            return Err(AppError::Conflict(
+                "this handoff is resolved; there is nothing to acknowledge".into(),
+            ));
         }
         match self.pending_to_id {
-            None => Err(AppError::Conflict("no pass is waiting for acknowledgement".into())),
+            None => Err(AppError::Conflict(
+                "no pass is waiting for acknowledgement".into(),
+            )),
             Some(to) if to != user_id => Err(AppError::Forbidden(
                 "only the person the handoff was passed to can acknowledge it".into(),
             )),
@@ -222,13 +235,18 @@ impl HandoffState<'_> {
     /// passing back to the holder cancels it).
     pub fn check_note(&self, pass_to_id: Option<&str>) -> Result<(), AppError> {
         if self.status == Status::Resolved {
-            return Err(AppError::Conflict("this handoff is resolved; it takes no more notes or passes".into()));
+            return Err(AppError::Conflict(
+                "this handoff is resolved; it takes no more notes or passes".into(),
+            ));
         }
         if let Some(to) = pass_to_id
             && to == self.holder_id
             && self.pending_to_id.is_none()
         {
-            return Err(AppError::invalid("pass_to", "that person already holds this handoff"));
+            return Err(AppError::invalid(
+                "pass_to",
+                "that person already holds this handoff",
+            ));
         }
         Ok(())
     }
@@ -236,7 +254,9 @@ impl HandoffState<'_> {
     /// Only an open handoff can be resolved.
     pub fn check_resolve(&self) -> Result<(), AppError> {
         if self.status == Status::Resolved {
-            return Err(AppError::Conflict("this handoff is already resolved".into()));
+            return Err(AppError::Conflict(
+                "this handoff is already resolved".into(),
+            ));
         }
         Ok(())
     }
@@ -258,8 +278,18 @@ mod tests {
     fn only_the_pending_recipient_can_acknowledge() {
         let h = open("alice", Some("bob"));
         assert!(h.check_acknowledge("bob").is_ok());
-        assert_eq!(h.check_acknowledge("carol").unwrap_err().status().as_u16(), 403);
-        assert_eq!(open("alice", None).check_acknowledge("bob").unwrap_err().status().as_u16(), 409);
+        assert_eq!(
+            h.check_acknowledge("carol").unwrap_err().status().as_u16(),
+            403
+        );
+        assert_eq!(
+            open("alice", None)
+                .check_acknowledge("bob")
+                .unwrap_err()
+                .status()
+                .as_u16(),
+            409
+        );
     }
 
     #[test]
@@ -269,14 +299,20 @@ mod tests {
             holder_id: "alice",
             pending_to_id: None,
         };
-        assert_eq!(h.check_note(Some("bob")).unwrap_err().status().as_u16(), 409);
+        assert_eq!(
+            h.check_note(Some("bob")).unwrap_err().status().as_u16(),
+            409
+        );
         assert_eq!(h.check_resolve().unwrap_err().status().as_u16(), 409);
     }
 
     #[test]
     fn passing_to_the_holder_is_refused_unless_it_cancels_a_pending_pass() {
         assert_eq!(
-            open("alice", None).check_note(Some("alice")).unwrap_err().field(),
+            open("alice", None)
+                .check_note(Some("alice"))
+                .unwrap_err()
+                .field(),
             Some("pass_to")
         );
         assert!(open("alice", Some("bob")).check_note(Some("alice")).is_ok());
@@ -293,8 +329,17 @@ mod tests {
     #[test]
     fn a_note_over_64_kib_is_too_large_and_a_blank_one_is_invalid() {
         let big = "x".repeat(MAX_NOTE_BYTES + 1);
-        assert_eq!(parse_note_body("body", &big).unwrap_err().status().as_u16(), 413);
-        assert_eq!(parse_note_body("body", "  \n ").unwrap_err().status().as_u16(), 422);
+        assert_eq!(
+            parse_note_body("body", &big).unwrap_err().status().as_u16(),
+            413
+        );
+        assert_eq!(
+            parse_note_body("body", "  \n ")
+                .unwrap_err()
+                .status()
+                .as_u16(),
+            422
+        );
         assert_eq!(parse_note_body("body", "ok\r\nnext\n").unwrap(), "ok\nnext");
     }
 
@@ -307,7 +352,10 @@ mod tests {
 
     #[test]
     fn kinds_parse_only_their_api_spelling() {
-        assert_eq!(Kind::parse("perceived_data_loss").unwrap(), Kind::PerceivedDataLoss);
+        assert_eq!(
+            Kind::parse("perceived_data_loss").unwrap(),
+            Kind::PerceivedDataLoss
+        );
         let err = Kind::parse("fire").unwrap_err();
         assert!(err.contains("outage, perceived_data_loss"), "{err}");
     }

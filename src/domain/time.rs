@@ -98,7 +98,9 @@ pub fn parse_local(text: &str, zone: Timezone) -> Result<DateTime<Utc>, String> 
         .and_local_timezone(zone.tz())
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| format!("{text} does not exist in {zone} (a daylight-saving change skips it)"))
+        .ok_or_else(|| {
+            format!("{text} does not exist in {zone} (a daylight-saving change skips it)")
+        })
 }
 
 /// An instant as a `datetime-local` input value in `zone`.
@@ -169,8 +171,16 @@ mod tests {
         // 2026-03-29 01:00 UTC is the switch: 02:00 CET becomes 03:00 CEST.
         assert_eq!(TimeView::new(utc(2026, 3, 29, 0, 59), ams).clock, "01:59");
         assert_eq!(TimeView::new(utc(2026, 3, 29, 1, 0), ams).clock, "03:00");
-        assert!(TimeView::new(utc(2026, 3, 29, 1, 0), ams).text.ends_with("CEST"));
-        assert!(TimeView::new(utc(2026, 3, 28, 12, 0), ams).text.ends_with("CET"));
+        assert!(
+            TimeView::new(utc(2026, 3, 29, 1, 0), ams)
+                .text
+                .ends_with("CEST")
+        );
+        assert!(
+            TimeView::new(utc(2026, 3, 28, 12, 0), ams)
+                .text
+                .ends_with("CET")
+        );
     }
 
     #[test]

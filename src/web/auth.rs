@@ -44,9 +44,22 @@ pub async fn show_login(
     let st = state.clone();
     let (layout, users) = state
         .db
-        .run(move |conn| Ok((Layout::load(conn, &st, &viewer, "Sign in")?, users::list_active(conn)?)))
+        .run(move |conn| {
+            Ok((
+                Layout::load(conn, &st, &viewer, "Sign in")?,
+                users::list_active(conn)?,
+            ))
+        })
         .await?;
-    render_page(&LoginPage { layout, users, next, error: None }, StatusCode::OK)
+    render_page(
+        &LoginPage {
+            layout,
+            users,
+            next,
+            error: None,
+        },
+        StatusCode::OK,
+    )
 }
 
 /// The sign-in form.
@@ -66,7 +79,9 @@ pub async fn login(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     if !state.local_mode {
-        return Err(AppError::Forbidden("picking a user is only for local mode".into()));
+        return Err(AppError::Forbidden(
+            "picking a user is only for local mode".into(),
+        ));
     }
     let LoginForm { username, next } = form.into_inner();
     let next = safe_next(&next).to_owned();

@@ -49,7 +49,10 @@ struct DashboardPage {
 }
 
 /// `GET /`.
-pub async fn show_dashboard(state: web::Data<AppState>, viewer: Viewer) -> Result<impl actix_web::Responder, AppError> {
+pub async fn show_dashboard(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<impl actix_web::Responder, AppError> {
     let st = state.clone();
     state
         .db
@@ -63,9 +66,19 @@ pub async fn show_dashboard(state: web::Data<AppState>, viewer: Viewer) -> Resul
                     current: r
                         .current
                         .iter()
-                        .map(|(s, u)| (PersonView::new(u, &viewer, now), DualTime::new(s.ends(), &viewer, Some(u))))
+                        .map(|(s, u)| {
+                            (
+                                PersonView::new(u, &viewer, now),
+                                DualTime::new(s.ends(), &viewer, Some(u)),
+                            )
+                        })
                         .collect(),
-                    next: r.next.as_ref().map(|(s, u)| (PersonView::new(u, &viewer, now), TimeView::new(s.starts(), viewer.tz))),
+                    next: r.next.as_ref().map(|(s, u)| {
+                        (
+                            PersonView::new(u, &viewer, now),
+                            TimeView::new(s.starts(), viewer.tz),
+                        )
+                    }),
                     role: r.role,
                 })
                 .collect();
@@ -78,7 +91,8 @@ pub async fn show_dashboard(state: web::Data<AppState>, viewer: Viewer) -> Resul
                 .map(|h| HandoffCard::new(h, &loaded, &viewer, gitlab))
                 .collect();
             sort_for_dashboard(&mut cards);
-            let (waiting_for_you, cards): (Vec<_>, Vec<_>) = cards.into_iter().partition(HandoffCard::waiting_for_you);
+            let (waiting_for_you, cards): (Vec<_>, Vec<_>) =
+                cards.into_iter().partition(HandoffCard::waiting_for_you);
 
             let mut since = None;
             let mut activity = vec![];
@@ -87,14 +101,18 @@ pub async fn show_dashboard(state: web::Data<AppState>, viewer: Viewer) -> Resul
             {
                 since = Some(TimeView::new(ended, viewer.tz));
                 let notes = handoffs::notes_since(conn, ended, 30)?;
-                let authors: Vec<&str> = notes.iter().map(|(n, _, _)| n.author_id.as_str()).collect();
+                let authors: Vec<&str> =
+                    notes.iter().map(|(n, _, _)| n.author_id.as_str()).collect();
                 let people = users::find_many(conn, &authors)?;
                 activity = notes
                     .iter()
                     .map(|(n, title, _)| Activity {
                         handoff_id: n.handoff_id.clone(),
                         title: title.clone(),
-                        author: people.get(&n.author_id).map(|u| u.username.clone()).unwrap_or_default(),
+                        author: people
+                            .get(&n.author_id)
+                            .map(|u| u.username.clone())
+                            .unwrap_or_default(),
                         what: if n.resolves {
                             "resolved"
                         } else if n.pass_to_id.is_some() {
@@ -110,7 +128,12 @@ pub async fn show_dashboard(state: web::Data<AppState>, viewer: Viewer) -> Resul
             let handover = match handovers::recent(conn, 1)?.into_iter().next() {
                 Some(h) => {
                     let people = users::find_many(conn, &[&h.from_user_id, &h.to_user_id])?;
-                    let name = |id: &str| people.get(id).map(|u| u.username.clone()).unwrap_or_default();
+                    let name = |id: &str| {
+                        people
+                            .get(id)
+                            .map(|u| u.username.clone())
+                            .unwrap_or_default()
+                    };
                     Some(HandoverView {
                         from: name(&h.from_user_id),
                         to: name(&h.to_user_id),
@@ -121,7 +144,15 @@ pub async fn show_dashboard(state: web::Data<AppState>, viewer: Viewer) -> Resul
                 }
                 None => None,
             };
-            Ok(DashboardPage { layout, roles, waiting_for_you, cards, since, activity, handover })
+            Ok(DashboardPage {
+                layout,
+                roles,
+                waiting_for_you,
+                cards,
+                since,
+                activity,
+                handover,
+            })
         })
         .await
 }

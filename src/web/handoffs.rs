@@ -9,12 +9,17 @@ use serde::Deserialize;
 use crate::db::DbConnection;
 use crate::db::models::handoffs::{self, DataLoss, ListFilter, NewHandoff, NewNote, Patch};
 use crate::db::models::users::{self, User};
-use crate::domain::handoff::{Kind, Severity, Status, Verification, parse_note_body, parse_short_text, parse_title};
+use crate::domain::handoff::{
+    Kind, Severity, Status, Verification, parse_note_body, parse_short_text, parse_title,
+};
 use crate::domain::issue_ref::{GitLab, IssueRef};
 use crate::domain::time::{self, TimeView};
 use crate::error::AppError;
 use crate::web::views::{self, DualTime, HandoffCard, IssueView, Loaded, UserOption};
-use crate::web::{AppState, FormErrors, FormPairs, Layout, Viewer, field, parse_id, render_page, see_other, split_issue_list};
+use crate::web::{
+    AppState, FormErrors, FormPairs, Layout, Viewer, field, parse_id, render_page, see_other,
+    split_issue_list,
+};
 
 /// The longest free-text data-loss field.
 const DATA_LOSS_TEXT: usize = 2000;
@@ -33,7 +38,10 @@ pub fn parse_issue_list(text: &str, gitlab: &GitLab) -> Result<Vec<IssueRef>, St
         return Err(bad.join("; "));
     }
     if issues.len() > crate::domain::handoff::MAX_ISSUES {
-        return Err(format!("at most {} issues", crate::domain::handoff::MAX_ISSUES));
+        return Err(format!(
+            "at most {} issues",
+            crate::domain::handoff::MAX_ISSUES
+        ));
     }
     Ok(issues)
 }
@@ -115,11 +123,25 @@ fn details_form_of(h: &handoffs::Handoff, issues: &[IssueRef]) -> DetailsForm {
     DetailsForm {
         title: h.title.clone(),
         severity: h.severity.to_string(),
-        issues: issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+        issues: issues
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
         confidential: h.confidential,
-        scope: dl.as_ref().and_then(|d| d.scope.clone()).unwrap_or_default(),
-        recovery_point: dl.as_ref().and_then(|d| d.recovery_point.clone()).unwrap_or_default(),
-        verification: dl.as_ref().map(|d| d.verification.as_str()).unwrap_or("unverified").to_owned(),
+        scope: dl
+            .as_ref()
+            .and_then(|d| d.scope.clone())
+            .unwrap_or_default(),
+        recovery_point: dl
+            .as_ref()
+            .and_then(|d| d.recovery_point.clone())
+            .unwrap_or_default(),
+        verification: dl
+            .as_ref()
+            .map(|d| d.verification.as_str())
+            .unwrap_or("unverified")
+            .to_owned(),
         customers_notified: dl.as_ref().is_some_and(|d| d.customers_notified),
         version: h.version.to_string(),
         errors: FormErrors::default(),
@@ -152,7 +174,9 @@ fn load_page(
         .iter()
         .map(|n| NoteView {
             id: n.id.clone(),
-            author: user(&n.author_id).map(|u| u.username.clone()).unwrap_or_default(),
+            author: user(&n.author_id)
+                .map(|u| u.username.clone())
+                .unwrap_or_default(),
             body: n.body.clone(),
             written: DualTime::new(time::from_db(n.created_at), viewer, user(&n.author_id)),
             body_html: n.body_html.clone(),
@@ -162,16 +186,24 @@ fn load_page(
                     DualTime::new(time::from_db(n.created_at), viewer, user(to)),
                 )
             }),
-            acknowledged: n.acknowledged_at.map(|t| TimeView::new(time::from_db(t), viewer.tz)),
+            acknowledged: n
+                .acknowledged_at
+                .map(|t| TimeView::new(time::from_db(t), viewer.tz)),
             resolves: n.resolves,
-            edited: n.edited_at.map(|t| TimeView::new(time::from_db(t), viewer.tz)),
+            edited: n
+                .edited_at
+                .map(|t| TimeView::new(time::from_db(t), viewer.tz)),
             revisions: revisions
                 .get(&n.id)
                 .into_iter()
                 .flatten()
                 .map(|(body, at)| (body.clone(), TimeView::new(time::from_db(*at), viewer.tz)))
                 .collect(),
-            issues: loaded.note_issues(h, &n.id).iter().map(|i| IssueView::new(i, gitlab)).collect(),
+            issues: loaded
+                .note_issues(h, &n.id)
+                .iter()
+                .map(|i| IssueView::new(i, gitlab))
+                .collect(),
             mine: viewer.is(&n.author_id) && h.status() == Status::Open,
         })
         .collect();
@@ -188,17 +220,28 @@ fn load_page(
         notes,
         can_write,
         can_acknowledge: card.waiting_for_you(),
-        recipients: if can_write { views::recipient_options(conn)? } else { vec![] },
+        recipients: if can_write {
+            views::recipient_options(conn)?
+        } else {
+            vec![]
+        },
         note_form: note_form.unwrap_or_default(),
         details_form: details_form.unwrap_or_else(|| details_form_of(h, &loaded.issues(h))),
         resolve_form: resolve_form.unwrap_or_default(),
-        verifications: Verification::ALL.iter().map(|v| (v.as_str(), v.label())).collect(),
+        verifications: Verification::ALL
+            .iter()
+            .map(|v| (v.as_str(), v.label()))
+            .collect(),
         card,
     })
 }
 
 /// `GET /handoffs/{id}`: the permalink.
-pub async fn show_handoff(state: web::Data<AppState>, viewer: Viewer, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn show_handoff(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let st = state.clone();
     let page = state
@@ -224,7 +267,12 @@ async fn answer(
 }
 
 /// Resolves the optional "pass to" username of a form.
-fn recipient(conn: &mut DbConnection, errors: &mut FormErrors, field_name: &str, username: &str) -> Result<Option<User>, AppError> {
+fn recipient(
+    conn: &mut DbConnection,
+    errors: &mut FormErrors,
+    field_name: &str,
+    username: &str,
+) -> Result<Option<User>, AppError> {
     if username.trim().is_empty() {
         return Ok(None);
     }
@@ -264,7 +312,17 @@ pub async fn create_note(
             let pass_to = recipient(conn, &mut errors, "pass_to", &form_copy.pass_to)?;
             let issues = errors.check("issues", parse_issue_list(&form_copy.issues, gitlab));
             if let (Some(body), Some(issues), true) = (body, issues, errors.is_empty()) {
-                match handoffs::add_note(conn, &hid, &author, NewNote { body, pass_to, issues }, gitlab) {
+                match handoffs::add_note(
+                    conn,
+                    &hid,
+                    &author,
+                    NewNote {
+                        body,
+                        pass_to,
+                        issues,
+                    },
+                    gitlab,
+                ) {
                     Ok(note) => return Ok(Ok(note.id)),
                     Err(e) => errors.absorb("body", e)?,
                 }
@@ -282,7 +340,11 @@ pub async fn create_note(
 }
 
 /// `POST /handoffs/{id}/acknowledge`: "I have it".
-pub async fn acknowledge_handoff(state: web::Data<AppState>, viewer: Viewer, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn acknowledge_handoff(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
     let user = viewer.writer()?.clone();
     let hid = id.clone();
@@ -333,7 +395,11 @@ pub async fn resolve_handoff(
 /// Reads the data-loss fields of a form into a record.
 fn parse_data_loss(form: &FormPairs, errors: &mut FormErrors) -> Option<DataLoss> {
     let scope = parse_short_text("scope", field(form, "scope"), DATA_LOSS_TEXT);
-    let recovery_point = parse_short_text("recovery_point", field(form, "recovery_point"), DATA_LOSS_TEXT);
+    let recovery_point = parse_short_text(
+        "recovery_point",
+        field(form, "recovery_point"),
+        DATA_LOSS_TEXT,
+    );
     let verification = match field(form, "verification") {
         "" => Ok(Verification::Unverified),
         v => Verification::parse(v),
@@ -383,16 +449,24 @@ pub async fn update_handoff(
             let current = handoffs::find(conn, &hid)?;
             let title = errors.check("title", parse_title(field(&form, "title")));
             let severity = errors.check("severity", Severity::parse(field(&form, "severity")));
-            let issues = errors.check("issues", parse_issue_list(field(&form, "issues"), &st.settings.gitlab));
+            let issues = errors.check(
+                "issues",
+                parse_issue_list(field(&form, "issues"), &st.settings.gitlab),
+            );
             let version = errors.check(
                 "version",
-                field(&form, "version").trim().parse::<i32>().map_err(|_| "reload the page: the version is missing"),
+                field(&form, "version")
+                    .trim()
+                    .parse::<i32>()
+                    .map_err(|_| "reload the page: the version is missing"),
             );
             let data_loss = match current.kind() {
                 Kind::PerceivedDataLoss => parse_data_loss(&form, &mut errors),
                 Kind::Outage => None,
             };
-            if let (Some(title), Some(severity), Some(issues), Some(version), true) = (title, severity, issues, version, errors.is_empty()) {
+            if let (Some(title), Some(severity), Some(issues), Some(version), true) =
+                (title, severity, issues, version, errors.is_empty())
+            {
                 let patch = Patch {
                     version,
                     title: Some(title),
@@ -403,7 +477,10 @@ pub async fn update_handoff(
                 };
                 match handoffs::update(conn, &hid, patch) {
                     Ok(_) => return Ok(None),
-                    Err(AppError::Conflict(m)) => errors.add("version", format!("{m}. Your changes are below; the page shows the current state.")),
+                    Err(AppError::Conflict(m)) => errors.add(
+                        "version",
+                        format!("{m}. Your changes are below; the page shows the current state."),
+                    ),
                     Err(e) => errors.absorb("title", e)?,
                 }
             }
@@ -469,18 +546,29 @@ struct NewHandoffPage {
     verifications: Vec<(&'static str, &'static str)>,
 }
 
-fn new_page(conn: &mut DbConnection, state: &AppState, viewer: &Viewer, form: NewForm) -> Result<NewHandoffPage, AppError> {
+fn new_page(
+    conn: &mut DbConnection,
+    state: &AppState,
+    viewer: &Viewer,
+    form: NewForm,
+) -> Result<NewHandoffPage, AppError> {
     Ok(NewHandoffPage {
         layout: Layout::load(conn, state, viewer, "New handoff")?,
         form,
         kinds: views::kind_options(),
         recipients: views::recipient_options(conn)?,
-        verifications: Verification::ALL.iter().map(|v| (v.as_str(), v.label())).collect(),
+        verifications: Verification::ALL
+            .iter()
+            .map(|v| (v.as_str(), v.label()))
+            .collect(),
     })
 }
 
 /// `GET /handoffs/new`.
-pub async fn new_handoff(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+pub async fn new_handoff(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
     viewer.writer()?;
     let st = state.clone();
     let form = NewForm {
@@ -489,12 +577,19 @@ pub async fn new_handoff(state: web::Data<AppState>, viewer: Viewer) -> Result<H
         verification: Verification::Unverified.as_str().into(),
         ..NewForm::default()
     };
-    let page = state.db.run(move |conn| new_page(conn, &st, &viewer, form)).await?;
+    let page = state
+        .db
+        .run(move |conn| new_page(conn, &st, &viewer, form))
+        .await?;
     render_page(&page, StatusCode::OK)
 }
 
 /// `POST /handoffs`: open a handoff from the form.
-pub async fn create_handoff(state: web::Data<AppState>, viewer: Viewer, form: web::Form<FormPairs>) -> Result<HttpResponse, AppError> {
+pub async fn create_handoff(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
     let author = viewer.writer()?.clone();
     let form = form.into_inner();
     let kept = NewForm {
@@ -527,7 +622,10 @@ pub async fn create_handoff(state: web::Data<AppState>, viewer: Viewer, form: we
             };
             let pass_to = recipient(conn, &mut errors, "pass_to", field(&form, "pass_to"))?;
             if pass_to.as_ref().is_some_and(|u| u.id == author.id) {
-                errors.add("pass_to", "you will hold it yourself; leave this empty or name someone else");
+                errors.add(
+                    "pass_to",
+                    "you will hold it yourself; leave this empty or name someone else",
+                );
             }
             let data_loss = match kind {
                 Some(Kind::PerceivedDataLoss) => parse_data_loss(&form, &mut errors),
@@ -543,7 +641,11 @@ pub async fn create_handoff(state: web::Data<AppState>, viewer: Viewer, form: we
                     confidential: !field(&form, "confidential").is_empty(),
                     issues,
                     data_loss,
-                    note: NewNote { body, pass_to, issues: vec![] },
+                    note: NewNote {
+                        body,
+                        pass_to,
+                        issues: vec![],
+                    },
                 };
                 let handoff = handoffs::create(conn, &author, input, gitlab)?;
                 return Ok(Ok(handoff.id));
@@ -596,7 +698,11 @@ const PAGE: i64 = 50;
 
 /// `GET /handoffs?status=&kind=&severity=&issue=&holder=&q=`: open
 /// handoffs, or history with `status=resolved`.
-pub async fn list_handoffs(state: web::Data<AppState>, viewer: Viewer, query: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+pub async fn list_handoffs(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let st = state.clone();
     let (page, failed) = state
@@ -604,7 +710,10 @@ pub async fn list_handoffs(state: web::Data<AppState>, viewer: Viewer, query: we
         .run(move |conn| {
             let gitlab = &st.settings.gitlab;
             let mut errors = FormErrors::default();
-            let mut filter = ListFilter { limit: PAGE + 1, ..ListFilter::default() };
+            let mut filter = ListFilter {
+                limit: PAGE + 1,
+                ..ListFilter::default()
+            };
             filter.status = match query.status.as_str() {
                 "" => Some(Status::Open),
                 "all" => None,
@@ -629,9 +738,16 @@ pub async fn list_handoffs(state: web::Data<AppState>, viewer: Viewer, query: we
                 filter.text = Some(query.q.trim().to_owned());
             }
             if !query.cursor.is_empty() {
-                filter.after = errors.check("cursor", crate::web::api::handoffs::parse_cursor(&query.cursor));
+                filter.after = errors.check(
+                    "cursor",
+                    crate::web::api::handoffs::parse_cursor(&query.cursor),
+                );
             }
-            let found = if errors.is_empty() { handoffs::list(conn, &filter)? } else { vec![] };
+            let found = if errors.is_empty() {
+                handoffs::list(conn, &filter)?
+            } else {
+                vec![]
+            };
             let more = found.len() as i64 > PAGE;
             let found: Vec<_> = found.into_iter().take(PAGE as usize).collect();
             let next_link = match (more, found.last()) {
@@ -643,8 +759,16 @@ pub async fn list_handoffs(state: web::Data<AppState>, viewer: Viewer, query: we
                 _ => None,
             };
             let loaded = Loaded::load(conn, found, &[])?;
-            let cards = loaded.handoffs.iter().map(|h| HandoffCard::new(h, &loaded, &viewer, gitlab)).collect();
-            let title = if filter.status == Some(Status::Resolved) { "History" } else { "Handoffs" };
+            let cards = loaded
+                .handoffs
+                .iter()
+                .map(|h| HandoffCard::new(h, &loaded, &viewer, gitlab))
+                .collect();
+            let title = if filter.status == Some(Status::Resolved) {
+                "History"
+            } else {
+                "Handoffs"
+            };
             let failed = !errors.is_empty();
             Ok((
                 ListPage {
@@ -661,7 +785,11 @@ pub async fn list_handoffs(state: web::Data<AppState>, viewer: Viewer, query: we
             ))
         })
         .await?;
-    let status = if failed { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     render_page(&page, status)
 }
 

@@ -51,8 +51,16 @@ fn load_page(
         None => None,
     };
     let (pass_to, summary, errors) = match &posted {
-        Some((form, errors)) => (field(form, "pass_to").to_owned(), field(form, "summary").to_owned(), errors.clone()),
-        None => (suggested.map(|u| u.username).unwrap_or_default(), String::new(), FormErrors::default()),
+        Some((form, errors)) => (
+            field(form, "pass_to").to_owned(),
+            field(form, "summary").to_owned(),
+            errors.clone(),
+        ),
+        None => (
+            suggested.map(|u| u.username).unwrap_or_default(),
+            String::new(),
+            FormErrors::default(),
+        ),
     };
     let rows = loaded
         .handoffs
@@ -61,7 +69,10 @@ fn load_page(
             let name = format!("note_{}", h.id);
             Row {
                 card: HandoffCard::new(h, &loaded, viewer, &state.settings.gitlab),
-                note: posted.as_ref().map(|(f, _)| field(f, &name).to_owned()).unwrap_or_default(),
+                note: posted
+                    .as_ref()
+                    .map(|(f, _)| field(f, &name).to_owned())
+                    .unwrap_or_default(),
                 error: errors.get(&name).map(str::to_owned),
             }
         })
@@ -81,15 +92,25 @@ fn load_page(
 }
 
 /// `GET /handover`.
-pub async fn show_handover(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+pub async fn show_handover(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
     let me = viewer.writer()?.clone();
     let st = state.clone();
-    let page = state.db.run(move |conn| load_page(conn, &st, &viewer, &me, None)).await?;
+    let page = state
+        .db
+        .run(move |conn| load_page(conn, &st, &viewer, &me, None))
+        .await?;
     render_page(&page, StatusCode::OK)
 }
 
 /// `POST /handover`: one submit passes every held handoff with its note.
-pub async fn submit_handover(state: web::Data<AppState>, viewer: Viewer, form: web::Form<FormPairs>) -> Result<HttpResponse, AppError> {
+pub async fn submit_handover(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
     let me = viewer.writer()?.clone();
     let form = form.into_inner();
     let st = state.clone();
@@ -120,7 +141,11 @@ pub async fn submit_handover(state: web::Data<AppState>, viewer: Viewer, form: w
             for h in handoffs::list_held_by(conn, &me.id)? {
                 let name = format!("note_{}", h.id);
                 let text = field(&form, &name);
-                let body = if text.trim().is_empty() { DEFAULT_NOTE } else { text };
+                let body = if text.trim().is_empty() {
+                    DEFAULT_NOTE
+                } else {
+                    text
+                };
                 match parse_note_body(&name, body) {
                     Ok(body) => notes.push((h.id, body)),
                     Err(e) => errors.absorb(&name, e)?,
@@ -132,7 +157,13 @@ pub async fn submit_handover(state: web::Data<AppState>, viewer: Viewer, form: w
                     Err(e) => errors.absorb("pass_to", e)?,
                 }
             }
-            Ok(Some(load_page(conn, &st, &viewer, &me, Some((&form, errors)))?))
+            Ok(Some(load_page(
+                conn,
+                &st,
+                &viewer,
+                &me,
+                Some((&form, errors)),
+            )?))
         })
         .await?;
     match result {

@@ -116,7 +116,12 @@ impl FromRequest for Viewer {
             let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
             let user_id = session.get::<String>(SESSION_USER).unwrap_or(None);
             let user = match user_id {
-                Some(id) => state.db.run(move |conn| Ok(crate::db::models::users::find_active(conn, &id)?)).await?,
+                Some(id) => {
+                    state
+                        .db
+                        .run(move |conn| Ok(crate::db::models::users::find_active(conn, &id)?))
+                        .await?
+                }
                 None => None,
             };
             if user.is_none() {
@@ -177,14 +182,29 @@ impl Layout {
     }
 
     /// The full layout: the viewer and the on-call strip (one query).
-    pub fn load(conn: &mut DbConnection, state: &AppState, viewer: &Viewer, title: &str) -> Result<Layout, AppError> {
+    pub fn load(
+        conn: &mut DbConnection,
+        state: &AppState,
+        viewer: &Viewer,
+        title: &str,
+    ) -> Result<Layout, AppError> {
         let now = time::now();
         let oncall = shift_rows::on_call(conn, now)?
             .into_iter()
             .filter(|r| !r.current.is_empty())
             .map(|r| OnCallChip {
-                who: r.current.iter().map(|(_, u)| u.username.as_str()).collect::<Vec<_>>().join(", "),
-                until: r.current.iter().map(|(s, _)| s.ends()).min().map(|t| TimeView::new(t, viewer.tz)),
+                who: r
+                    .current
+                    .iter()
+                    .map(|(_, u)| u.username.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                until: r
+                    .current
+                    .iter()
+                    .map(|(s, _)| s.ends())
+                    .min()
+                    .map(|t| TimeView::new(t, viewer.tz)),
                 role: r.role,
             })
             .collect();
@@ -206,7 +226,11 @@ pub struct FormErrors(HashMap<String, String>);
 
 impl FormErrors {
     /// Keeps the value of `result`, or records its error on `field`.
-    pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(e) => {
@@ -218,7 +242,9 @@ impl FormErrors {
 
     /// Records an error on `field` (the first one stays).
     pub fn add(&mut self, field: &str, message: impl std::fmt::Display) {
-        self.0.entry(field.to_owned()).or_insert_with(|| message.to_string());
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| message.to_string());
     }
 
     /// Records a 422/413/409 from the model on its field (or on `fallback`),
@@ -253,7 +279,10 @@ pub type FormPairs = Vec<(String, String)>;
 
 /// The first value of `name` in a posted form, or "".
 pub fn field<'a>(form: &'a FormPairs, name: &str) -> &'a str {
-    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
 }
 
 /// Splits a text box of GitLab issue links (one per line, or separated by
@@ -266,7 +295,10 @@ pub fn split_issue_list(text: &str) -> Vec<&str> {
 }
 
 /// Renders a page with a status other than 200 (a form with errors is a 422).
-pub fn render_page(page: &impl askama::Template, status: actix_web::http::StatusCode) -> Result<HttpResponse, AppError> {
+pub fn render_page(
+    page: &impl askama::Template,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, AppError> {
     let html = page.render().map_err(AppError::internal)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

@@ -24,9 +24,15 @@ struct ProfilePage {
     errors: FormErrors,
 }
 
-fn load_page(conn: &mut DbConnection, state: &AppState, viewer: &Viewer, kept: Option<(String, String, FormErrors)>) -> Result<ProfilePage, AppError> {
+fn load_page(
+    conn: &mut DbConnection,
+    state: &AppState,
+    viewer: &Viewer,
+    kept: Option<(String, String, FormErrors)>,
+) -> Result<ProfilePage, AppError> {
     let me = viewer.signed_in()?;
-    let (name, timezone, errors) = kept.unwrap_or_else(|| (me.name.clone(), me.timezone.clone(), FormErrors::default()));
+    let (name, timezone, errors) =
+        kept.unwrap_or_else(|| (me.name.clone(), me.timezone.clone(), FormErrors::default()));
     Ok(ProfilePage {
         layout: Layout::load(conn, state, viewer, "Profile")?,
         username: me.username.clone(),
@@ -40,15 +46,25 @@ fn load_page(conn: &mut DbConnection, state: &AppState, viewer: &Viewer, kept: O
 }
 
 /// `GET /me`.
-pub async fn show_profile(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+pub async fn show_profile(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
     viewer.signed_in()?;
     let st = state.clone();
-    let page = state.db.run(move |conn| load_page(conn, &st, &viewer, None)).await?;
+    let page = state
+        .db
+        .run(move |conn| load_page(conn, &st, &viewer, None))
+        .await?;
     render_page(&page, StatusCode::OK)
 }
 
 /// `POST /me`: change display name and time zone.
-pub async fn update_profile(state: web::Data<AppState>, viewer: Viewer, form: web::Form<FormPairs>) -> Result<HttpResponse, AppError> {
+pub async fn update_profile(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
     let me = viewer.signed_in()?.clone();
     let st = state.clone();
     let result = state
@@ -61,7 +77,11 @@ pub async fn update_profile(state: web::Data<AppState>, viewer: Viewer, form: we
                 users::update_profile(conn, &me.id, &name, tz)?;
                 return Ok(None);
             }
-            let kept = (field(&form, "name").to_owned(), field(&form, "timezone").to_owned(), errors);
+            let kept = (
+                field(&form, "name").to_owned(),
+                field(&form, "timezone").to_owned(),
+                errors,
+            );
             Ok(Some(load_page(conn, &st, &viewer, Some(kept))?))
         })
         .await?;

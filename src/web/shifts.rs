@@ -14,7 +14,9 @@ use crate::domain::shift::{check_span, parse_rotation_role};
 use crate::domain::time::{self, TimeView, Timezone, human_duration};
 use crate::error::AppError;
 use crate::web::views::UserOption;
-use crate::web::{AppState, FormErrors, FormPairs, Layout, Viewer, field, parse_id, render_page, see_other};
+use crate::web::{
+    AppState, FormErrors, FormPairs, Layout, Viewer, field, parse_id, render_page, see_other,
+};
 
 /// A shift as listed.
 pub struct ShiftRow {
@@ -89,11 +91,18 @@ fn all_users(conn: &mut DbConnection) -> Result<Vec<UserOption>, AppError> {
         .collect())
 }
 
-fn load_page(conn: &mut DbConnection, state: &AppState, viewer: &Viewer, week: Option<&str>, form: ShiftForm) -> Result<ShiftsPage, AppError> {
+fn load_page(
+    conn: &mut DbConnection,
+    state: &AppState,
+    viewer: &Viewer,
+    week: Option<&str>,
+    form: ShiftForm,
+) -> Result<ShiftsPage, AppError> {
     let now = time::now();
     let day = match week {
-        Some(w) if !w.is_empty() => NaiveDate::parse_from_str(w, "%Y-%m-%d")
-            .map_err(|_| AppError::invalid("week", format!("{w:?} is not a date such as 2026-11-30")))?,
+        Some(w) if !w.is_empty() => NaiveDate::parse_from_str(w, "%Y-%m-%d").map_err(|_| {
+            AppError::invalid("week", format!("{w:?} is not a date such as 2026-11-30"))
+        })?,
         _ => viewer.tz.local(now).date_naive(),
     };
     let from = week_start(day, viewer.tz);
@@ -113,7 +122,10 @@ fn load_page(conn: &mut DbConnection, state: &AppState, viewer: &Viewer, week: O
             user_tz: u.timezone,
         })
         .collect();
-    let mut roles: Vec<String> = ["EOC", "IMOC", "CMOC"].iter().map(|r| r.to_string()).collect();
+    let mut roles: Vec<String> = ["EOC", "IMOC", "CMOC"]
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
     for r in &rows {
         if !roles.contains(&r.role) {
             roles.push(r.role.clone());
@@ -134,17 +146,33 @@ fn load_page(conn: &mut DbConnection, state: &AppState, viewer: &Viewer, week: O
 }
 
 /// `GET /shifts?week=`.
-pub async fn list_shifts(state: web::Data<AppState>, viewer: Viewer, query: web::Query<WeekQuery>) -> Result<HttpResponse, AppError> {
+pub async fn list_shifts(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<WeekQuery>,
+) -> Result<HttpResponse, AppError> {
     let st = state.clone();
     let page = state
         .db
-        .run(move |conn| load_page(conn, &st, &viewer, query.week.as_deref(), ShiftForm::default()))
+        .run(move |conn| {
+            load_page(
+                conn,
+                &st,
+                &viewer,
+                query.week.as_deref(),
+                ShiftForm::default(),
+            )
+        })
         .await?;
     render_page(&page, StatusCode::OK)
 }
 
 /// Reads a shift form; the times are wall-clock times in the viewer's zone.
-fn parse_form(conn: &mut DbConnection, form: &FormPairs, zone: Timezone) -> Result<(ShiftForm, Option<ShiftInput>), AppError> {
+fn parse_form(
+    conn: &mut DbConnection,
+    form: &FormPairs,
+    zone: Timezone,
+) -> Result<(ShiftForm, Option<ShiftInput>), AppError> {
     let mut kept = ShiftForm {
         username: field(form, "username").to_owned(),
         role: field(form, "role").to_owned(),
@@ -156,7 +184,10 @@ fn parse_form(conn: &mut DbConnection, form: &FormPairs, zone: Timezone) -> Resu
     let user = match users::find_by_username(conn, kept.username.trim())? {
         Some(u) => Some(u),
         None => {
-            errors.add("username", format!("there is no user {:?}", kept.username.trim()));
+            errors.add(
+                "username",
+                format!("there is no user {:?}", kept.username.trim()),
+            );
             None
         }
     };
@@ -167,14 +198,23 @@ fn parse_form(conn: &mut DbConnection, form: &FormPairs, zone: Timezone) -> Resu
         errors.check("ends_at", check_span(s, e));
     }
     let input = match (user, role, starts, ends, errors.is_empty()) {
-        (Some(u), Some(role), Some(starts_at), Some(ends_at), true) => Some(ShiftInput { user_id: u.id, role, starts_at, ends_at }),
+        (Some(u), Some(role), Some(starts_at), Some(ends_at), true) => Some(ShiftInput {
+            user_id: u.id,
+            role,
+            starts_at,
+            ends_at,
+        }),
         _ => None,
     };
     Ok((kept, input))
 }
 
 /// `POST /shifts`: add a shift.
-pub async fn create_shift(state: web::Data<AppState>, viewer: Viewer, form: web::Form<FormPairs>) -> Result<HttpResponse, AppError> {
+pub async fn create_shift(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
     viewer.writer()?;
     let st = state.clone();
     let result = state
@@ -191,12 +231,21 @@ pub async fn create_shift(state: web::Data<AppState>, viewer: Viewer, form: web:
         })
         .await?;
     match result {
-        Ok(starts) => Ok(see_other(&format!("/shifts?week={}", starts.format("%Y-%m-%d")))),
+        Ok(starts) => Ok(see_other(&format!(
+            "/shifts?week={}",
+            starts.format("%Y-%m-%d")
+        ))),
         Err(page) => render_page(&page, StatusCode::UNPROCESSABLE_ENTITY),
     }
 }
 
-fn edit_page(conn: &mut DbConnection, state: &AppState, viewer: &Viewer, id: &str, form: Option<ShiftForm>) -> Result<EditPage, AppError> {
+fn edit_page(
+    conn: &mut DbConnection,
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    form: Option<ShiftForm>,
+) -> Result<EditPage, AppError> {
     let (shift, user) = shifts::find(conn, id).map_err(|e| match e {
         diesel::result::Error::NotFound => AppError::NotFound("no such shift".into()),
         other => other.into(),
@@ -218,11 +267,18 @@ fn edit_page(conn: &mut DbConnection, state: &AppState, viewer: &Viewer, id: &st
 }
 
 /// `GET /shifts/{id}/edit`.
-pub async fn edit_shift(state: web::Data<AppState>, viewer: Viewer, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn edit_shift(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     viewer.writer()?;
     let id = parse_shift_id(&path)?;
     let st = state.clone();
-    let page = state.db.run(move |conn| edit_page(conn, &st, &viewer, &id, None)).await?;
+    let page = state
+        .db
+        .run(move |conn| edit_page(conn, &st, &viewer, &id, None))
+        .await?;
     render_page(&page, StatusCode::OK)
 }
 
@@ -231,7 +287,12 @@ fn parse_shift_id(raw: &str) -> Result<String, AppError> {
 }
 
 /// `POST /shifts/{id}`: change a shift.
-pub async fn update_shift(state: web::Data<AppState>, viewer: Viewer, path: web::Path<String>, form: web::Form<FormPairs>) -> Result<HttpResponse, AppError> {
+pub async fn update_shift(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<String>,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
     viewer.writer()?;
     let id = parse_shift_id(&path)?;
     let st = state.clone();
@@ -249,13 +310,20 @@ pub async fn update_shift(state: web::Data<AppState>, viewer: Viewer, path: web:
         })
         .await?;
     match result {
-        Ok(starts) => Ok(see_other(&format!("/shifts?week={}", starts.format("%Y-%m-%d")))),
+        Ok(starts) => Ok(see_other(&format!(
+            "/shifts?week={}",
+            starts.format("%Y-%m-%d")
+        ))),
         Err(page) => render_page(&page, StatusCode::UNPROCESSABLE_ENTITY),
     }
 }
 
 /// `POST /shifts/{id}/delete`.
-pub async fn delete_shift(state: web::Data<AppState>, viewer: Viewer, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn delete_shift(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     viewer.writer()?;
     let id = parse_shift_id(&path)?;
     state.db.run(move |conn| shifts::delete(conn, &id)).await?;

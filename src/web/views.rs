@@ -32,7 +32,11 @@ pub struct Loaded {
 
 impl Loaded {
     /// Loads what `handoffs` need, plus the users in `extra_user_ids`.
-    pub fn load(conn: &mut DbConnection, handoffs: Vec<Handoff>, extra_user_ids: &[&str]) -> Result<Loaded, AppError> {
+    pub fn load(
+        conn: &mut DbConnection,
+        handoffs: Vec<Handoff>,
+        extra_user_ids: &[&str],
+    ) -> Result<Loaded, AppError> {
         let now = time::now();
         let ids: Vec<&str> = handoffs.iter().map(|h| h.id.as_str()).collect();
         let links = handoffs::links_of(conn, &ids)?;
@@ -49,7 +53,13 @@ impl Loaded {
             Some(oldest) => shifts::changes_between(conn, oldest, now)?,
             None => vec![],
         };
-        Ok(Loaded { handoffs, links, users, changes, now })
+        Ok(Loaded {
+            handoffs,
+            links,
+            users,
+            changes,
+            now,
+        })
     }
 
     /// How many shift changes `h` has survived while open.
@@ -160,7 +170,13 @@ impl DualTime {
             yours: TimeView::new(at, viewer.tz),
             theirs: other
                 .filter(|u| u.tz() != viewer.tz && !viewer.is(&u.id))
-                .map(|u| (u.username.clone(), TimeView::new(at, u.tz()), u.timezone.clone())),
+                .map(|u| {
+                    (
+                        u.username.clone(),
+                        TimeView::new(at, u.tz()),
+                        u.timezone.clone(),
+                    )
+                }),
         }
     }
 }
@@ -245,7 +261,11 @@ impl HandoffCard {
             title: h.title.clone(),
             status: h.status().as_str(),
             confidential: h.confidential,
-            issues: loaded.issues(h).iter().map(|i| IssueView::new(i, gitlab)).collect(),
+            issues: loaded
+                .issues(h)
+                .iter()
+                .map(|i| IssueView::new(i, gitlab))
+                .collect(),
             holder: person(&h.holder_id),
             waited_secs: h
                 .pending_since
@@ -257,7 +277,9 @@ impl HandoffCard {
             created: TimeView::new(h.created(), viewer.tz),
             age: human_duration(h.carried_until(now) - h.created()),
             last_activity: TimeView::new(time::from_db(h.last_activity_at), viewer.tz),
-            resolved: h.resolved_at.map(|t| TimeView::new(time::from_db(t), viewer.tz)),
+            resolved: h
+                .resolved_at
+                .map(|t| TimeView::new(time::from_db(t), viewer.tz)),
         }
     }
 

@@ -222,7 +222,12 @@ pub struct NewNote {
 }
 
 /// Opens a handoff held by `author`, with its first note (and pass).
-pub fn create(conn: &mut DbConnection, author: &User, input: NewHandoff, gitlab: &GitLab) -> Result<Handoff, AppError> {
+pub fn create(
+    conn: &mut DbConnection,
+    author: &User,
+    input: NewHandoff,
+    gitlab: &GitLab,
+) -> Result<Handoff, AppError> {
     conn.transaction(|conn| {
         let now = time::to_db(time::now());
         let id = super::new_id();
@@ -241,9 +246,11 @@ pub fn create(conn: &mut DbConnection, author: &User, input: NewHandoff, gitlab:
                 handoffs::holder_id.eq(&author.id),
                 handoffs::created_by_id.eq(&author.id),
                 handoffs::dl_scope.eq(data_loss.as_ref().and_then(|d| d.scope.clone())),
-                handoffs::dl_recovery_point.eq(data_loss.as_ref().and_then(|d| d.recovery_point.clone())),
+                handoffs::dl_recovery_point
+                    .eq(data_loss.as_ref().and_then(|d| d.recovery_point.clone())),
                 handoffs::dl_verification.eq(data_loss.as_ref().map(|d| d.verification.as_str())),
-                handoffs::dl_customers_notified.eq(data_loss.as_ref().map(|d| d.customers_notified)),
+                handoffs::dl_customers_notified
+                    .eq(data_loss.as_ref().map(|d| d.customers_notified)),
                 handoffs::created_at.eq(now),
                 handoffs::updated_at.eq(now),
                 handoffs::last_activity_at.eq(now),
@@ -264,7 +271,12 @@ fn dedup(mut issues: Vec<IssueRef>) -> Vec<IssueRef> {
     issues
 }
 
-fn insert_link(conn: &mut DbConnection, handoff_id: &str, note_id: Option<&str>, issue: &IssueRef) -> QueryResult<()> {
+fn insert_link(
+    conn: &mut DbConnection,
+    handoff_id: &str,
+    note_id: Option<&str>,
+    issue: &IssueRef,
+) -> QueryResult<()> {
     diesel::insert_into(issue_links::table)
         .values((
             issue_links::id.eq(super::new_id()),
@@ -308,11 +320,18 @@ pub fn notes_of(conn: &mut DbConnection, handoff_id: &str) -> QueryResult<Vec<No
 }
 
 /// The earlier texts of a note, oldest first.
-pub fn revisions_of(conn: &mut DbConnection, note_ids: &[&str]) -> QueryResult<HashMap<String, Vec<(String, NaiveDateTime)>>> {
+pub fn revisions_of(
+    conn: &mut DbConnection,
+    note_ids: &[&str],
+) -> QueryResult<HashMap<String, Vec<(String, NaiveDateTime)>>> {
     let rows: Vec<(String, String, NaiveDateTime)> = note_revisions::table
         .filter(note_revisions::note_id.eq_any(note_ids))
         .order(note_revisions::id.asc())
-        .select((note_revisions::note_id, note_revisions::body, note_revisions::created_at))
+        .select((
+            note_revisions::note_id,
+            note_revisions::body,
+            note_revisions::created_at,
+        ))
         .load(conn)?;
     let mut by_note: HashMap<String, Vec<(String, NaiveDateTime)>> = HashMap::new();
     for (note_id, body, at) in rows {
@@ -322,7 +341,10 @@ pub fn revisions_of(conn: &mut DbConnection, note_ids: &[&str]) -> QueryResult<H
 }
 
 /// Every issue link of these handoffs (their own and their notes'), by handoff, in one query.
-pub fn links_of(conn: &mut DbConnection, handoff_ids: &[&str]) -> QueryResult<HashMap<String, Vec<IssueLink>>> {
+pub fn links_of(
+    conn: &mut DbConnection,
+    handoff_ids: &[&str],
+) -> QueryResult<HashMap<String, Vec<IssueLink>>> {
     if handoff_ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -332,13 +354,22 @@ pub fn links_of(conn: &mut DbConnection, handoff_ids: &[&str]) -> QueryResult<Ha
         .load(conn)?;
     let mut by_handoff: HashMap<String, Vec<IssueLink>> = HashMap::new();
     for row in rows {
-        by_handoff.entry(row.handoff_id.clone()).or_default().push(row);
+        by_handoff
+            .entry(row.handoff_id.clone())
+            .or_default()
+            .push(row);
     }
     Ok(by_handoff)
 }
 
 /// Adds a note (and its pass) to an open handoff.
-pub fn add_note(conn: &mut DbConnection, handoff_id: &str, author: &User, note: NewNote, gitlab: &GitLab) -> Result<Note, AppError> {
+pub fn add_note(
+    conn: &mut DbConnection,
+    handoff_id: &str,
+    author: &User,
+    note: NewNote,
+    gitlab: &GitLab,
+) -> Result<Note, AppError> {
     conn.transaction(|conn| {
         let handoff = lock(conn, handoff_id)?;
         handoff
@@ -349,11 +380,20 @@ pub fn add_note(conn: &mut DbConnection, handoff_id: &str, author: &User, note: 
 }
 
 /// Resolves an open handoff with a closing note; a pending pass lapses.
-pub fn resolve(conn: &mut DbConnection, handoff_id: &str, author: &User, body: String, gitlab: &GitLab) -> Result<Note, AppError> {
+pub fn resolve(
+    conn: &mut DbConnection,
+    handoff_id: &str,
+    author: &User,
+    body: String,
+    gitlab: &GitLab,
+) -> Result<Note, AppError> {
     conn.transaction(|conn| {
         let handoff = lock(conn, handoff_id)?;
         handoff.state().check_resolve()?;
-        let note = NewNote { body, ..NewNote::default() };
+        let note = NewNote {
+            body,
+            ..NewNote::default()
+        };
         add_note_locked(conn, handoff_id, author, note, true, gitlab)
     })
 }
@@ -448,7 +488,11 @@ fn add_note_locked(
 }
 
 /// The pending recipient takes the handoff: they become the holder.
-pub fn acknowledge(conn: &mut DbConnection, handoff_id: &str, user: &User) -> Result<Handoff, AppError> {
+pub fn acknowledge(
+    conn: &mut DbConnection,
+    handoff_id: &str,
+    user: &User,
+) -> Result<Handoff, AppError> {
     conn.transaction(|conn| {
         let handoff = lock(conn, handoff_id)?;
         handoff.state().check_acknowledge(&user.id)?;
@@ -492,7 +536,11 @@ pub struct Patch {
 
 /// Applies `patch` if the handoff is still at `patch.version`; else a 409
 /// and nothing changes.
-pub fn update(conn: &mut DbConnection, handoff_id: &str, patch: Patch) -> Result<Handoff, AppError> {
+pub fn update(
+    conn: &mut DbConnection,
+    handoff_id: &str,
+    patch: Patch,
+) -> Result<Handoff, AppError> {
     conn.transaction(|conn| {
         let handoff = lock(conn, handoff_id)?;
         if handoff.version != patch.version {
@@ -545,11 +593,20 @@ pub fn update(conn: &mut DbConnection, handoff_id: &str, patch: Patch) -> Result
 
 /// Replaces a note's text, keeping the earlier text as a revision. Only its
 /// author may edit, and only while the handoff is open.
-pub fn edit_note(conn: &mut DbConnection, handoff_id: &str, note_id: &str, author: &User, body: String, gitlab: &GitLab) -> Result<Note, AppError> {
+pub fn edit_note(
+    conn: &mut DbConnection,
+    handoff_id: &str,
+    note_id: &str,
+    author: &User,
+    body: String,
+    gitlab: &GitLab,
+) -> Result<Note, AppError> {
     conn.transaction(|conn| {
         let handoff = lock(conn, handoff_id)?;
         if handoff.status() == Status::Resolved {
-            return Err(AppError::Conflict("this handoff is resolved; its notes are final".into()));
+            return Err(AppError::Conflict(
+                "this handoff is resolved; its notes are final".into(),
+            ));
         }
         let note: Note = notes::table
             .filter(notes::id.eq(note_id))
@@ -558,7 +615,9 @@ pub fn edit_note(conn: &mut DbConnection, handoff_id: &str, note_id: &str, autho
             .optional()?
             .ok_or_else(|| AppError::NotFound("no such note".into()))?;
         if note.author_id != author.id {
-            return Err(AppError::Forbidden("only its author can edit a note".into()));
+            return Err(AppError::Forbidden(
+                "only its author can edit a note".into(),
+            ));
         }
         let now = time::to_db(time::now());
         diesel::insert_into(note_revisions::table)
@@ -571,9 +630,14 @@ pub fn edit_note(conn: &mut DbConnection, handoff_id: &str, note_id: &str, autho
             .execute(conn)?;
         let html = markdown::render(&body, gitlab);
         diesel::update(notes::table.filter(notes::id.eq(&note.id)))
-            .set((notes::body.eq(&body), notes::body_html.eq(&html), notes::edited_at.eq(Some(now))))
+            .set((
+                notes::body.eq(&body),
+                notes::body_html.eq(&html),
+                notes::edited_at.eq(Some(now)),
+            ))
             .execute(conn)?;
-        diesel::delete(issue_links::table.filter(issue_links::note_id.eq(&note.id))).execute(conn)?;
+        diesel::delete(issue_links::table.filter(issue_links::note_id.eq(&note.id)))
+            .execute(conn)?;
         for issue in dedup(find_refs(&body, gitlab)) {
             insert_link(conn, handoff_id, Some(&note.id), &issue)?;
         }
@@ -590,7 +654,10 @@ pub fn edit_note(conn: &mut DbConnection, handoff_id: &str, note_id: &str, autho
                 .execute(conn)?;
         }
         diesel::update(target)
-            .set((handoffs::updated_at.eq(now), handoffs::version.eq(handoffs::version + 1)))
+            .set((
+                handoffs::updated_at.eq(now),
+                handoffs::version.eq(handoffs::version + 1),
+            ))
             .execute(conn)?;
         Ok(notes::table.filter(notes::id.eq(&note.id)).first(conn)?)
     })
@@ -661,7 +728,9 @@ pub fn list(conn: &mut DbConnection, filter: &ListFilter) -> QueryResult<Vec<Han
         query = query.filter(
             handoffs::last_activity_at
                 .lt(*at)
-                .or(handoffs::last_activity_at.eq(*at).and(handoffs::id.lt(id.clone()))),
+                .or(handoffs::last_activity_at
+                    .eq(*at)
+                    .and(handoffs::id.lt(id.clone()))),
         );
     }
     query
@@ -688,7 +757,11 @@ pub fn list_held_by(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<H
 }
 
 /// Notes written since `since` (newest first, at most `limit`), with their handoff's title.
-pub fn notes_since(conn: &mut DbConnection, since: DateTime<Utc>, limit: i64) -> QueryResult<Vec<(Note, String, bool)>> {
+pub fn notes_since(
+    conn: &mut DbConnection,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<(Note, String, bool)>> {
     notes::table
         .inner_join(handoffs::table)
         .filter(notes::created_at.gt(time::to_db(since)))

@@ -16,7 +16,11 @@ pub fn get(conn: &mut DbConnection, name: &str) -> QueryResult<Option<String>> {
 
 /// The value of `name`, set to `make()` the first time. When two instances
 /// start at once, the first to write wins and both use its value.
-pub fn get_or_create(conn: &mut DbConnection, name: &str, make: impl FnOnce() -> String) -> QueryResult<String> {
+pub fn get_or_create(
+    conn: &mut DbConnection,
+    name: &str,
+    make: impl FnOnce() -> String,
+) -> QueryResult<String> {
     if let Some(value) = get(conn, name)? {
         return Ok(value);
     }

@@ -53,7 +53,11 @@ pub struct ShiftInput {
     pub ends_at: DateTime<Utc>,
 }
 
-fn check_overlap(conn: &mut DbConnection, input: &ShiftInput, except: Option<&str>) -> Result<(), AppError> {
+fn check_overlap(
+    conn: &mut DbConnection,
+    input: &ShiftInput,
+    except: Option<&str>,
+) -> Result<(), AppError> {
     let mut query = shifts::table
         .filter(shifts::user_id.eq(&input.user_id))
         .filter(shifts::role.eq(&input.role))
@@ -135,7 +139,11 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<(Shift, User)> {
 }
 
 /// Shifts that overlap `[from, to)`, with their users, by start.
-pub fn list_between(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryResult<Vec<(Shift, User)>> {
+pub fn list_between(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<(Shift, User)>> {
     shifts::table
         .inner_join(users::table)
         .filter(shifts::ends_at.gt(time::to_db(from)))
@@ -166,7 +174,11 @@ pub fn on_call(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Vec<R
         let idx = match roles.iter().position(|r| r.role == shift.role) {
             Some(i) => i,
             None => {
-                roles.push(RoleOnCall { role: shift.role.clone(), current: vec![], next: None });
+                roles.push(RoleOnCall {
+                    role: shift.role.clone(),
+                    current: vec![],
+                    next: None,
+                });
                 roles.len() - 1
             }
         };
@@ -182,7 +194,11 @@ pub fn on_call(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Vec<R
 }
 
 /// The shift of `user_id` that is current at `now`, or else the one that ended last.
-pub fn latest_for_user(conn: &mut DbConnection, user_id: &str, now: DateTime<Utc>) -> QueryResult<Option<Shift>> {
+pub fn latest_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<Shift>> {
     shifts::table
         .filter(shifts::user_id.eq(user_id))
         .filter(shifts::starts_at.le(time::to_db(now)))
@@ -192,7 +208,11 @@ pub fn latest_for_user(conn: &mut DbConnection, user_id: &str, now: DateTime<Utc
 }
 
 /// The end of the last shift of `user_id` that ended before `now`.
-pub fn last_ended_for_user(conn: &mut DbConnection, user_id: &str, now: DateTime<Utc>) -> QueryResult<Option<DateTime<Utc>>> {
+pub fn last_ended_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<DateTime<Utc>>> {
     shifts::table
         .filter(shifts::user_id.eq(user_id))
         .filter(shifts::ends_at.le(time::to_db(now)))
@@ -226,7 +246,11 @@ pub fn next_in_role(
 
 /// The distinct instants at which a shift started in `(from, to]`, sorted:
 /// the shift changes that carry-over counts.
-pub fn changes_between(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> QueryResult<Vec<DateTime<Utc>>> {
+pub fn changes_between(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<DateTime<Utc>>> {
     let mut starts: Vec<NaiveDateTime> = shifts::table
         .filter(shifts::starts_at.gt(time::to_db(from)))
         .filter(shifts::starts_at.le(time::to_db(to)))
@@ -238,7 +262,11 @@ pub fn changes_between(conn: &mut DbConnection, from: DateTime<Utc>, to: DateTim
 }
 
 /// How many of the sorted `changes` fall in `(since, until]`.
-pub fn count_changes(changes: &[DateTime<Utc>], since: DateTime<Utc>, until: DateTime<Utc>) -> usize {
+pub fn count_changes(
+    changes: &[DateTime<Utc>],
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> usize {
     let lo = changes.partition_point(|t| *t <= since);
     let hi = changes.partition_point(|t| *t <= until);
     hi.saturating_sub(lo)

@@ -134,7 +134,12 @@ pub fn list_all(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
 }
 
 /// Changes a user's display name and time zone.
-pub fn update_profile(conn: &mut DbConnection, id: &str, name: &str, timezone: Timezone) -> QueryResult<User> {
+pub fn update_profile(
+    conn: &mut DbConnection,
+    id: &str,
+    name: &str,
+    timezone: Timezone,
+) -> QueryResult<User> {
     diesel::update(users::table.filter(users::id.eq(id)))
         .set((users::name.eq(name), users::timezone.eq(timezone.name())))
         .execute(conn)?;
@@ -143,7 +148,11 @@ pub fn update_profile(conn: &mut DbConnection, id: &str, name: &str, timezone: T
 
 /// Resolves a username given in a request into an active user who can take
 /// handoffs; the error is a 422 on `field`.
-pub fn find_recipient(conn: &mut DbConnection, field: &str, username: &str) -> Result<User, AppError> {
+pub fn find_recipient(
+    conn: &mut DbConnection,
+    field: &str,
+    username: &str,
+) -> Result<User, AppError> {
     let username = username.trim().trim_start_matches('@');
     let user = find_by_username(conn, username)?
         .ok_or_else(|| AppError::invalid(field, format!("there is no user {username:?}")))?;

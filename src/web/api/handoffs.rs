@@ -6,9 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::DbConnection;
-use crate::db::models::handoffs::{self, DataLoss, Handoff, ListFilter, NewHandoff, NewNote, Note, Patch};
+use crate::db::models::handoffs::{
+    self, DataLoss, Handoff, ListFilter, NewHandoff, NewNote, Note, Patch,
+};
 use crate::db::models::users;
-use crate::domain::handoff::{Kind, Severity, Status, Verification, parse_note_body, parse_short_text, parse_title};
+use crate::domain::handoff::{
+    Kind, Severity, Status, Verification, parse_note_body, parse_short_text, parse_title,
+};
 use crate::domain::issue_ref::IssueRef;
 use crate::domain::time;
 use crate::error::{ApiError, AppError, ErrorBody};
@@ -105,7 +109,12 @@ pub struct HandoffList {
     pub next_cursor: Option<String>,
 }
 
-fn handoff_json(h: &Handoff, loaded: &Loaded, state: &AppState, notes: Option<&[Note]>) -> HandoffJson {
+fn handoff_json(
+    h: &Handoff,
+    loaded: &Loaded,
+    state: &AppState,
+    notes: Option<&[Note]>,
+) -> HandoffJson {
     let gitlab = &state.settings.gitlab;
     let now = loaded.now;
     let person = |id: &str| loaded.user(id).map(|u| UserJson::new(u, now));
@@ -127,12 +136,21 @@ fn handoff_json(h: &Handoff, loaded: &Loaded, state: &AppState, notes: Option<&[
             verification: d.verification.as_str().into(),
             customers_notified: d.customers_notified,
         }),
-        issues: loaded.issues(h).iter().map(|i| IssueJson::new(i, gitlab)).collect(),
+        issues: loaded
+            .issues(h)
+            .iter()
+            .map(|i| IssueJson::new(i, gitlab))
+            .collect(),
         created_at: ts(h.created()),
         updated_at: ts(time::from_db(h.updated_at)),
         resolved_at: h.resolved_at.map(|t| ts(time::from_db(t))),
         version: h.version,
-        notes: notes.map(|notes| notes.iter().map(|n| note_json(n, h, loaded, state)).collect()),
+        notes: notes.map(|notes| {
+            notes
+                .iter()
+                .map(|n| note_json(n, h, loaded, state))
+                .collect()
+        }),
     }
 }
 
@@ -143,7 +161,11 @@ fn note_json(n: &Note, h: &Handoff, loaded: &Loaded, state: &AppState) -> NoteJs
         author: loaded.user(&n.author_id).map(|u| UserJson::new(u, now)),
         body: n.body.clone(),
         body_html: n.body_html.clone(),
-        pass_to: n.pass_to_id.as_deref().and_then(|id| loaded.user(id)).map(|u| UserJson::new(u, now)),
+        pass_to: n
+            .pass_to_id
+            .as_deref()
+            .and_then(|id| loaded.user(id))
+            .map(|u| UserJson::new(u, now)),
         acknowledged_at: n.acknowledged_at.map(|t| ts(time::from_db(t))),
         resolves: n.resolves,
         created_at: ts(time::from_db(n.created_at)),
@@ -157,18 +179,36 @@ fn note_json(n: &Note, h: &Handoff, loaded: &Loaded, state: &AppState) -> NoteJs
 }
 
 /// Loads one handoff as JSON, with its notes when `with_notes`.
-fn load_one(conn: &mut DbConnection, state: &AppState, id: &str, with_notes: bool) -> Result<HandoffJson, AppError> {
+fn load_one(
+    conn: &mut DbConnection,
+    state: &AppState,
+    id: &str,
+    with_notes: bool,
+) -> Result<HandoffJson, AppError> {
     let h = handoffs::find(conn, id)?;
-    let notes = if with_notes { handoffs::notes_of(conn, id)? } else { vec![] };
+    let notes = if with_notes {
+        handoffs::notes_of(conn, id)?
+    } else {
+        vec![]
+    };
     let mut people: Vec<&str> = notes.iter().map(|n| n.author_id.as_str()).collect();
     people.extend(notes.iter().filter_map(|n| n.pass_to_id.as_deref()));
     let loaded = Loaded::load(conn, vec![h], &people)?;
-    Ok(handoff_json(&loaded.handoffs[0], &loaded, state, with_notes.then_some(notes.as_slice())))
+    Ok(handoff_json(
+        &loaded.handoffs[0],
+        &loaded,
+        state,
+        with_notes.then_some(notes.as_slice()),
+    ))
 }
 
 /// A cursor: the last item's activity time and id.
 pub fn cursor_of(h: &Handoff) -> String {
-    format!("{}_{}", h.last_activity_at.and_utc().timestamp_micros(), h.id)
+    format!(
+        "{}_{}",
+        h.last_activity_at.and_utc().timestamp_micros(),
+        h.id
+    )
 }
 
 /// Reads a cursor made by [`cursor_of`].
@@ -204,7 +244,11 @@ pub struct ListParams {
 #[utoipa::path(get, path = "/api/v1/handoffs", tag = "handoffs", params(ListParams),
     responses((status = 200, body = HandoffList), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn list_handoffs(state: web::Data<AppState>, _user: ApiUser, params: web::Query<ListParams>) -> Result<web::Json<HandoffList>, ApiError> {
+pub async fn list_handoffs(
+    state: web::Data<AppState>,
+    _user: ApiUser,
+    params: web::Query<ListParams>,
+) -> Result<web::Json<HandoffList>, ApiError> {
     let params = params.into_inner();
     let gitlab = &state.settings.gitlab;
     let status = match params.status.as_deref().unwrap_or("open") {
@@ -240,7 +284,14 @@ pub async fn list_handoffs(state: web::Data<AppState>, _user: ApiUser, params: w
         .map(parse_cursor)
         .transpose()
         .map_err(|e| AppError::invalid("cursor", e))?;
-    let filter = ListFilter { status, kind, issue, after, limit: limit + 1, ..ListFilter::default() };
+    let filter = ListFilter {
+        status,
+        kind,
+        issue,
+        after,
+        limit: limit + 1,
+        ..ListFilter::default()
+    };
     let st = state.clone();
     let list = state
         .db
@@ -248,10 +299,18 @@ pub async fn list_handoffs(state: web::Data<AppState>, _user: ApiUser, params: w
             let mut found = handoffs::list(conn, &filter)?;
             let more = found.len() as i64 > limit;
             found.truncate(limit as usize);
-            let next_cursor = if more { found.last().map(cursor_of) } else { None };
+            let next_cursor = if more {
+                found.last().map(cursor_of)
+            } else {
+                None
+            };
             let loaded = Loaded::load(conn, found, &[])?;
             Ok(HandoffList {
-                handoffs: loaded.handoffs.iter().map(|h| handoff_json(h, &loaded, &st, None)).collect(),
+                handoffs: loaded
+                    .handoffs
+                    .iter()
+                    .map(|h| handoff_json(h, &loaded, &st, None))
+                    .collect(),
                 next_cursor,
             })
         })
@@ -292,7 +351,8 @@ impl DataLossInput {
             record.recovery_point = parse_short_text("data_loss.recovery_point", &rp, 2000)?;
         }
         if let Some(v) = self.verification {
-            record.verification = Verification::parse(&v).map_err(|e| AppError::invalid("data_loss.verification", e))?;
+            record.verification = Verification::parse(&v)
+                .map_err(|e| AppError::invalid("data_loss.verification", e))?;
         }
         if let Some(told) = self.customers_notified {
             record.customers_notified = told;
@@ -329,7 +389,11 @@ pub struct CreateHandoff {
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn create_handoff(state: web::Data<AppState>, user: ApiUser, body: web::Json<CreateHandoff>) -> Result<HttpResponse, ApiError> {
+pub async fn create_handoff(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<CreateHandoff>,
+) -> Result<HttpResponse, ApiError> {
     let author = user.writer()?.clone();
     let input = body.into_inner();
     let gitlab = &state.settings.gitlab;
@@ -340,7 +404,11 @@ pub async fn create_handoff(state: web::Data<AppState>, user: ApiUser, body: web
     let body = parse_note_body("note.body", &input.note.body)?;
     let data_loss = match (kind, input.data_loss) {
         (Kind::Outage, Some(_)) => {
-            return Err(AppError::invalid("data_loss", "only a perceived_data_loss handoff has data-loss fields").into());
+            return Err(AppError::invalid(
+                "data_loss",
+                "only a perceived_data_loss handoff has data-loss fields",
+            )
+            .into());
         }
         (Kind::Outage, None) => None,
         (Kind::PerceivedDataLoss, d) => Some(match d {
@@ -352,12 +420,20 @@ pub async fn create_handoff(state: web::Data<AppState>, user: ApiUser, body: web
     let created = state
         .db
         .run(move |conn| {
-            let pass_to = match input.note.pass_to.as_deref().filter(|p| !p.trim().is_empty()) {
+            let pass_to = match input
+                .note
+                .pass_to
+                .as_deref()
+                .filter(|p| !p.trim().is_empty())
+            {
                 Some(name) => Some(users::find_recipient(conn, "note.pass_to", name)?),
                 None => None,
             };
             if pass_to.as_ref().is_some_and(|u| u.id == author.id) {
-                return Err(AppError::invalid("note.pass_to", "you hold a handoff you open; pass it to someone else"));
+                return Err(AppError::invalid(
+                    "note.pass_to",
+                    "you hold a handoff you open; pass it to someone else",
+                ));
             }
             let new = NewHandoff {
                 kind,
@@ -366,7 +442,11 @@ pub async fn create_handoff(state: web::Data<AppState>, user: ApiUser, body: web
                 confidential: input.confidential,
                 issues,
                 data_loss,
-                note: NewNote { body, pass_to, issues: vec![] },
+                note: NewNote {
+                    body,
+                    pass_to,
+                    issues: vec![],
+                },
             };
             let h = handoffs::create(conn, &author, new, &st.settings.gitlab)?;
             load_one(conn, &st, &h.id, true)
@@ -381,10 +461,19 @@ pub async fn create_handoff(state: web::Data<AppState>, user: ApiUser, body: web
 #[utoipa::path(get, path = "/api/v1/handoffs/{id}", tag = "handoffs", params(("id" = String, Path, description = "UUID")),
     responses((status = 200, body = HandoffJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn get_handoff(state: web::Data<AppState>, _user: ApiUser, path: web::Path<String>) -> Result<web::Json<HandoffJson>, ApiError> {
+pub async fn get_handoff(
+    state: web::Data<AppState>,
+    _user: ApiUser,
+    path: web::Path<String>,
+) -> Result<web::Json<HandoffJson>, ApiError> {
     let id = parse_id(&path)?;
     let st = state.clone();
-    Ok(web::Json(state.db.run(move |conn| load_one(conn, &st, &id, true)).await?))
+    Ok(web::Json(
+        state
+            .db
+            .run(move |conn| load_one(conn, &st, &id, true))
+            .await?,
+    ))
 }
 
 /// A change to a handoff; `version` is required.
@@ -411,19 +500,40 @@ pub struct PatchHandoff {
     responses((status = 200, body = HandoffJson), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn patch_handoff(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>, body: web::Json<PatchHandoff>) -> Result<web::Json<HandoffJson>, ApiError> {
+pub async fn patch_handoff(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<PatchHandoff>,
+) -> Result<web::Json<HandoffJson>, ApiError> {
     user.writer()?;
     let id = parse_id(&path)?;
     let input = body.into_inner();
-    let version = input
-        .version
-        .ok_or_else(|| AppError::invalid("version", "send the version you read, so that a change made since is not overwritten"))?;
+    let version = input.version.ok_or_else(|| {
+        AppError::invalid(
+            "version",
+            "send the version you read, so that a change made since is not overwritten",
+        )
+    })?;
     let gitlab = &state.settings.gitlab;
     let mut patch = Patch {
         version,
-        title: input.title.as_deref().map(parse_title).transpose().map_err(|e| AppError::invalid("title", e))?,
-        severity: input.severity.map(Severity::new).transpose().map_err(|e| AppError::invalid("severity", e))?,
-        issues: input.issues.as_deref().map(|i| parse_issues("issues", i, gitlab)).transpose()?,
+        title: input
+            .title
+            .as_deref()
+            .map(parse_title)
+            .transpose()
+            .map_err(|e| AppError::invalid("title", e))?,
+        severity: input
+            .severity
+            .map(Severity::new)
+            .transpose()
+            .map_err(|e| AppError::invalid("severity", e))?,
+        issues: input
+            .issues
+            .as_deref()
+            .map(|i| parse_issues("issues", i, gitlab))
+            .transpose()?,
         confidential: input.confidential,
         data_loss: None,
     };
@@ -434,7 +544,10 @@ pub async fn patch_handoff(state: web::Data<AppState>, user: ApiUser, path: web:
             if let Some(d) = input.data_loss {
                 let current = handoffs::find(conn, &id)?;
                 let record = current.data_loss().ok_or_else(|| {
-                    AppError::invalid("data_loss", "only a perceived_data_loss handoff has data-loss fields")
+                    AppError::invalid(
+                        "data_loss",
+                        "only a perceived_data_loss handoff has data-loss fields",
+                    )
                 })?;
                 patch.data_loss = Some(d.apply(record)?);
             }
@@ -464,7 +577,12 @@ pub struct AddNote {
     responses((status = 201, body = NoteJson), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn create_note(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>, body: web::Json<AddNote>) -> Result<HttpResponse, ApiError> {
+pub async fn create_note(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<AddNote>,
+) -> Result<HttpResponse, ApiError> {
     let author = user.writer()?.clone();
     let id = parse_id(&path)?;
     let input = body.into_inner();
@@ -479,9 +597,22 @@ pub async fn create_note(state: web::Data<AppState>, user: ApiUser, path: web::P
                 Some(name) => Some(users::find_recipient(conn, "pass_to", name)?),
                 None => None,
             };
-            let note = handoffs::add_note(conn, &id, &author, NewNote { body: note_body, pass_to, issues }, &st.settings.gitlab)?;
+            let note = handoffs::add_note(
+                conn,
+                &id,
+                &author,
+                NewNote {
+                    body: note_body,
+                    pass_to,
+                    issues,
+                },
+                &st.settings.gitlab,
+            )?;
             let h = handoffs::find(conn, &id)?;
-            let people = [note.author_id.as_str(), note.pass_to_id.as_deref().unwrap_or_default()];
+            let people = [
+                note.author_id.as_str(),
+                note.pass_to_id.as_deref().unwrap_or_default(),
+            ];
             let loaded = Loaded::load(conn, vec![h], &people)?;
             Ok(note_json(&note, &loaded.handoffs[0], &loaded, &st))
         })
@@ -494,7 +625,11 @@ pub async fn create_note(state: web::Data<AppState>, user: ApiUser, path: web::P
     responses((status = 200, body = HandoffJson), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn acknowledge_handoff(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>) -> Result<web::Json<HandoffJson>, ApiError> {
+pub async fn acknowledge_handoff(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+) -> Result<web::Json<HandoffJson>, ApiError> {
     let me = user.writer()?.clone();
     let id = parse_id(&path)?;
     let st = state.clone();
@@ -522,7 +657,12 @@ pub struct ResolveHandoff {
     responses((status = 200, body = HandoffJson), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn resolve_handoff(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>, body: web::Json<ResolveHandoff>) -> Result<web::Json<HandoffJson>, ApiError> {
+pub async fn resolve_handoff(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+    body: web::Json<ResolveHandoff>,
+) -> Result<web::Json<HandoffJson>, ApiError> {
     let author = user.writer()?.clone();
     let id = parse_id(&path)?;
     let note_body = parse_note_body("body", &body.body)?;

@@ -52,7 +52,10 @@ impl FromRequest for ApiUser {
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(|t| t.trim().to_owned());
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
@@ -63,7 +66,12 @@ impl FromRequest for ApiUser {
                 .db
                 .run(move |conn| tokens::authenticate(conn, &token))
                 .await?
-                .ok_or_else(|| AppError::Unauthorized("the token is not valid (revoked, mistyped, or its user is deactivated)".into()))?;
+                .ok_or_else(|| {
+                    AppError::Unauthorized(
+                        "the token is not valid (revoked, mistyped, or its user is deactivated)"
+                            .into(),
+                    )
+                })?;
             Ok(ApiUser(user))
         })
     }
@@ -80,15 +88,26 @@ fn serde_field(message: &str) -> Option<String> {
 /// JSON, 422 JSON of the wrong shape (with the field when serde names it).
 pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let app = match &err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => AppError::TooLarge {
-            field: "body".into(),
-            message: format!("the request body is larger than {} KiB", JSON_LIMIT / 1024),
-        },
-        JsonPayloadError::ContentType => AppError::Malformed("send JSON with Content-Type: application/json".into()),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            AppError::TooLarge {
+                field: "body".into(),
+                message: format!("the request body is larger than {} KiB", JSON_LIMIT / 1024),
+            }
+        }
+        JsonPayloadError::ContentType => {
+            AppError::Malformed("send JSON with Content-Type: application/json".into())
+        }
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             let message = e.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
-            AppError::invalid(serde_field(&message).unwrap_or_else(|| "body".into()), message)
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_owned();
+            AppError::invalid(
+                serde_field(&message).unwrap_or_else(|| "body".into()),
+                message,
+            )
         }
         other => AppError::Malformed(format!("the body is not valid JSON: {other}")),
     };
@@ -97,7 +116,10 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
 
 /// Answers a query string that could not be read.
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError(AppError::Malformed(format!("the query string is malformed: {err}"))).into()
+    ApiError(AppError::Malformed(format!(
+        "the query string is malformed: {err}"
+    )))
+    .into()
 }
 
 /// Answers a path that could not be read.
@@ -160,13 +182,23 @@ impl IssueJson {
 }
 
 /// Parses a list of issue links in any accepted form; the error names the entry.
-pub fn parse_issues(field: &str, entries: &[String], gitlab: &GitLab) -> Result<Vec<IssueRef>, AppError> {
+pub fn parse_issues(
+    field: &str,
+    entries: &[String],
+    gitlab: &GitLab,
+) -> Result<Vec<IssueRef>, AppError> {
     if entries.len() > crate::domain::handoff::MAX_ISSUES {
-        return Err(AppError::invalid(field, format!("at most {} issues", crate::domain::handoff::MAX_ISSUES)));
+        return Err(AppError::invalid(
+            field,
+            format!("at most {} issues", crate::domain::handoff::MAX_ISSUES),
+        ));
     }
     entries
         .iter()
         .enumerate()
-        .map(|(i, e)| IssueRef::parse(e, gitlab).map_err(|err| AppError::invalid(format!("{field}[{i}]"), format!("{e:?}: {err}"))))
+        .map(|(i, e)| {
+            IssueRef::parse(e, gitlab)
+                .map_err(|err| AppError::invalid(format!("{field}[{i}]"), format!("{e:?}: {err}")))
+        })
         .collect()
 }

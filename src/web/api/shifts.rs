@@ -64,7 +64,11 @@ pub struct SpanParams {
 #[utoipa::path(get, path = "/api/v1/shifts", tag = "shifts", params(SpanParams),
     responses((status = 200, body = ShiftList), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn list_shifts(state: web::Data<AppState>, _user: ApiUser, params: web::Query<SpanParams>) -> Result<web::Json<ShiftList>, ApiError> {
+pub async fn list_shifts(
+    state: web::Data<AppState>,
+    _user: ApiUser,
+    params: web::Query<SpanParams>,
+) -> Result<web::Json<ShiftList>, ApiError> {
     let from = match params.from.as_deref().filter(|f| !f.is_empty()) {
         Some(f) => parse_rfc3339(f).map_err(|e| AppError::invalid("from", e))?,
         None => time::now(),
@@ -77,9 +81,16 @@ pub async fn list_shifts(state: web::Data<AppState>, _user: ApiUser, params: web
         return Err(AppError::invalid("to", "to must be after from").into());
     }
     if to - from > Duration::days(MAX_SPAN_DAYS) {
-        return Err(AppError::invalid("to", format!("ask for at most {MAX_SPAN_DAYS} days at once")).into());
+        return Err(AppError::invalid(
+            "to",
+            format!("ask for at most {MAX_SPAN_DAYS} days at once"),
+        )
+        .into());
     }
-    let rows = state.db.run(move |conn| Ok(shifts::list_between(conn, from, to)?)).await?;
+    let rows = state
+        .db
+        .run(move |conn| Ok(shifts::list_between(conn, from, to)?))
+        .await?;
     Ok(web::Json(ShiftList {
         shifts: rows.iter().map(|(s, u)| ShiftJson::new(s, u)).collect(),
     }))
@@ -104,19 +115,33 @@ pub struct CreateShift {
     responses((status = 201, body = ShiftJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn create_shift(state: web::Data<AppState>, user: ApiUser, body: web::Json<CreateShift>) -> Result<HttpResponse, ApiError> {
+pub async fn create_shift(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<CreateShift>,
+) -> Result<HttpResponse, ApiError> {
     user.writer()?;
     let input = body.into_inner();
     let role = parse_rotation_role(&input.role).map_err(|e| AppError::invalid("role", e))?;
-    let starts_at = parse_rfc3339(&input.starts_at).map_err(|e| AppError::invalid("starts_at", e))?;
+    let starts_at =
+        parse_rfc3339(&input.starts_at).map_err(|e| AppError::invalid("starts_at", e))?;
     let ends_at = parse_rfc3339(&input.ends_at).map_err(|e| AppError::invalid("ends_at", e))?;
     check_span(starts_at, ends_at).map_err(|e| AppError::invalid("ends_at", e))?;
     let shift = state
         .db
         .run(move |conn| {
-            let user = users::find_by_username(conn, input.username.trim())?
-                .ok_or_else(|| AppError::invalid("username", format!("there is no user {:?}", input.username)))?;
-            let shift = shifts::create(conn, &ShiftInput { user_id: user.id.clone(), role, starts_at, ends_at })?;
+            let user = users::find_by_username(conn, input.username.trim())?.ok_or_else(|| {
+                AppError::invalid("username", format!("there is no user {:?}", input.username))
+            })?;
+            let shift = shifts::create(
+                conn,
+                &ShiftInput {
+                    user_id: user.id.clone(),
+                    role,
+                    starts_at,
+                    ends_at,
+                },
+            )?;
             Ok(ShiftJson::new(&shift, &user))
         })
         .await?;
@@ -127,7 +152,11 @@ pub async fn create_shift(state: web::Data<AppState>, user: ApiUser, body: web::
 #[utoipa::path(delete, path = "/api/v1/shifts/{id}", tag = "shifts", params(("id" = String, Path, description = "UUID")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn delete_shift(state: web::Data<AppState>, user: ApiUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_shift(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     user.writer()?;
     let id = parse_id(&path).map_err(|_| AppError::NotFound("no such shift".into()))?;
     state.db.run(move |conn| shifts::delete(conn, &id)).await?;
@@ -176,9 +205,15 @@ pub struct OnCallList {
 #[utoipa::path(get, path = "/api/v1/oncall", tag = "shifts",
     responses((status = 200, body = OnCallList), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn oncall(state: web::Data<AppState>, _user: ApiUser) -> Result<web::Json<OnCallList>, ApiError> {
+pub async fn oncall(
+    state: web::Data<AppState>,
+    _user: ApiUser,
+) -> Result<web::Json<OnCallList>, ApiError> {
     let now = time::now();
-    let roles = state.db.run(move |conn| Ok(shifts::on_call(conn, now)?)).await?;
+    let roles = state
+        .db
+        .run(move |conn| Ok(shifts::on_call(conn, now)?))
+        .await?;
     Ok(web::Json(OnCallList {
         now: ts(now),
         roles: roles
@@ -187,9 +222,15 @@ pub async fn oncall(state: web::Data<AppState>, _user: ApiUser) -> Result<web::J
                 on_call: r
                     .current
                     .iter()
-                    .map(|(s, u)| OnCallJson { user: UserJson::new(u, now), ends_at: ts(s.ends()) })
+                    .map(|(s, u)| OnCallJson {
+                        user: UserJson::new(u, now),
+                        ends_at: ts(s.ends()),
+                    })
                     .collect(),
-                next: r.next.as_ref().map(|(s, u)| NextJson { user: UserJson::new(u, now), starts_at: ts(s.starts()) }),
+                next: r.next.as_ref().map(|(s, u)| NextJson {
+                    user: UserJson::new(u, now),
+                    starts_at: ts(s.starts()),
+                }),
                 role: r.role,
             })
             .collect(),

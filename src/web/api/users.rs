@@ -52,7 +52,11 @@ pub struct PatchMe {
 #[utoipa::path(patch, path = "/api/v1/users/me", tag = "users", request_body = PatchMe,
     responses((status = 200, body = ProfileJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn patch_me(state: web::Data<AppState>, user: ApiUser, body: web::Json<PatchMe>) -> Result<web::Json<ProfileJson>, ApiError> {
+pub async fn patch_me(
+    state: web::Data<AppState>,
+    user: ApiUser,
+    body: web::Json<PatchMe>,
+) -> Result<web::Json<ProfileJson>, ApiError> {
     let me = user.0;
     let name = match &body.name {
         Some(n) => parse_display_name(n).map_err(|e| AppError::invalid("name", e))?,
