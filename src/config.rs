@@ -141,34 +141,22 @@ impl Settings {
     }
 }
 
-/// Reads the flat `KEY = "value"` file: keys are the environment names, or
-/// the same without `BATON_` in lower case (`bind = "0.0.0.0:8080"`).
+/// Reads `baton.toml`: keys are the environment names, or the same without
+/// `BATON_` in lower case (`bind = "0.0.0.0:8080"`); values are strings,
+/// numbers or booleans.
 fn parse_toml(text: &str) -> Result<HashMap<String, String>, String> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.message().to_owned())?;
     let mut values = HashMap::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (key, value) = line
-            .split_once('=')
-            .ok_or_else(|| format!("line {}: expected KEY = \"value\"", n + 1))?;
-        let key = key.trim();
-        let key = if key.starts_with("BATON_") {
-            key.to_owned()
-        } else {
-            format!("BATON_{}", key.to_uppercase())
-        };
+    for (key, value) in table {
+        let key = if key.starts_with("BATON_") { key } else { format!("BATON_{}", key.to_uppercase()) };
         if !OPTIONS.iter().any(|(k, _, _)| *k == key) {
-            return Err(format!("line {}: unknown setting {key}", n + 1));
+            return Err(format!("unknown setting {key}"));
         }
-        let value = value.trim();
-        let value = match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
-            Some(v) => v.to_owned(),
-            None if value == "true" || value == "false" => {
-                (if value == "true" { "1" } else { "0" }).to_owned()
-            }
-            None => return Err(format!("line {}: quote the value of {key}", n + 1)),
+        let value = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Boolean(b) => (if b { "1" } else { "0" }).to_owned(),
+            toml::Value::Integer(i) => i.to_string(),
+            _ => return Err(format!("{key} takes a string, a number or true/false")),
         };
         values.insert(key, value);
     }

@@ -47,7 +47,8 @@ impl Drop for TestApp {
             }
             Cleanup::Database { admin_url, name } => {
                 if let Ok(mut conn) = PgConnection::establish(admin_url) {
-                    let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+                    let _ = conn
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
                 }
             }
         }
@@ -83,9 +84,12 @@ impl TestApp {
                     return None;
                 };
                 let name = format!("baton_test_{id}");
-                let mut conn = PgConnection::establish(&admin_url).expect("connect to BATON_TEST_POSTGRES_URL");
-                conn.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("create test database");
-                let mut url = url::Url::parse(&admin_url).expect("BATON_TEST_POSTGRES_URL is a URL");
+                let mut conn = PgConnection::establish(&admin_url)
+                    .expect("connect to BATON_TEST_POSTGRES_URL");
+                conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                    .expect("create test database");
+                let mut url =
+                    url::Url::parse(&admin_url).expect("BATON_TEST_POSTGRES_URL is a URL");
                 url.set_path(&name);
                 (url.to_string(), Cleanup::Database { admin_url, name })
             }
@@ -97,11 +101,19 @@ impl TestApp {
             values.insert((*k).into(), (*v).into());
         }
         let settings = Settings::from_values(&values).expect("settings");
-        let app = Application::build(settings).await.expect("build the application");
+        let app = Application::build(settings)
+            .await
+            .expect("build the application");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.into_server());
         let db = Db::connect(&database_url).expect("test pool");
-        Some(TestApp { address, db, backend, browser: browser(), cleanup })
+        Some(TestApp {
+            address,
+            db,
+            backend,
+            browser: browser(),
+            cleanup,
+        })
     }
 
     /// `path` on this server.
@@ -125,7 +137,9 @@ impl TestApp {
     /// A new API token for `username`.
     pub fn token(&self, username: &str) -> String {
         let mut conn = self.db.conn().expect("conn");
-        let user = users::find_by_username(&mut conn, username).expect("query").expect("user exists");
+        let user = users::find_by_username(&mut conn, username)
+            .expect("query")
+            .expect("user exists");
         tokens::create(&mut conn, &user.id).expect("token")
     }
 
@@ -146,17 +160,38 @@ impl TestApp {
 
     /// `GET path` with a token, as JSON (any status).
     pub async fn get_json(&self, path: &str, token: &str) -> (u16, Value) {
-        json(self.api(reqwest::Method::GET, path, token).send().await.expect("request")).await
+        json(
+            self.api(reqwest::Method::GET, path, token)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
     }
 
     /// `method path` with a JSON body and a token (any status).
-    pub async fn send_json(&self, method: reqwest::Method, path: &str, token: &str, body: &Value) -> (u16, Value) {
-        json(self.api(method, path, token).json(body).send().await.expect("request")).await
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> (u16, Value) {
+        json(
+            self.api(method, path, token)
+                .json(body)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
     }
 
     /// Opens a handoff as `token`'s user; returns its JSON.
     pub async fn create_handoff(&self, token: &str, body: Value) -> Value {
-        let (status, json) = self.send_json(reqwest::Method::POST, "/api/v1/handoffs", token, &body).await;
+        let (status, json) = self
+            .send_json(reqwest::Method::POST, "/api/v1/handoffs", token, &body)
+            .await;
         assert_eq!(status, 201, "create handoff: {json}");
         json
     }
@@ -180,8 +215,18 @@ impl TestApp {
     }
 
     /// `POST path` of a form in `browser`: (status, Location, body).
-    pub async fn post_form(&self, browser: &Client, path: &str, form: &[(&str, &str)]) -> (u16, Option<String>, String) {
-        let res = browser.post(self.url(path)).form(form).send().await.expect("post form");
+    pub async fn post_form(
+        &self,
+        browser: &Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Option<String>, String) {
+        let res = browser
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("post form");
         let status = res.status().as_u16();
         let location = res
             .headers()
@@ -196,7 +241,11 @@ impl TestApp {
 pub async fn json(res: Response) -> (u16, Value) {
     let status = res.status().as_u16();
     let text = res.text().await.expect("body");
-    let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}")) };
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    };
     (status, value)
 }
 

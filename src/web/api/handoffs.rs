@@ -497,8 +497,8 @@ pub struct PatchHandoff {
 /// Change title, severity, issues, confidential flag or data-loss fields.
 #[utoipa::path(patch, path = "/api/v1/handoffs/{id}", tag = "handoffs", params(("id" = String, Path, description = "UUID")),
     request_body = PatchHandoff,
-    responses((status = 200, body = HandoffJson), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = HandoffJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn patch_handoff(
     state: web::Data<AppState>,
@@ -574,7 +574,7 @@ pub struct AddNote {
 /// Add a note, maybe passing the handoff.
 #[utoipa::path(post, path = "/api/v1/handoffs/{id}/notes", tag = "handoffs", params(("id" = String, Path, description = "UUID")),
     request_body = AddNote,
-    responses((status = 201, body = NoteJson), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 201, body = NoteJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_note(
@@ -654,7 +654,7 @@ pub struct ResolveHandoff {
 /// Resolve with a closing note.
 #[utoipa::path(post, path = "/api/v1/handoffs/{id}/resolve", tag = "handoffs", params(("id" = String, Path, description = "UUID")),
     request_body = ResolveHandoff,
-    responses((status = 200, body = HandoffJson), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = HandoffJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn resolve_handoff(

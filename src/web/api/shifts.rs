@@ -113,7 +113,7 @@ pub struct CreateShift {
 /// Record a shift.
 #[utoipa::path(post, path = "/api/v1/shifts", tag = "shifts", request_body = CreateShift,
     responses((status = 201, body = ShiftJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_shift(
     state: web::Data<AppState>,

@@ -50,7 +50,7 @@ pub struct PatchMe {
 
 /// Change your display name or time zone.
 #[utoipa::path(patch, path = "/api/v1/users/me", tag = "users", request_body = PatchMe,
-    responses((status = 200, body = ProfileJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = ProfileJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn patch_me(
     state: web::Data<AppState>,
