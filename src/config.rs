@@ -145,10 +145,16 @@ impl Settings {
 /// `BATON_` in lower case (`bind = "0.0.0.0:8080"`); values are strings,
 /// numbers or booleans.
 fn parse_toml(text: &str) -> Result<HashMap<String, String>, String> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.message().to_owned())?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| e.message().to_owned())?;
     let mut values = HashMap::new();
     for (key, value) in table {
-        let key = if key.starts_with("BATON_") { key } else { format!("BATON_{}", key.to_uppercase()) };
+        let key = if key.starts_with("BATON_") {
+            key
+        } else {
+            format!("BATON_{}", key.to_uppercase())
+        };
         if !OPTIONS.iter().any(|(k, _, _)| *k == key) {
             return Err(format!("unknown setting {key}"));
         }

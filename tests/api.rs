@@ -474,11 +474,20 @@ backend_tests! {
 async fn local_mode_refuses_to_listen_beyond_loopback_unless_forced() {
     let db = std::env::temp_dir().join(format!("baton-test-{}.db", uuid::Uuid::new_v4().simple()));
     let mut values = std::collections::HashMap::new();
-    values.insert("BATON_DATABASE_URL".to_owned(), format!("sqlite://{}", db.display()));
+    values.insert(
+        "BATON_DATABASE_URL".to_owned(),
+        format!("sqlite://{}", db.display()),
+    );
     values.insert("BATON_BIND".to_owned(), "0.0.0.0:0".to_owned());
     let settings = baton::config::Settings::from_values(&values).unwrap();
-    let refused = baton::startup::Application::build(settings).await.err().expect("refused");
-    assert!(refused.contains("BATON_ALLOW_INSECURE_LOCAL_MODE"), "{refused}");
+    let refused = baton::startup::Application::build(settings)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        refused.contains("BATON_ALLOW_INSECURE_LOCAL_MODE"),
+        "{refused}"
+    );
     values.insert("BATON_ALLOW_INSECURE_LOCAL_MODE".to_owned(), "1".to_owned());
     let settings = baton::config::Settings::from_values(&values).unwrap();
     assert!(baton::startup::Application::build(settings).await.is_ok());

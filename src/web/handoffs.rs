@@ -477,20 +477,24 @@ pub async fn update_handoff(
                 };
                 match handoffs::update(conn, &hid, patch) {
                     Ok(_) => return Ok(None),
-                    Err(AppError::Conflict(m)) => errors.add(
-                        "version",
-                        format!("{m}. Your changes are below; the page shows the current state."),
-                    ),
+                    Err(AppError::Conflict(m)) => {
+                        errors.add("version", format!("{m}. Your changes are kept below: check them against the page and save again."));
+                        // Saving again applies the kept changes to the current version.
+                        return Ok(Some((errors, Some(handoffs::find(conn, &hid)?.version))));
+                    }
                     Err(e) => errors.absorb("title", e)?,
                 }
             }
-            Ok(Some(errors))
+            Ok(Some((errors, None)))
         })
         .await?;
     match result {
         None => Ok(see_other(&format!("/handoffs/{id}"))),
-        Some(errors) => {
+        Some((errors, current_version)) => {
             details.errors = errors;
+            if let Some(v) = current_version {
+                details.version = v.to_string();
+            }
             answer(state, viewer, id, (None, Some(details), None)).await
         }
     }

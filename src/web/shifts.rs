@@ -81,6 +81,11 @@ fn week_start(day: NaiveDate, zone: Timezone) -> DateTime<Utc> {
         .unwrap_or_else(|_| monday.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
 }
 
+/// The `?week=` value that shows `instant` to a viewer in `zone`.
+fn week_of(instant: DateTime<Utc>, zone: Timezone) -> String {
+    zone.local(instant).format("%Y-%m-%d").to_string()
+}
+
 fn all_users(conn: &mut DbConnection) -> Result<Vec<UserOption>, AppError> {
     Ok(users::list_active(conn)?
         .into_iter()
@@ -223,7 +228,7 @@ pub async fn create_shift(
             let (mut kept, input) = parse_form(conn, &form, viewer.tz)?;
             if let Some(input) = input {
                 match shifts::create(conn, &input) {
-                    Ok(s) => return Ok(Ok(s.starts())),
+                    Ok(s) => return Ok(Ok(week_of(s.starts(), viewer.tz))),
                     Err(e) => kept.errors.absorb("starts_at", e)?,
                 }
             }
@@ -231,10 +236,7 @@ pub async fn create_shift(
         })
         .await?;
     match result {
-        Ok(starts) => Ok(see_other(&format!(
-            "/shifts?week={}",
-            starts.format("%Y-%m-%d")
-        ))),
+        Ok(week) => Ok(see_other(&format!("/shifts?week={week}"))),
         Err(page) => render_page(&page, StatusCode::UNPROCESSABLE_ENTITY),
     }
 }
@@ -302,7 +304,7 @@ pub async fn update_shift(
             let (mut kept, input) = parse_form(conn, &form, viewer.tz)?;
             if let Some(input) = input {
                 match shifts::update(conn, &id, &input) {
-                    Ok(s) => return Ok(Ok(s.starts())),
+                    Ok(s) => return Ok(Ok(week_of(s.starts(), viewer.tz))),
                     Err(e) => kept.errors.absorb("starts_at", e)?,
                 }
             }
@@ -310,10 +312,7 @@ pub async fn update_shift(
         })
         .await?;
     match result {
-        Ok(starts) => Ok(see_other(&format!(
-            "/shifts?week={}",
-            starts.format("%Y-%m-%d")
-        ))),
+        Ok(week) => Ok(see_other(&format!("/shifts?week={week}"))),
         Err(page) => render_page(&page, StatusCode::UNPROCESSABLE_ENTITY),
     }
 }

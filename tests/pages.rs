@@ -1,0 +1,788 @@
+//! The HTML pages, driven over HTTP like a browser, on both backends.
+
+mod common;
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use common::TestApp;
+use reqwest::{Client, Method};
+use serde_json::{Value, json};
+
+const PRODUCTION_1234: &str = "https://gitlab.com/gitlab-com/gl-infra/production/-/issues/1234";
+
+/// The text of the field error `<p … id="{id}">…</p>`, if the page has one.
+fn field_error(html: &str, id: &str) -> Option<String> {
+    let marker = format!("id=\"{id}\">");
+    let at = html.find(&marker)? + marker.len();
+    let len = html[at..].find("</p>")?;
+    Some(html[at..at + len].to_owned())
+}
+
+/// Asserts that the error `error_id` is shown right after the field marked
+/// `field` (no other label in between) and returns its text.
+fn error_beside(html: &str, field: &str, error_id: &str) -> String {
+    let message =
+        field_error(html, error_id).unwrap_or_else(|| panic!("no {error_id} on the page:\n{html}"));
+    let field_at = html
+        .find(field)
+        .unwrap_or_else(|| panic!("no {field} on the page"));
+    let error_at = html.find(&format!("id=\"{error_id}\">")).unwrap();
+    assert!(
+        field_at < error_at,
+        "{error_id} comes before its field {field}"
+    );
+    assert!(
+        !html[field_at..error_at].contains("<label"),
+        "{error_id} is not beside {field}: another field comes between them"
+    );
+    message
+}
+
+/// Every `<time datetime="…">text</time>` of a page: (datetime, text).
+fn times(html: &str) -> Vec<(String, String)> {
+    html.split("<time datetime=\"")
+        .skip(1)
+        .map(|rest| {
+            let (iso, rest) = rest.split_once("\">").expect("time attribute");
+            let (text, _) = rest.split_once("</time>").expect("time end");
+            (iso.to_owned(), text.to_owned())
+        })
+        .collect()
+}
+
+/// Asserts that every full date-time on the page is a UTC instant shown in
+/// `zone` (abbreviated `abbrev`, e.g. `JST`), correctly converted.
+fn assert_times_in(html: &str, zone: chrono_tz::Tz, abbrevs: &[&str]) {
+    let all = times(html);
+    assert!(!all.is_empty(), "no <time> elements on the page");
+    for (iso, text) in all {
+        assert!(iso.ends_with('Z'), "datetime {iso:?} is not UTC");
+        let instant = DateTime::parse_from_rfc3339(&iso)
+            .unwrap_or_else(|_| panic!("datetime {iso:?} is not RFC 3339"));
+        if text.len() == 5 {
+            // A clock only, e.g. "until 17:00".
+            assert_eq!(
+                text,
+                instant.with_timezone(&zone).format("%H:%M").to_string()
+            );
+            continue;
+        }
+        assert!(
+            abbrevs.iter().any(|a| text.ends_with(a)),
+            "time {text:?} is not in {zone}"
+        );
+        assert_eq!(
+            text,
+            instant
+                .with_timezone(&zone)
+                .format("%a %d %b %H:%M %Z")
+                .to_string(),
+            "{iso}"
+        );
+    }
+}
+
+/// The dashboard cards (or list cards) of a page.
+fn cards(html: &str) -> Vec<&str> {
+    html.split("<article class=\"card").skip(1).collect()
+}
+
+/// The card whose title is `title`.
+fn card_of<'a>(html: &'a str, title: &str) -> &'a str {
+    cards(html)
+        .into_iter()
+        .find(|c| c.contains(&format!(">{title}</a></h3>")))
+        .unwrap_or_else(|| panic!("no card {title:?} on the page"))
+}
+
+/// The `value` of the input named `name`.
+fn input_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no input {name}"))
+        + marker.len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+/// The id in `/handoffs/{id}` (a UUID v7).
+fn handoff_id_of(location: &str) -> String {
+    let id = location
+        .strip_prefix("/handoffs/")
+        .unwrap_or_else(|| panic!("not a handoff permalink: {location}"));
+    let uuid = uuid::Uuid::parse_str(id).unwrap_or_else(|_| panic!("not a UUID: {id}"));
+    assert_eq!(uuid.get_version_num(), 7, "handoff ids are UUID v7");
+    id.to_owned()
+}
+
+/// Opens an outage through the API; returns its id.
+async fn open(app: &TestApp, token: &str, title: &str, note: &str) -> String {
+    let h = app
+        .create_handoff(
+            token,
+            json!({"kind": "outage", "title": title, "severity": 2, "note": {"body": note}}),
+        )
+        .await;
+    h["id"].as_str().unwrap().to_owned()
+}
+
+/// One handoff as the API shows it.
+async fn handoff_json(app: &TestApp, token: &str, id: &str) -> Value {
+    let (status, h) = app.get_json(&format!("/api/v1/handoffs/{id}"), token).await;
+    assert_eq!(status, 200);
+    h
+}
+
+/// How many notes the handoff has.
+async fn note_count(app: &TestApp, token: &str, id: &str) -> usize {
+    handoff_json(app, token, id).await["notes"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+/// A browser signed in as `username`.
+async fn signed_in(app: &TestApp, username: &str) -> Client {
+    let browser = common::browser();
+    app.sign_in(&browser, username).await;
+    browser
+}
+
+/// `POST path` of a form with owned field names.
+async fn post_pairs(
+    app: &TestApp,
+    browser: &Client,
+    path: &str,
+    pairs: &[(String, String)],
+) -> (u16, Option<String>, String) {
+    let form: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    app.post_form(browser, path, &form).await
+}
+
+/// Alice opens the details form, someone adds a note meanwhile, then alice
+/// saves a new title and severity: the answer to her save.
+async fn edit_details_after_someone_else_changed_it(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+) -> (u16, String) {
+    let alice = signed_in(app, "alice").await;
+    let (_, html) = app.page(&alice, &format!("/handoffs/{id}")).await;
+    let shown = input_value(&html, "version");
+    let (status, _) = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/handoffs/{id}/notes"),
+            token,
+            &json!({"body": "Now at 93%."}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let form = [
+        ("version", shown.as_str()),
+        ("title", "Disk full on gitaly-03"),
+        ("severity", "1"),
+        ("issues", ""),
+    ];
+    let (status, _, html) = app
+        .post_form(&alice, &format!("/handoffs/{id}/details"), &form)
+        .await;
+    (status, html)
+}
+
+/// An RFC 3339 instant `minutes` from now.
+fn from_now(minutes: i64) -> String {
+    (Utc::now() + Duration::minutes(minutes)).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+backend_tests! {
+    async fn the_sign_in_page_lists_every_user_and_signing_in_goes_to_next(app) {
+        app.alice_bob_carol();
+        let browser = common::browser();
+        let (status, html) = app.page(&browser, "/login?next=/handoffs").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("<strong>Local mode:</strong>"), "local-mode banner missing");
+        for name in ["alice", "bob", "carol"] {
+            assert!(html.contains(&format!("name=\"username\" value=\"{name}\"")), "{name} is not listed");
+        }
+        assert!(html.contains("<input type=\"hidden\" name=\"next\" value=\"/handoffs\">"));
+
+        let (status, location, _) = app.post_form(&browser, "/login", &[("username", "alice"), ("next", "/handoffs")]).await;
+        assert_eq!(status, 303);
+        assert_eq!(location.as_deref(), Some("/handoffs"));
+        let (status, html) = app.page(&browser, "/handoffs/new").await;
+        assert_eq!(status, 200, "signed in, alice opens the new-handoff form");
+        assert!(html.contains("<a href=\"/me\">alice</a>"));
+        assert!(html.contains("<strong>Local mode:</strong>"), "the banner stays on every page");
+    }
+
+    async fn an_unknown_user_cannot_sign_in(app) {
+        app.alice_bob_carol();
+        let browser = common::browser();
+        let (status, _, html) = app.post_form(&browser, "/login", &[("username", "mallory"), ("next", "/")]).await;
+        assert_eq!(status, 422);
+        assert!(html.contains("there is no such user"));
+        let (status, _) = app.page(&browser, "/handoffs/new").await;
+        assert_eq!(status, 303, "still signed out");
+    }
+
+    async fn a_next_pointing_to_another_site_lands_on_the_dashboard(app) {
+        app.alice_bob_carol();
+        for next in ["//evil.example", "https://evil.example/", "/\\evil.example"] {
+            let browser = common::browser();
+            let (_, html) = app.page(&browser, &format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>())).await;
+            assert!(html.contains("name=\"next\" value=\"/\""), "GET /login kept next={next}");
+            let (status, location, _) = app.post_form(&browser, "/login", &[("username", "alice"), ("next", next)]).await;
+            assert_eq!(status, 303);
+            assert_eq!(location.as_deref(), Some("/"), "next={next}");
+        }
+    }
+
+    async fn signing_out_ends_the_session(app) {
+        app.alice_bob_carol();
+        let browser = signed_in(&app, "alice").await;
+        let (_, html) = app.page(&browser, "/").await;
+        assert!(html.contains("<a href=\"/me\">alice</a>"));
+        let (status, location, _) = app.post_form(&browser, "/logout", &[]).await;
+        assert_eq!(status, 303);
+        assert_eq!(location.as_deref(), Some("/"));
+        let (status, html) = app.page(&browser, "/").await;
+        assert_eq!(status, 200);
+        assert!(!html.contains("<a href=\"/me\">"), "still signed in after signing out");
+        assert!(html.contains("<a href=\"/login\">Sign in</a>"));
+        let (status, _) = app.page(&browser, "/handoffs/new").await;
+        assert_eq!(status, 303);
+    }
+
+    async fn a_signed_out_visitor_reads_the_dashboard_but_is_sent_to_sign_in_to_write(app) {
+        let (alice, _, _) = app.alice_bob_carol();
+        let id = open(&app, &alice, "Replica lag on db-main-02", "Lag at 40s and growing.").await;
+        let visitor = common::browser();
+
+        let (status, html) = app.page(&visitor, "/").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Replica lag on db-main-02"));
+        assert!(!html.contains("href=\"/handoffs/new\""), "a signed-out visitor is offered a New handoff link");
+        let (status, html) = app.page(&visitor, &format!("/handoffs/{id}")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Lag at 40s and growing."));
+        assert!(!html.contains(&format!("action=\"/handoffs/{id}/notes\"")), "a signed-out visitor gets a note form");
+
+        let res = visitor.get(app.url("/handoffs/new")).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], "/login?next=%2Fhandoffs%2Fnew");
+
+        let form = [("kind", "outage"), ("title", "Sneaky"), ("severity", "2"), ("body", "x")];
+        let (status, location, _) = app.post_form(&visitor, "/handoffs", &form).await;
+        assert_eq!(status, 303);
+        assert_eq!(location.as_deref(), Some("/login?next=%2Fhandoffs"));
+        let (status, location, _) = app.post_form(&visitor, &format!("/handoffs/{id}/notes"), &[("body", "sneaky note")]).await;
+        assert_eq!(status, 303);
+        assert_eq!(location, Some(format!("/login?next=%2Fhandoffs%2F{id}%2Fnotes")));
+
+        let (_, list) = app.get_json("/api/v1/handoffs?status=all", &alice).await;
+        assert_eq!(list["handoffs"].as_array().unwrap().len(), 1, "a signed-out POST created a handoff");
+        assert_eq!(note_count(&app, &alice, &id).await, 1, "a signed-out POST added a note");
+    }
+
+    async fn a_viewer_reads_but_cannot_open_handoffs_write_notes_or_add_shifts(app) {
+        let (alice, _, _) = app.alice_bob_carol();
+        let id = open(&app, &alice, "CI runners saturated", "Queue at 900 jobs.").await;
+        let carol = signed_in(&app, "carol").await;
+
+        let (status, html) = app.page(&carol, "/").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("CI runners saturated"));
+        assert!(!html.contains("New handoff"), "a viewer sees a New handoff link");
+        assert!(!html.contains("href=\"/handoffs/new\""));
+        let (_, html) = app.page(&carol, &format!("/handoffs/{id}")).await;
+        assert!(!html.contains(&format!("action=\"/handoffs/{id}/notes\"")), "a viewer gets a note form");
+
+        let form = [("kind", "outage"), ("title", "By a viewer"), ("severity", "2"), ("body", "x")];
+        let (status, _, html) = app.post_form(&carol, "/handoffs", &form).await;
+        assert_eq!(status, 403);
+        assert!(html.contains("carol is a viewer"), "{html}");
+        let (status, _, _) = app.post_form(&carol, &format!("/handoffs/{id}/notes"), &[("body", "viewer note")]).await;
+        assert_eq!(status, 403);
+        let shift = [("username", "carol"), ("role", "EOC"), ("starts_at", "2026-11-29T08:00"), ("ends_at", "2026-11-29T16:00")];
+        let (status, _, _) = app.post_form(&carol, "/shifts", &shift).await;
+        assert_eq!(status, 403);
+
+        let (_, list) = app.get_json("/api/v1/handoffs?status=all", &alice).await;
+        assert_eq!(list["handoffs"].as_array().unwrap().len(), 1);
+        assert_eq!(note_count(&app, &alice, &id).await, 1);
+        let (_, shifts) = app.get_json("/api/v1/shifts?from=2026-11-23T00:00:00Z&to=2026-12-07T00:00:00Z", &alice).await;
+        assert_eq!(shifts["shifts"].as_array().unwrap().len(), 0, "a viewer added a shift");
+    }
+
+    async fn a_new_handoff_form_with_mistakes_comes_back_with_each_message_beside_its_field_and_the_input_kept(app) {
+        let (alice, _, _) = app.alice_bob_carol();
+        let browser = signed_in(&app, "alice").await;
+        let form = [
+            ("kind", "outage"),
+            ("title", "   "),
+            ("severity", "1"),
+            ("issues", "https://gitlab.example.com/a/b/-/issues/1"),
+            ("body", ""),
+            ("pass_to", "bob"),
+        ];
+        let (status, location, html) = app.post_form(&browser, "/handoffs", &form).await;
+        assert_eq!(status, 422);
+        assert_eq!(location, None);
+        assert_eq!(error_beside(&html, "id=\"title\" name=\"title\"", "title-error"), "a title is required");
+        let issues = error_beside(&html, "id=\"issues\" name=\"issues\"", "issues-error");
+        assert!(issues.contains("https://gitlab.example.com/a/b/-/issues/1"), "{issues}");
+        assert!(issues.contains("not an issue on gitlab.com"), "{issues}");
+        assert_eq!(error_beside(&html, "id=\"body\" name=\"body\"", "body-error"), "a note needs some text");
+        assert!(html.contains("aria-describedby=\"title-error\""));
+
+        assert!(html.contains(">https://gitlab.example.com/a/b/-/issues/1</textarea>"), "the issue links were not kept");
+        assert!(html.contains("<option value=\"1\" selected>severity::1</option>"), "the severity was not kept");
+        assert!(html.contains("<option value=\"bob\" selected>"), "pass to was not kept");
+        assert!(html.contains("id=\"kind-outage\" name=\"kind\" value=\"outage\" checked"));
+        let (_, list) = app.get_json("/api/v1/handoffs?status=all", &alice).await;
+        assert_eq!(list["handoffs"].as_array().unwrap().len(), 0, "a handoff was created from a form with mistakes");
+    }
+
+    async fn a_valid_new_handoff_form_opens_the_handoff_with_its_canonical_gitlab_link_and_first_note(app) {
+        app.alice_bob_carol();
+        let browser = signed_in(&app, "alice").await;
+        let (status, html) = app.page(&browser, "/handoffs/new").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("action=\"/handoffs\""));
+        let form = [
+            ("kind", "outage"),
+            ("title", "Primary database failed over"),
+            ("severity", "1"),
+            ("issues", "https://gitlab.com/gitlab-com/gl-infra/production/-/work_items/1234#note_55\ngitlab-com/gl-infra/production#1234"),
+            ("body", "Failed over at 09:10; **watching** replication."),
+            ("pass_to", ""),
+        ];
+        let (status, location, _) = app.post_form(&browser, "/handoffs", &form).await;
+        assert_eq!(status, 303);
+        let location = location.expect("a Location");
+        handoff_id_of(&location);
+
+        let (status, html) = app.page(&browser, &location).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("<h1>Primary database failed over</h1>"));
+        assert!(html.contains("Severity 1"));
+        let link = format!("<a href=\"{PRODUCTION_1234}\">gitlab-com/gl-infra/production#1234</a>");
+        assert_eq!(html.matches(&link).count(), 1, "the issue is not linked once in canonical form:\n{html}");
+        assert!(html.contains("Failed over at 09:10; <strong>watching</strong> replication."));
+        assert!(html.contains("Held by <strong>you</strong>"));
+
+        let (_, dashboard) = app.page(&browser, "/").await;
+        assert!(card_of(&dashboard, "Primary database failed over").contains(&link));
+    }
+
+    async fn a_perceived_data_loss_opened_from_the_form_shows_its_data_loss_record(app) {
+        app.alice_bob_carol();
+        let browser = signed_in(&app, "alice").await;
+        let form = [
+            ("kind", "perceived_data_loss"),
+            ("title", "Orders missing after restore"),
+            ("severity", "2"),
+            ("issues", ""),
+            ("body", "Customers report orders from yesterday gone."),
+            ("scope", "orders table, rows created 2026-11-28"),
+            ("recovery_point", "snapshot of 2026-11-28 14:00 UTC"),
+            ("verification", "confirmed"),
+            ("customers_notified", "1"),
+        ];
+        let (status, location, html) = app.post_form(&browser, "/handoffs", &form).await;
+        assert_eq!(status, 303, "{html}");
+        let (_, html) = app.page(&browser, &location.unwrap()).await;
+        assert!(html.contains("Data loss?"));
+        assert!(html.contains("<dt>Affected data</dt><dd>orders table, rows created 2026-11-28</dd>"), "{html}");
+        assert!(html.contains("<dt>Recovery point</dt><dd>snapshot of 2026-11-28 14:00 UTC</dd>"));
+        assert!(html.contains("<dt>Verification</dt><dd><span class=\"badge verify-confirmed\">confirmed</span></dd>"));
+        assert!(html.contains("<dt>Customers told</dt><dd>yes</dd>"));
+    }
+
+    async fn the_whole_shift_is_handed_over_on_one_page_and_the_incoming_acknowledges_in_their_own_time(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        let titles = ["Replica lag on db-main-02", "CI runners saturated", "Orders API 5xx spike"];
+        let mut ids = vec![];
+        for title in titles {
+            ids.push(open(&app, &alice_token, title, "Still investigating.").await);
+        }
+        let alice = signed_in(&app, "alice").await;
+        let (status, html) = app.page(&alice, "/handover").await;
+        assert_eq!(status, 200);
+        for (id, title) in ids.iter().zip(titles) {
+            assert!(html.contains(title));
+            assert!(html.contains(&format!("<textarea id=\"note_{id}\" name=\"note_{id}\"")), "no note box for {title}");
+        }
+        assert!(html.contains("Hand over 3 handoffs"));
+
+        let mut form: Vec<(String, String)> = ids
+            .iter()
+            .zip(titles)
+            .map(|(id, title)| (format!("note_{id}"), format!("Handing over {title}: next step is to page the DBRE.")))
+            .collect();
+        form.push(("pass_to".into(), "bob".into()));
+        form.push(("summary".into(), "Quiet night apart from **three** items.".into()));
+        let (status, location, html) = post_pairs(&app, &alice, "/handover", &form).await;
+        assert_eq!(status, 303, "{html}");
+        assert_eq!(location.as_deref(), Some("/"));
+
+        let bob = signed_in(&app, "bob").await;
+        let (status, html) = app.page(&bob, "/").await;
+        assert_eq!(status, 200);
+        let (waiting, rest) = html.split_once("<h2 id=\"open-h\">").expect("open section");
+        assert!(waiting.contains("Waiting for you (3)"), "{html}");
+        for (id, title) in ids.iter().zip(titles) {
+            assert!(waiting.contains(&format!(">{title}</a></h3>")), "{title} is not waiting for bob");
+            assert!(waiting.contains(&format!("action=\"/handoffs/{id}/acknowledge\"")));
+            assert!(waiting.contains(&format!("I have it: {title}")));
+            assert!(!rest.contains(&format!(">{title}</a></h3>")), "{title} is listed twice");
+        }
+        assert!(html.contains("alice handed 3 handoffs to bob"));
+        assert!(html.contains("<strong>three</strong>"), "the summary is not rendered");
+        assert_times_in(&html, chrono_tz::Asia::Tokyo, &["JST"]);
+
+        let (status, location, _) = app.post_form(&bob, &format!("/handoffs/{}/acknowledge", ids[0]), &[]).await;
+        assert_eq!(status, 303);
+        assert_eq!(location, Some(format!("/handoffs/{}", ids[0])));
+        let (_, html) = app.page(&bob, &format!("/handoffs/{}", ids[0])).await;
+        assert!(html.contains("Held by <strong>you</strong>"), "{html}");
+        assert!(html.contains("Handing over Replica lag on db-main-02: next step is to page the DBRE."));
+        assert!(html.contains("Passed to <strong>bob</strong>"));
+        assert!(html.contains("acknowledged <time"));
+        assert!(html.contains("for alice (Europe/Amsterdam)"), "the author's local time is not beside bob's");
+        assert!(!html.contains("I have it</button>"), "bob is asked to acknowledge again");
+        assert_times_in(&html, chrono_tz::Asia::Tokyo, &["JST"]);
+
+        let (_, html) = app.page(&bob, "/").await;
+        assert!(html.contains("Waiting for you (2)"));
+
+        let (_, html) = app.page(&alice, "/").await;
+        assert!(!html.contains("Waiting for you"));
+        let taken = card_of(&html, titles[0]);
+        assert!(taken.contains("Held by <strong>bob</strong>"));
+        assert!(!taken.contains("to acknowledge"));
+        for title in &titles[1..] {
+            let card = card_of(&html, title);
+            assert!(card.contains("Held by <strong>alice</strong> (you)"), "{card}");
+            assert!(card.contains("for <strong>bob</strong>"), "{title} is not shown waiting for bob: {card}");
+            assert!(card.contains("to acknowledge"));
+        }
+        assert_times_in(&html, chrono_tz::Europe::Amsterdam, &["CET", "CEST"]);
+    }
+
+    async fn a_note_passed_to_an_unknown_user_comes_back_with_the_error_beside_pass_to(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        let id = open(&app, &alice_token, "Redis evictions", "Evictions at 2k/s.").await;
+        let alice = signed_in(&app, "alice").await;
+        let path = format!("/handoffs/{id}/notes");
+        let (status, _, html) = app.post_form(&alice, &path, &[("body", "Please take this."), ("pass_to", "nobody"), ("issues", "")]).await;
+        assert_eq!(status, 422);
+        let message = error_beside(&html, "id=\"note-pass\" name=\"pass_to\"", "note-pass-error");
+        assert!(message.contains("nobody"), "{message}");
+        assert!(html.contains(">Please take this.</textarea>"), "the note text was not kept");
+        assert_eq!(note_count(&app, &alice_token, &id).await, 1);
+    }
+
+    async fn a_note_over_64_kib_is_refused_beside_the_body(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        let id = open(&app, &alice_token, "Redis evictions", "Evictions at 2k/s.").await;
+        let alice = signed_in(&app, "alice").await;
+        let big = "a".repeat(64 * 1024 + 1);
+        let (status, _, html) = app.post_form(&alice, &format!("/handoffs/{id}/notes"), &[("body", &big)]).await;
+        assert_eq!(status, 422);
+        let message = error_beside(&html, "id=\"note-body\" name=\"body\"", "note-body-error");
+        assert!(message.contains("64 KiB"), "{message}");
+        assert_eq!(note_count(&app, &alice_token, &id).await, 1);
+    }
+
+    async fn a_note_renders_markdown_and_links_a_bare_gitlab_url_by_its_reference(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        let id = open(&app, &alice_token, "Redis evictions", "Evictions at 2k/s.").await;
+        let alice = signed_in(&app, "alice").await;
+        let body = "Now **bold** progress, see https://gitlab.com/gitlab-org/gitlab/-/issues/42 for the fix.";
+        let (status, location, _) = app.post_form(&alice, &format!("/handoffs/{id}/notes"), &[("body", body), ("pass_to", ""), ("issues", "")]).await;
+        assert_eq!(status, 303);
+        let location = location.unwrap();
+        assert!(location.starts_with(&format!("/handoffs/{id}#note-")), "{location}");
+        let (_, html) = app.page(&alice, &format!("/handoffs/{id}")).await;
+        assert!(html.contains("<strong>bold</strong>"));
+        assert!(
+            html.contains("href=\"https://gitlab.com/gitlab-org/gitlab/-/issues/42\"") && html.contains(">gitlab-org/gitlab#42</a>"),
+            "the bare URL is not linked as gitlab-org/gitlab#42:\n{html}"
+        );
+        assert_eq!(note_count(&app, &alice_token, &id).await, 2);
+    }
+
+    async fn a_script_tag_in_a_note_never_reaches_the_page_as_a_script(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        let id = open(&app, &alice_token, "Redis evictions", "Evictions at 2k/s.").await;
+        let alice = signed_in(&app, "alice").await;
+        let body = "Before <script>alert(1)</script> after <img src=x onerror=alert(2)>";
+        let (status, _, _) = app.post_form(&alice, &format!("/handoffs/{id}/notes"), &[("body", body)]).await;
+        assert_eq!(status, 303);
+        for browser in [&alice, &common::browser()] {
+            let (_, html) = app.page(browser, &format!("/handoffs/{id}")).await;
+            assert!(html.contains("Before"), "the note is not shown");
+            assert!(!html.to_lowercase().contains("<script"), "a script tag reached the page:\n{html}");
+            for tag in html.split("<img").skip(1) {
+                let tag = tag.split('>').next().unwrap();
+                assert!(!tag.contains("onerror"), "an event attribute reached the page: <img{tag}>");
+            }
+            let (_, dashboard) = app.page(browser, "/").await;
+            assert!(!dashboard.to_lowercase().contains("<script"));
+        }
+    }
+
+    async fn a_details_form_with_a_stale_version_changes_nothing_and_says_why(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        let id = open(&app, &alice_token, "Disk filling on gitaly-03", "At 91%.").await;
+        let (status, html) = edit_details_after_someone_else_changed_it(&app, &alice_token, &id).await;
+        assert_eq!(status, 422);
+        assert!(html.contains("is stale: the handoff has changed since"), "{html}");
+        assert!(html.contains("<h1>Disk filling on gitaly-03</h1>"), "the page does not show the current state");
+        assert!(html.contains("Now at 93%."), "the page does not show the other change");
+        assert!(html.contains("value=\"Disk full on gitaly-03\""), "the typed title was not kept");
+        let h = handoff_json(&app, &alice_token, &id).await;
+        assert_eq!(h["title"], "Disk filling on gitaly-03");
+        assert_eq!(h["severity"], 2);
+    }
+
+    async fn after_a_stale_save_sending_the_kept_changes_again_saves_them(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        let id = open(&app, &alice_token, "Disk filling on gitaly-03", "At 91%.").await;
+        let (status, html) = edit_details_after_someone_else_changed_it(&app, &alice_token, &id).await;
+        assert_eq!(status, 422);
+        // The person reads the current state and presses Save again.
+        let alice = signed_in(&app, "alice").await;
+        let version = input_value(&html, "version");
+        let current = handoff_json(&app, &alice_token, &id).await["version"].to_string();
+        let again = [("version", version.as_str()), ("title", "Disk full on gitaly-03"), ("severity", "1"), ("issues", "")];
+        let (status, _, _) = app.post_form(&alice, &format!("/handoffs/{id}/details"), &again).await;
+        assert_eq!(
+            status, 303,
+            "the form shown after a stale save carries the stale version {version} (current: {current}), so saving again fails forever"
+        );
+        assert_eq!(handoff_json(&app, &alice_token, &id).await["title"], "Disk full on gitaly-03");
+    }
+
+    async fn a_details_form_with_the_current_version_changes_the_title(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        let id = open(&app, &alice_token, "Disk filling on gitaly-03", "At 91%.").await;
+        let alice = signed_in(&app, "alice").await;
+        let (_, html) = app.page(&alice, &format!("/handoffs/{id}")).await;
+        let version = input_value(&html, "version");
+        let form = [("version", version.as_str()), ("title", "Disk full on gitaly-03"), ("severity", "1"), ("issues", PRODUCTION_1234)];
+        let (status, location, _) = app.post_form(&alice, &format!("/handoffs/{id}/details"), &form).await;
+        assert_eq!(status, 303);
+        assert_eq!(location, Some(format!("/handoffs/{id}")));
+        let (_, html) = app.page(&alice, &format!("/handoffs/{id}")).await;
+        assert!(html.contains("<h1>Disk full on gitaly-03</h1>"));
+        assert!(html.contains("Severity 1"));
+        assert!(html.contains(">gitlab-com/gl-infra/production#1234</a>"));
+        assert_ne!(input_value(&html, "version"), version, "the version did not move on");
+    }
+
+    async fn a_resolve_form_without_a_closing_note_is_refused_beside_it(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        let id = open(&app, &alice_token, "Flaky DNS in us-east1", "Intermittent NXDOMAIN.").await;
+        let alice = signed_in(&app, "alice").await;
+        let (status, _, html) = app.post_form(&alice, &format!("/handoffs/{id}/resolve"), &[("body", "  \n ")]).await;
+        assert_eq!(status, 422);
+        assert_eq!(error_beside(&html, "id=\"resolve-body\" name=\"body\"", "resolve-body-error"), "a note needs some text");
+        assert_eq!(handoff_json(&app, &alice_token, &id).await["status"], "open");
+    }
+
+    async fn a_resolved_handoff_leaves_the_dashboard_for_the_history_and_takes_no_more_notes(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        let id = open(&app, &alice_token, "Flaky DNS in us-east1", "Intermittent NXDOMAIN from the flamingo resolver.").await;
+        open(&app, &alice_token, "Still open item", "Nothing yet.").await;
+        let alice = signed_in(&app, "alice").await;
+        let (status, location, _) = app.post_form(&alice, &format!("/handoffs/{id}/resolve"), &[("body", "Resolver replaced; no errors for 2h.")]).await;
+        assert_eq!(status, 303);
+        assert_eq!(location, Some(format!("/handoffs/{id}")));
+
+        let (_, html) = app.page(&alice, &format!("/handoffs/{id}")).await;
+        assert!(html.contains("Resolved</span>"));
+        assert!(html.contains("resolved it"));
+        assert!(!html.contains(&format!("action=\"/handoffs/{id}/notes\"")), "a resolved handoff still has a note form");
+        assert!(!html.contains(&format!("action=\"/handoffs/{id}/resolve\"")));
+
+        let (_, dashboard) = app.page(&alice, "/").await;
+        assert!(!dashboard.contains("Flaky DNS in us-east1"), "a resolved handoff is still on the dashboard");
+        assert!(dashboard.contains("Still open item"));
+
+        let (status, history) = app.page(&alice, "/handoffs?status=resolved").await;
+        assert_eq!(status, 200);
+        assert!(history.contains("<h1>History</h1>"));
+        assert!(history.contains("Flaky DNS in us-east1"));
+        assert!(!history.contains("Still open item"));
+
+        let (status, found) = app.page(&alice, "/handoffs?status=resolved&q=FLAMINGO").await;
+        assert_eq!(status, 200);
+        assert_eq!(cards(&found).len(), 1, "a word of a note does not find the handoff");
+        assert!(found.contains("Flaky DNS in us-east1"));
+        let (_, none) = app.page(&alice, "/handoffs?status=resolved&q=pelican").await;
+        assert!(cards(&none).is_empty());
+        assert!(none.contains("No handoffs match."));
+    }
+
+    async fn an_invalid_issue_filter_is_refused_with_its_message(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        open(&app, &alice_token, "Flaky DNS in us-east1", "Intermittent NXDOMAIN.").await;
+        let browser = common::browser();
+        let (status, html) = app.page(&browser, "/handoffs?status=resolved&issue=https%3A%2F%2Fgitlab.example.com%2Fa%2Fb%2F-%2Fissues%2F1").await;
+        assert_eq!(status, 422);
+        let message = error_beside(&html, "id=\"f-issue\" name=\"issue\"", "f-issue-error");
+        assert!(message.contains("not an issue on gitlab.com"), "{message}");
+        assert!(html.contains("value=\"https://gitlab.example.com/a/b/-/issues/1\""), "the filter value was not kept");
+    }
+
+    async fn a_shift_that_ends_before_it_starts_comes_back_with_the_error_and_the_values_kept(app) {
+        app.alice_bob_carol();
+        let alice = signed_in(&app, "alice").await;
+        let form = [("username", "bob"), ("role", "EOC"), ("starts_at", "2026-11-29T16:00"), ("ends_at", "2026-11-29T08:00")];
+        let (status, _, html) = app.post_form(&alice, "/shifts", &form).await;
+        assert_eq!(status, 422);
+        assert_eq!(error_beside(&html, "id=\"s-end\" name=\"ends_at\"", "ends_at-error"), "a shift must end after it starts");
+        assert!(html.contains("<option value=\"bob\" selected>"));
+        assert!(html.contains("name=\"role\" value=\"EOC\""));
+        assert!(html.contains("name=\"starts_at\" type=\"datetime-local\" value=\"2026-11-29T16:00\""));
+        assert!(html.contains("name=\"ends_at\" type=\"datetime-local\" value=\"2026-11-29T08:00\""));
+    }
+
+    async fn a_shift_is_added_in_the_users_zone_listed_with_utc_beside_and_can_be_edited_and_deleted(app) {
+        app.alice_bob_carol();
+        let alice = signed_in(&app, "alice").await;
+        let form = [("username", "bob"), ("role", "EOC"), ("starts_at", "2026-11-29T08:00"), ("ends_at", "2026-11-29T16:00")];
+        let (status, location, html) = app.post_form(&alice, "/shifts", &form).await;
+        assert_eq!(status, 303, "{html}");
+        assert_eq!(location.as_deref(), Some("/shifts?week=2026-11-29"));
+
+        let (status, html) = app.page(&alice, "/shifts?week=2026-11-29").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("bob <span class=\"muted\">(Asia/Tokyo)</span>"));
+        // 08:00 in Amsterdam (CET, UTC+1) is 07:00 UTC.
+        assert!(html.contains("<time datetime=\"2026-11-29T07:00:00Z\">Sun 29 Nov 08:00 CET</time> · <span class=\"muted\">07:00 UTC</span>"), "{html}");
+        assert!(html.contains("<time datetime=\"2026-11-29T15:00:00Z\">Sun 29 Nov 16:00 CET</time> · <span class=\"muted\">15:00 UTC</span>"));
+        assert!(html.contains("<td>8h 00m</td>"));
+
+        let marker = "href=\"/shifts/";
+        let at = html.find(marker).expect("an edit link") + marker.len();
+        let shift_id = html[at..].split('/').next().unwrap().to_owned();
+        let (status, edit) = app.page(&alice, &format!("/shifts/{shift_id}/edit")).await;
+        assert_eq!(status, 200);
+        assert!(edit.contains("value=\"2026-11-29T08:00\""), "the edit form is not in alice's zone");
+
+        let changed = [("username", "bob"), ("role", "IMOC"), ("starts_at", "2026-11-29T08:00"), ("ends_at", "2026-11-29T18:30")];
+        let (status, location, _) = app.post_form(&alice, &format!("/shifts/{shift_id}"), &changed).await;
+        assert_eq!(status, 303);
+        assert_eq!(location.as_deref(), Some("/shifts?week=2026-11-29"));
+        let (_, html) = app.page(&alice, "/shifts?week=2026-11-29").await;
+        assert!(html.contains("<th scope=\"row\">IMOC"));
+        assert!(html.contains("Sun 29 Nov 18:30 CET</time> · <span class=\"muted\">17:30 UTC</span>"));
+        assert!(!html.contains("Sun 29 Nov 16:00 CET"));
+
+        let (status, location, _) = app.post_form(&alice, &format!("/shifts/{shift_id}/delete"), &[]).await;
+        assert_eq!(status, 303);
+        assert_eq!(location.as_deref(), Some("/shifts"));
+        let (_, html) = app.page(&alice, "/shifts?week=2026-11-29").await;
+        assert!(html.contains("No shifts this week."));
+    }
+
+    async fn a_shift_added_just_after_midnight_local_time_is_on_the_week_the_form_sends_you_to(app) {
+        app.alice_bob_carol();
+        let alice = signed_in(&app, "alice").await;
+        // Monday 00:30 in Amsterdam is still Sunday 23:30 in UTC.
+        let form = [("username", "bob"), ("role", "EOC"), ("starts_at", "2026-11-30T00:30"), ("ends_at", "2026-11-30T08:00")];
+        let (status, location, _) = app.post_form(&alice, "/shifts", &form).await;
+        assert_eq!(status, 303);
+        let location = location.unwrap();
+        let (_, html) = app.page(&alice, &location).await;
+        assert!(
+            html.contains("Mon 30 Nov 00:30 CET"),
+            "after adding a shift, {location} does not show it (it shows the week before)"
+        );
+    }
+
+    async fn the_dashboard_shows_who_is_on_call_now_in_their_own_time(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        let shift = json!({"username": "bob", "role": "EOC", "starts_at": from_now(-60), "ends_at": from_now(7 * 60)});
+        let (status, body) = app.send_json(Method::POST, "/api/v1/shifts", &alice_token, &shift).await;
+        assert_eq!(status, 201, "{body}");
+        let later = json!({"username": "alice", "role": "EOC", "starts_at": from_now(7 * 60), "ends_at": from_now(15 * 60)});
+        let (status, _) = app.send_json(Method::POST, "/api/v1/shifts", &alice_token, &later).await;
+        assert_eq!(status, 201);
+
+        let alice = signed_in(&app, "alice").await;
+        let (status, html) = app.page(&alice, "/").await;
+        assert_eq!(status, 200);
+        let table = html.split_once("<table class=\"oncall\">").expect("an on-call table").1;
+        let row = table.split_once("</tr>").unwrap().1.split_once("</tr>").unwrap().0;
+        assert!(row.contains("<th scope=\"row\">EOC</th>"), "{row}");
+        assert!(row.contains("<strong>bob</strong>"), "bob is not on call now: {row}");
+        assert!(row.contains("(Asia/Tokyo)"), "bob's zone is not beside him: {row}");
+        let tokyo = |at: DateTime<Utc>| at.with_timezone(&chrono_tz::Asia::Tokyo).format("%H:%M").to_string();
+        let now = Utc::now();
+        assert!(
+            row.contains(&tokyo(now)) || row.contains(&tokyo(now - Duration::minutes(1))),
+            "bob's local time now is not shown: {row}"
+        );
+        assert!(row.contains("alice from <time"), "the next shift is not shown: {row}");
+        assert!(html.contains("<span class=\"chip\"><strong>EOC</strong> bob until <time"));
+        assert!(!html.contains("Nobody is on call now"));
+        assert_times_in(&html, chrono_tz::Europe::Amsterdam, &["CET", "CEST"]);
+    }
+
+    async fn a_profile_with_an_unknown_zone_is_refused_and_a_valid_zone_changes_the_times_shown(app) {
+        app.alice_bob_carol();
+        let alice = signed_in(&app, "alice").await;
+        let (status, html) = app.page(&alice, "/me").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("name=\"timezone\" value=\"Europe/Amsterdam\""));
+
+        let (status, _, html) = app.post_form(&alice, "/me", &[("name", "Alice A."), ("timezone", "Mars/Olympus")]).await;
+        assert_eq!(status, 422);
+        let message = error_beside(&html, "id=\"timezone\" name=\"timezone\"", "timezone-error");
+        assert!(message.contains("Mars/Olympus"), "{message}");
+        assert!(html.contains("name=\"timezone\" value=\"Mars/Olympus\""), "the typed zone was not kept");
+        assert!(html.contains("name=\"name\" value=\"Alice A.\""), "the typed name was not kept");
+        let (_, html) = app.page(&alice, "/me").await;
+        assert!(html.contains("name=\"timezone\" value=\"Europe/Amsterdam\""), "the zone changed after a refused form");
+
+        let (status, location, _) = app.post_form(&alice, "/me", &[("name", "Alice A."), ("timezone", "America/New_York")]).await;
+        assert_eq!(status, 303);
+        assert_eq!(location.as_deref(), Some("/me"));
+        let (_, html) = app.page(&alice, "/me").await;
+        assert!(html.contains("name=\"timezone\" value=\"America/New_York\""));
+        assert!(html.contains("name=\"name\" value=\"Alice A.\""));
+        assert!(html.contains("Times in America/New_York."));
+        assert_times_in(&html, chrono_tz::America::New_York, &["EST", "EDT"]);
+    }
+
+    async fn unknown_pages_are_404_pages_and_a_bad_zone_parameter_is_422(app) {
+        let browser = common::browser();
+        let res = browser.get(app.url("/no/such/page")).send().await.unwrap();
+        assert_eq!(res.status(), 404);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let html = res.text().await.unwrap();
+        assert!(html.contains("<h1>404 Not Found</h1>"));
+        assert!(html.contains("href=\"/\""), "no way back to the dashboard");
+
+        let (status, html) = app.page(&browser, "/handoffs/not-a-uuid").await;
+        assert_eq!(status, 404);
+        assert!(html.contains("<h1>404 Not Found</h1>"));
+        let (status, _) = app.page(&browser, &format!("/handoffs/{}", uuid::Uuid::now_v7())).await;
+        assert_eq!(status, 404);
+
+        let (status, html) = app.page(&browser, "/?tz=Mars/X").await;
+        assert_eq!(status, 422);
+        assert!(html.contains("Mars/X"), "{html}");
+        let (status, html) = app.page(&browser, "/?tz=Asia/Tokyo").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Times in Asia/Tokyo."));
+        assert_times_in(&html, chrono_tz::Asia::Tokyo, &["JST"]);
+    }
+}
