@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
 use crate::error::{ApiError, AppError};
 use crate::web::api::{self, handoffs as api_handoffs, shifts as api_shifts, users as api_users};
-use crate::web::{AppState, auth, dashboard, handoffs, handover, profile, shifts};
+use crate::web::{AppState, auth, csrf, dashboard, handoffs, handover, profile, shifts};
 
 /// The one stylesheet, embedded in the binary.
 const CSS: &str = include_str!("../static/baton.css");
@@ -56,9 +56,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::scope("")
+                .wrap(actix_web::middleware::from_fn(csrf::guard))
                 .app_data(
                     web::FormConfig::default()
-                        .limit(4 * 1024 * 1024)
+                        .limit(csrf::FORM_LIMIT)
                         .error_handler(form_error),
                 )
                 .app_data(web::QueryConfig::default().error_handler(page_query_error))

@@ -785,4 +785,30 @@ backend_tests! {
         assert!(html.contains("Times in Asia/Tokyo."));
         assert_times_in(&html, chrono_tz::Asia::Tokyo, &["JST"]);
     }
+
+    async fn a_form_posted_without_the_session_token_is_refused_and_changes_nothing(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        let alice = common::browser();
+        app.sign_in(&alice, "alice").await;
+        // A cross-site page can make alice's browser post, but cannot read her token.
+        let forged = [("kind", "outage"), ("title", "Forged"), ("severity", "1"), ("body", "x")];
+        let res = alice.post(app.url("/handoffs")).form(&forged).send().await.unwrap();
+        assert_eq!(res.status(), 403);
+        let (status, _, _) = app
+            .post_form(&alice, "/handoffs", &[("csrf", "not-the-token"), ("kind", "outage"), ("title", "Forged"), ("severity", "1"), ("body", "x")])
+            .await;
+        assert_eq!(status, 403);
+        let (_, list) = app.get_json("/api/v1/handoffs?status=all", &alice_token).await;
+        assert_eq!(list["handoffs"].as_array().unwrap().len(), 0, "nothing was created");
+        // Another browser's token does not fit alice's session either.
+        let other = common::browser();
+        let foreign = app.csrf_token(&other).await;
+        let res = alice
+            .post(app.url("/logout"))
+            .form(&[("csrf", foreign.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod csrf;
 pub mod dashboard;
 pub mod handoffs;
 pub mod handover;
@@ -66,6 +67,8 @@ pub struct Viewer {
     pub tz: Timezone,
     /// The path and query, to come back to after signing in.
     pub path: String,
+    /// The session's CSRF token, for the forms of the page.
+    pub csrf: String,
 }
 
 impl Viewer {
@@ -103,6 +106,7 @@ impl FromRequest for Viewer {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
+        let csrf = csrf::token(&session);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let path = req
             .uri()
@@ -132,7 +136,12 @@ impl FromRequest for Viewer {
                 Some(name) => Timezone::parse(&name).map_err(|e| AppError::invalid("tz", e))?,
                 None => user.as_ref().map(User::tz).unwrap_or(Timezone::UTC),
             };
-            Ok(Viewer { user, tz, path })
+            Ok(Viewer {
+                user,
+                tz,
+                path,
+                csrf,
+            })
         })
     }
 }
@@ -165,6 +174,8 @@ pub struct Layout {
     pub now: Option<TimeView>,
     /// Who is on call now.
     pub oncall: Vec<OnCallChip>,
+    /// The CSRF token every form carries.
+    pub csrf: String,
 }
 
 impl Layout {
@@ -178,6 +189,7 @@ impl Layout {
             tz: "UTC".into(),
             now: None,
             oncall: vec![],
+            csrf: String::new(),
         }
     }
 
@@ -216,6 +228,7 @@ impl Layout {
             tz: viewer.tz.name().to_owned(),
             now: Some(TimeView::new(now, viewer.tz)),
             oncall,
+            csrf: viewer.csrf.clone(),
         })
     }
 }

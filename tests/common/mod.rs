@@ -196,15 +196,21 @@ impl TestApp {
         json
     }
 
+    /// The CSRF token of `browser`'s session, as the sign-in page's form carries it.
+    pub async fn csrf_token(&self, browser: &Client) -> String {
+        let (_, html) = self.page(browser, "/login").await;
+        let marker = "name=\"csrf\" value=\"";
+        let start = html.find(marker).expect("a csrf field") + marker.len();
+        let len = html[start..].find('"').expect("end of the csrf value");
+        html[start..start + len].to_owned()
+    }
+
     /// Signs `browser` in as `username` (local mode).
     pub async fn sign_in(&self, browser: &Client, username: &str) {
-        let res = browser
-            .post(self.url("/login"))
-            .form(&[("username", username), ("next", "/")])
-            .send()
-            .await
-            .expect("login");
-        assert_eq!(res.status(), 303, "sign in as {username}");
+        let (status, _, _) = self
+            .post_form(browser, "/login", &[("username", username), ("next", "/")])
+            .await;
+        assert_eq!(status, 303, "sign in as {username}");
     }
 
     /// `GET path` in `browser`: (status, body).
@@ -221,9 +227,14 @@ impl TestApp {
         path: &str,
         form: &[(&str, &str)],
     ) -> (u16, Option<String>, String) {
+        let token = self.csrf_token(browser).await;
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        if !fields.iter().any(|(k, _)| *k == "csrf") {
+            fields.push(("csrf", &token));
+        }
         let res = browser
             .post(self.url(path))
-            .form(form)
+            .form(&fields)
             .send()
             .await
             .expect("post form");

@@ -1,0 +1,78 @@
+//! Cross-site request forgery: every page form carries the session's token,
+//! and every POST to a page is refused (403, nothing changed) without it.
+//! The JSON API takes bearer tokens, not cookies, and is exempt.
+
+use actix_session::{Session, SessionExt};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, http::Method, web};
+
+use crate::db::models::tokens;
+use crate::error::AppError;
+
+/// The session key and form field of the token.
+pub const FIELD: &str = "csrf";
+
+/// The largest form a page accepts.
+pub const FORM_LIMIT: usize = 4 * 1024 * 1024;
+
+/// The session's token, made on first use.
+pub fn token(session: &Session) -> String {
+    if let Ok(Some(token)) = session.get::<String>(FIELD) {
+        return token;
+    }
+    let mut bytes = [0u8; 32];
+    if getrandom::fill(&mut bytes).is_err() {
+        // Without randomness no token can be trusted; an empty one never matches.
+        return String::new();
+    }
+    let token = tokens::hex(&bytes);
+    let _ = session.insert(FIELD, &token);
+    token
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Middleware for the page scope: a POST must carry the session's token in
+/// its form body (read here, then handed on to the handler unchanged).
+pub async fn guard(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() != Method::POST {
+        return next.call(req).await;
+    }
+    let expected = req.get_session().get::<String>(FIELD).ok().flatten();
+    let (http_req, payload) = req.parts_mut();
+    let body = web::Payload::from_request(http_req, payload)
+        .await?
+        .to_bytes_limited(FORM_LIMIT)
+        .await
+        .map_err(|_| AppError::TooLarge {
+            field: "form".into(),
+            message: "the form is larger than 4 MiB".into(),
+        })?
+        .map_err(|e| AppError::Malformed(format!("the form could not be read: {e}")))?;
+    let sent = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == FIELD)
+        .map(|(_, v)| v.into_owned());
+    match (expected, sent) {
+        (Some(expected), Some(sent)) if !expected.is_empty() && same(&expected, &sent) => {}
+        _ => {
+            tracing::warn!(path = %req.path(), "form post refused: missing or wrong CSRF token");
+            return Err(AppError::Forbidden(
+                "this form was not sent from a page of this Baton (its security token is missing or old); reload the page and send it again".into(),
+            )
+            .into());
+        }
+    }
+    req.set_payload(actix_web::dev::Payload::from(body));
+    next.call(req).await
+}
