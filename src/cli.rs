@@ -1,4 +1,4 @@
-//! The command line: `baton serve|migrate|user|token`.
+//! The command line: `baton serve|migrate|user|token|demo`.
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +31,8 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Fill the database with a demo team, shifts, handoffs and notes.
+    Demo(crate::demo::DemoArgs),
 }
 
 /// `baton user …`.
@@ -119,5 +121,6 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
                 .ok_or_else(|| format!("there is no active user {username:?}"))?;
             tokens::create(&mut conn, &user.id).map_err(|e| e.to_string())
         }
+        Command::Demo(args) => crate::demo::run(&mut conn, &args),
     }
 }
