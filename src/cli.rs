@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::db::models::{tokens, users};
+use crate::db::models::{audit, tokens, users};
 use crate::domain::handoff::Role;
 use crate::domain::time::Timezone;
 use crate::domain::user::{parse_display_name, parse_username};
@@ -54,6 +54,34 @@ pub enum UserCommand {
     },
     /// List users.
     List,
+    /// Set a break-glass password (read from a prompt, or the first line of
+    /// standard input), for signing in while GitLab is down.
+    SetPassword {
+        /// Whose password.
+        username: String,
+    },
+    /// Remove a user's break-glass password.
+    ClearPassword {
+        /// Whose password.
+        username: String,
+    },
+    /// Change a user's role.
+    SetRole {
+        /// Whose role.
+        username: String,
+        /// viewer, responder or admin.
+        role: String,
+    },
+    /// Deactivate a user: their sessions and tokens stop working at once.
+    Deactivate {
+        /// Who.
+        username: String,
+    },
+    /// Reactivate a deactivated user.
+    Reactivate {
+        /// Who.
+        username: String,
+    },
 }
 
 /// `baton token …`.
@@ -63,7 +91,57 @@ pub enum TokenCommand {
     Create {
         /// Whose token.
         username: String,
+        /// What the token is for (a bot's name, a script).
+        #[arg(long, default_value = "")]
+        label: String,
     },
+    /// List tokens (never their secrets) with their last use.
+    List {
+        /// Only this user's tokens.
+        username: Option<String>,
+    },
+    /// Revoke a token by its id (from `baton token list`).
+    Revoke {
+        /// The token's id.
+        id: String,
+    },
+}
+
+/// Records a command-line change in the audit log.
+fn audit(
+    conn: &mut crate::db::DbConnection,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> Result<(), String> {
+    let event = audit::Event {
+        action,
+        actor: "cli",
+        subject,
+        address: "-",
+        detail,
+    };
+    audit::record(conn, event).map_err(|e| e.to_string())
+}
+
+/// Reads a password: a hidden prompt (twice) on a terminal, else the first line of stdin.
+fn read_password() -> Result<String, String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first =
+            rpassword::prompt_password("New break-glass password: ").map_err(|e| e.to_string())?;
+        let again = rpassword::prompt_password("Again: ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the two passwords differ".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
 }
 
 /// Opens and migrates the configured database.
@@ -115,11 +193,91 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
             }
             Ok(out)
         }
-        Command::Token(TokenCommand::Create { username }) => {
+        Command::User(UserCommand::SetPassword { username }) => {
+            users::find_any(&mut conn, &username).map_err(|e| e.to_string())?;
+            let hash = crate::domain::password::hash(&read_password()?)?;
+            let user = users::set_password_hash(&mut conn, &username, Some(&hash))
+                .map_err(|e| e.to_string())?;
+            audit(
+                &mut conn,
+                "password_set",
+                &user.username,
+                "break-glass password set",
+            )?;
+            Ok(format!(
+                "{} can now sign in with a password on /login",
+                user.username
+            ))
+        }
+        Command::User(UserCommand::ClearPassword { username }) => {
+            let user =
+                users::set_password_hash(&mut conn, &username, None).map_err(|e| e.to_string())?;
+            audit(
+                &mut conn,
+                "password_set",
+                &user.username,
+                "break-glass password removed",
+            )?;
+            Ok(format!(
+                "{} can no longer sign in with a password",
+                user.username
+            ))
+        }
+        Command::User(UserCommand::SetRole { username, role }) => {
+            let role = Role::parse(&role)?;
+            let before = users::set_role(&mut conn, &username, role).map_err(|e| e.to_string())?;
+            let change = format!("{} -> {}", before.role, role);
+            audit(&mut conn, "role_change", &before.username, &change)?;
+            Ok(format!("{}: {change}", before.username))
+        }
+        Command::User(UserCommand::Deactivate { username }) => {
+            let user = users::set_active(&mut conn, &username, false).map_err(|e| e.to_string())?;
+            audit(&mut conn, "deactivate", &user.username, "")?;
+            Ok(format!(
+                "{} is deactivated; their sessions and tokens no longer work",
+                user.username
+            ))
+        }
+        Command::User(UserCommand::Reactivate { username }) => {
+            let user = users::set_active(&mut conn, &username, true).map_err(|e| e.to_string())?;
+            audit(&mut conn, "reactivate", &user.username, "")?;
+            Ok(format!("{} is active again", user.username))
+        }
+        Command::Token(TokenCommand::Create { username, label }) => {
             let user = users::find_by_username(&mut conn, username.trim())
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("there is no active user {username:?}"))?;
-            tokens::create(&mut conn, &user.id).map_err(|e| e.to_string())
+            let token = tokens::create(&mut conn, &user.id, &label).map_err(|e| e.to_string())?;
+            audit(&mut conn, "token_create", &user.username, &label)?;
+            Ok(token)
+        }
+        Command::Token(TokenCommand::List { username }) => {
+            let all = tokens::list(&mut conn, username.as_deref()).map_err(|e| e.to_string())?;
+            let mut out = format!(
+                "{:<36} {:<20} {:<20} {:<20} {:<20} LABEL",
+                "ID", "USER", "CREATED", "LAST USED", "REVOKED"
+            );
+            let when = |t: Option<chrono::NaiveDateTime>| {
+                t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "-".into())
+            };
+            for t in all {
+                out.push_str(&format!(
+                    "\n{:<36} {:<20} {:<20} {:<20} {:<20} {}",
+                    t.id,
+                    t.username,
+                    when(Some(t.created_at)),
+                    when(t.last_used_at),
+                    when(t.revoked_at),
+                    t.label
+                ));
+            }
+            Ok(out)
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            let owner = tokens::revoke(&mut conn, id.trim()).map_err(|e| e.to_string())?;
+            audit(&mut conn, "token_revoke", &owner, id.trim())?;
+            Ok(format!("token {} of {owner} is revoked", id.trim()))
         }
         Command::Demo(args) => crate::demo::run(&mut conn, &args),
     }

@@ -9,6 +9,8 @@ diesel::table! {
         role -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        gitlab_id -> Nullable<BigInt>,
+        password_hash -> Nullable<Text>,
     }
 }
 
@@ -19,6 +21,8 @@ diesel::table! {
         token_hash -> Text,
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
+        label -> Text,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -111,7 +115,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        method -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        action -> Text,
+        actor -> Text,
+        subject -> Text,
+        address -> Text,
+        detail -> Text,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(shifts -> users (user_id));
 diesel::joinable!(notes -> handoffs (handoff_id));
 diesel::joinable!(issue_links -> handoffs (handoff_id));
@@ -126,4 +153,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     issue_links,
     handovers,
     settings,
+    sessions,
+    audit_log,
 );

@@ -3,6 +3,7 @@
 pub mod handoff;
 pub mod issue_ref;
 pub mod markdown;
+pub mod password;
 pub mod shift;
 pub mod time;
 pub mod user;

@@ -140,7 +140,7 @@ impl TestApp {
         let user = users::find_by_username(&mut conn, username)
             .expect("query")
             .expect("user exists");
-        tokens::create(&mut conn, &user.id).expect("token")
+        tokens::create(&mut conn, &user.id, "test").expect("token")
     }
 
     /// The three people of the shift-change story, with their tokens.

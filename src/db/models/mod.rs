@@ -1,8 +1,10 @@
 //! Model functions, one file per table (or per group of tables that change
 //! together). Each returns `Result<T, AppError>` or diesel's `QueryResult`.
 
+pub mod audit;
 pub mod handoffs;
 pub mod handovers;
+pub mod sessions;
 pub mod settings;
 pub mod shifts;
 pub mod tokens;

@@ -23,7 +23,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// Creates a token for `user_id` and returns it; it cannot be read again.
-pub fn create(conn: &mut DbConnection, user_id: &str) -> Result<String, AppError> {
+pub fn create(conn: &mut DbConnection, user_id: &str, label: &str) -> Result<String, AppError> {
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).map_err(|e| AppError::internal(format!("random: {e}")))?;
     let token = format!("{PREFIX}{}", hex(&secret));
@@ -33,6 +33,7 @@ pub fn create(conn: &mut DbConnection, user_id: &str) -> Result<String, AppError
             api_tokens::user_id.eq(user_id),
             api_tokens::token_hash.eq(hash(&token)),
             api_tokens::created_at.eq(time::to_db(time::now())),
+            api_tokens::label.eq(label),
         ))
         .execute(conn)?;
     Ok(token)
@@ -46,6 +47,7 @@ pub fn authenticate(conn: &mut DbConnection, token: &str) -> Result<Option<User>
     let found: Option<(String, Option<chrono::NaiveDateTime>, User)> = api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(hash(token)))
+        .filter(api_tokens::revoked_at.is_null())
         .filter(users::active.eq(true))
         .select((api_tokens::id, api_tokens::last_used_at, users::all_columns))
         .first(conn)
@@ -60,4 +62,77 @@ pub fn authenticate(conn: &mut DbConnection, token: &str) -> Result<Option<User>
             .execute(conn)?;
     }
     Ok(Some(user))
+}
+
+/// A token as listed: never its secret.
+#[derive(Debug, Clone)]
+pub struct TokenInfo {
+    /// Id, for revoking.
+    pub id: String,
+    /// Whose.
+    pub username: String,
+    /// What it is for.
+    pub label: String,
+    /// Created.
+    pub created_at: chrono::NaiveDateTime,
+    /// Last used (to the minute).
+    pub last_used_at: Option<chrono::NaiveDateTime>,
+    /// Revoked.
+    pub revoked_at: Option<chrono::NaiveDateTime>,
+}
+
+/// Every token (of one user, when given), newest first.
+pub fn list(conn: &mut DbConnection, username: Option<&str>) -> Result<Vec<TokenInfo>, AppError> {
+    let mut query = api_tokens::table
+        .inner_join(users::table)
+        .select((
+            api_tokens::id,
+            users::username,
+            api_tokens::label,
+            api_tokens::created_at,
+            api_tokens::last_used_at,
+            api_tokens::revoked_at,
+        ))
+        .order(api_tokens::id.desc())
+        .into_boxed();
+    if let Some(name) = username {
+        query = query.filter(users::username.eq(name.to_owned()));
+    }
+    type Row = (
+        String,
+        String,
+        String,
+        chrono::NaiveDateTime,
+        Option<chrono::NaiveDateTime>,
+        Option<chrono::NaiveDateTime>,
+    );
+    Ok(query
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(
+            |(id, username, label, created_at, last_used_at, revoked_at)| TokenInfo {
+                id,
+                username,
+                label,
+                created_at,
+                last_used_at,
+                revoked_at,
+            },
+        )
+        .collect())
+}
+
+/// Revokes a token by id; returns its owner's username.
+pub fn revoke(conn: &mut DbConnection, id: &str) -> Result<String, AppError> {
+    let owner: Option<String> = api_tokens::table
+        .inner_join(users::table)
+        .filter(api_tokens::id.eq(id))
+        .select(users::username)
+        .first(conn)
+        .optional()?;
+    let owner = owner.ok_or_else(|| AppError::NotFound(format!("there is no token {id}")))?;
+    diesel::update(api_tokens::table.filter(api_tokens::id.eq(id)))
+        .set(api_tokens::revoked_at.eq(Some(time::to_db(time::now()))))
+        .execute(conn)?;
+    Ok(owner)
 }

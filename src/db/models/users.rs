@@ -12,7 +12,7 @@ use crate::domain::time::{self, Timezone};
 use crate::error::AppError;
 
 /// A user row.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable)]
+#[derive(Clone, PartialEq, Eq, Queryable, Identifiable)]
 #[diesel(table_name = users)]
 pub struct User {
     /// UUID v7.
@@ -29,6 +29,22 @@ pub struct User {
     pub active: bool,
     /// When the user was added.
     pub created_at: NaiveDateTime,
+    /// The GitLab account this user signs in with.
+    pub gitlab_id: Option<i64>,
+    /// Argon2id hash of the break-glass password, if one is set.
+    pub password_hash: Option<String>,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the password hash.
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
 }
 
 impl User {
@@ -64,6 +80,8 @@ pub fn create(
         role: role.as_str().to_owned(),
         active: true,
         created_at: time::to_db(time::now()),
+        gitlab_id: None,
+        password_hash: None,
     };
     diesel::insert_into(users::table)
         .values((
@@ -163,4 +181,104 @@ pub fn find_recipient(
         ));
     }
     Ok(user)
+}
+
+/// The user with this username, active or not.
+pub fn find_any(conn: &mut DbConnection, username: &str) -> Result<User, AppError> {
+    users::table
+        .filter(users::username.eq(username.trim()))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("there is no user {:?}", username.trim())))
+}
+
+/// Changes a user's role; returns the user as it was.
+pub fn set_role(conn: &mut DbConnection, username: &str, role: Role) -> Result<User, AppError> {
+    let user = find_any(conn, username)?;
+    diesel::update(users::table.filter(users::id.eq(&user.id)))
+        .set(users::role.eq(role.as_str()))
+        .execute(conn)?;
+    Ok(user)
+}
+
+/// Deactivates or reactivates a user. Deactivation ends their sessions at
+/// once; their tokens stop working because only active users authenticate.
+pub fn set_active(conn: &mut DbConnection, username: &str, active: bool) -> Result<User, AppError> {
+    conn.transaction(|conn| {
+        let user = find_any(conn, username)?;
+        diesel::update(users::table.filter(users::id.eq(&user.id)))
+            .set(users::active.eq(active))
+            .execute(conn)?;
+        if !active {
+            super::sessions::end_all_for(conn, &user.id)?;
+        }
+        Ok(user)
+    })
+}
+
+/// Sets (or, with `None`, removes) a user's break-glass password hash.
+pub fn set_password_hash(
+    conn: &mut DbConnection,
+    username: &str,
+    hash: Option<&str>,
+) -> Result<User, AppError> {
+    let user = find_any(conn, username)?;
+    diesel::update(users::table.filter(users::id.eq(&user.id)))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)?;
+    Ok(user)
+}
+
+/// A GitLab profile as Baton keeps it.
+#[derive(Debug, Clone)]
+pub struct GitLabProfile {
+    /// GitLab's numeric user id.
+    pub id: i64,
+    /// Username on GitLab.
+    pub username: String,
+    /// Display name on GitLab.
+    pub name: String,
+}
+
+/// The user a GitLab sign-in is for: the one linked to that GitLab account,
+/// else the unlinked one with the same username (linking it), else a new
+/// user (time zone UTC, `role`). The name follows GitLab's. A deactivated
+/// user is refused.
+pub fn sign_in_from_gitlab(
+    conn: &mut DbConnection,
+    profile: &GitLabProfile,
+    role: Role,
+) -> Result<User, AppError> {
+    conn.transaction(|conn| {
+        let linked: Option<User> = users::table
+            .filter(users::gitlab_id.eq(profile.id))
+            .first(conn)
+            .optional()?;
+        let user = match linked {
+            Some(user) => user,
+            None => {
+                let same_name: Option<User> = users::table
+                    .filter(users::username.eq(&profile.username))
+                    .filter(users::gitlab_id.is_null())
+                    .first(conn)
+                    .optional()?;
+                match same_name {
+                    Some(user) => user,
+                    None => create(conn, &profile.username, &profile.name, Timezone::UTC, role)?,
+                }
+            }
+        };
+        if !user.active {
+            return Err(AppError::Forbidden(format!(
+                "the Baton account {} is deactivated",
+                user.username
+            )));
+        }
+        let name = crate::domain::user::parse_display_name(&profile.name)
+            .unwrap_or_else(|_| user.name.clone());
+        diesel::update(users::table.filter(users::id.eq(&user.id)))
+            .set((users::gitlab_id.eq(Some(profile.id)), users::name.eq(&name)))
+            .execute(conn)?;
+        Ok(users::table.filter(users::id.eq(&user.id)).first(conn)?)
+    })
 }

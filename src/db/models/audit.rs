@@ -1,0 +1,99 @@
+//! The audit log: sign-ins, failed sign-ins, role changes, tokens, deactivations.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::audit_log;
+use crate::domain::time;
+
+/// An audit entry.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+#[diesel(table_name = audit_log)]
+pub struct Entry {
+    /// UUID v7.
+    pub id: String,
+    /// When.
+    pub at: NaiveDateTime,
+    /// `signin`, `signin_failed`, `signout`, `role_change`, `token_create`,
+    /// `token_revoke`, `deactivate`, `reactivate`, `password_set`.
+    pub action: String,
+    /// Who did it: a username, `cli`, or `-`.
+    pub actor: String,
+    /// Whom or what it concerns: a username or a token id.
+    pub subject: String,
+    /// The client address, or `-`.
+    pub address: String,
+    /// Method, reason or change; never a secret.
+    pub detail: String,
+}
+
+/// What happened, for [`record`].
+pub struct Event<'a> {
+    /// The action name.
+    pub action: &'a str,
+    /// Who did it.
+    pub actor: &'a str,
+    /// Whom it concerns.
+    pub subject: &'a str,
+    /// From where.
+    pub address: &'a str,
+    /// Details, never a secret.
+    pub detail: &'a str,
+}
+
+/// Records an event; it is also logged.
+pub fn record(conn: &mut DbConnection, event: Event<'_>) -> QueryResult<()> {
+    tracing::info!(
+        action = event.action,
+        actor = event.actor,
+        subject = event.subject,
+        address = event.address,
+        detail = event.detail,
+        "audit"
+    );
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::id.eq(super::new_id()),
+            audit_log::at.eq(time::to_db(time::now())),
+            audit_log::action.eq(event.action),
+            audit_log::actor.eq(event.actor),
+            audit_log::subject.eq(event.subject),
+            audit_log::address.eq(event.address),
+            audit_log::detail.eq(event.detail),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The newest entries, newest first.
+pub fn recent(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Entry>> {
+    audit_log::table
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// Failed sign-ins for `subject` and from `address` within `window` before `now`.
+pub fn recent_failures(
+    conn: &mut DbConnection,
+    subject: &str,
+    address: &str,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> QueryResult<(i64, i64)> {
+    let since = time::to_db(now - window);
+    let by_subject = audit_log::table
+        .filter(audit_log::action.eq("signin_failed"))
+        .filter(audit_log::subject.eq(subject))
+        .filter(audit_log::at.gt(since))
+        .count()
+        .get_result(conn)?;
+    let by_address = audit_log::table
+        .filter(audit_log::action.eq("signin_failed"))
+        .filter(audit_log::address.eq(address))
+        .filter(audit_log::at.gt(since))
+        .count()
+        .get_result(conn)?;
+    Ok((by_subject, by_address))
+}

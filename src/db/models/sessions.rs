@@ -1,0 +1,68 @@
+//! Server-side sessions: the cookie names a row here, so signing out or
+//! deactivating a user ends the session at once, on every instance.
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::models::users::User;
+use crate::db::schema::{sessions, users};
+use crate::domain::time;
+
+/// How long an unused session lasts; each use renews it.
+pub const LIFETIME: Duration = Duration::days(7);
+
+/// Starts a session for `user_id`; returns its id.
+pub fn create(conn: &mut DbConnection, user_id: &str, method: &str) -> QueryResult<String> {
+    let id = super::new_id();
+    let now = time::to_db(time::now());
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(&id),
+            sessions::user_id.eq(user_id),
+            sessions::method.eq(method),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// The active user of a live session, renewing it (at most once a minute).
+pub fn resume(
+    conn: &mut DbConnection,
+    session_id: &str,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<User>> {
+    let found: Option<(NaiveDateTime, User)> = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(session_id))
+        .filter(sessions::user_id.eq(user_id))
+        .filter(users::active.eq(true))
+        .filter(sessions::last_seen_at.gt(time::to_db(now - LIFETIME)))
+        .select((sessions::last_seen_at, users::all_columns))
+        .first(conn)
+        .optional()?;
+    let Some((last_seen, user)) = found else {
+        return Ok(None);
+    };
+    if now - time::from_db(last_seen) > Duration::minutes(1) {
+        diesel::update(sessions::table.filter(sessions::id.eq(session_id)))
+            .set(sessions::last_seen_at.eq(time::to_db(now)))
+            .execute(conn)?;
+    }
+    Ok(Some(user))
+}
+
+/// Ends one session.
+pub fn end(conn: &mut DbConnection, session_id: &str) -> QueryResult<()> {
+    diesel::delete(sessions::table.filter(sessions::id.eq(session_id)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Ends every session of a user.
+pub fn end_all_for(conn: &mut DbConnection, user_id: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
+}
