@@ -35,7 +35,55 @@ pub const OPTIONS: &[(&str, &str, &str)] = &[
         "0",
         "1 lets local mode listen beyond loopback",
     ),
+    (
+        "BATON_GITLAB_CLIENT_ID",
+        "none (local mode)",
+        "the GitLab OAuth application's id; turns on Sign in with GitLab",
+    ),
+    (
+        "BATON_GITLAB_CLIENT_SECRET",
+        "none",
+        "the GitLab OAuth application's secret",
+    ),
+    (
+        "BATON_GITLAB_ALLOWED_GROUPS",
+        "none",
+        "full group paths, comma-separated; members of any (or of a subgroup) may sign in",
+    ),
+    (
+        "BATON_PUBLIC_READ",
+        "0",
+        "1 lets signed-out visitors read non-confidential handoffs",
+    ),
 ];
+
+/// A secret setting: never printed, not even in debug output.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The GitLab OAuth application Baton signs people in with.
+#[derive(Debug, Clone)]
+pub struct GitLabOAuth {
+    /// The application id.
+    pub client_id: String,
+    /// The application secret.
+    pub client_secret: Secret,
+    /// Full paths of the groups whose members may sign in.
+    pub allowed_groups: Vec<String>,
+}
 
 /// The typed settings.
 #[derive(Debug, Clone)]
@@ -49,7 +97,11 @@ pub struct Settings {
     /// The GitLab instance and default project.
     pub gitlab: GitLab,
     /// A session key given by the operator (else one kept in the database).
-    pub session_key: Option<String>,
+    pub session_key: Option<Secret>,
+    /// Sign in with GitLab; without it Baton runs in local mode.
+    pub oauth: Option<GitLabOAuth>,
+    /// Signed-out visitors may read non-confidential handoffs.
+    pub public_read: bool,
     /// Local mode may listen beyond loopback.
     pub allow_insecure_local_mode: bool,
 }
@@ -95,12 +147,37 @@ impl Settings {
             get("BATON_GITLAB_DEFAULT_PROJECT"),
         )
         .map_err(|e| format!("BATON_GITLAB_URL / BATON_GITLAB_DEFAULT_PROJECT: {e}"))?;
-        let session_key = get("BATON_SESSION_KEY").map(str::to_owned);
+        let session_key = get("BATON_SESSION_KEY").map(|k| Secret(k.to_owned()));
         if let Some(key) = &session_key
-            && key.len() < 64
+            && key.expose().len() < 64
         {
             return Err("BATON_SESSION_KEY must be at least 64 characters".into());
         }
+        let oauth = match get("BATON_GITLAB_CLIENT_ID") {
+            None => None,
+            Some(client_id) => {
+                let client_secret = get("BATON_GITLAB_CLIENT_SECRET")
+                    .ok_or("BATON_GITLAB_CLIENT_SECRET is required with BATON_GITLAB_CLIENT_ID")?;
+                let allowed_groups: Vec<String> = get("BATON_GITLAB_ALLOWED_GROUPS")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|g| g.trim().trim_matches('/').to_owned())
+                    .filter(|g| !g.is_empty())
+                    .collect();
+                if allowed_groups.is_empty() {
+                    return Err(
+                        "BATON_GITLAB_ALLOWED_GROUPS is required with GitLab sign-in: \
+                                name the groups whose members may sign in"
+                            .into(),
+                    );
+                }
+                Some(GitLabOAuth {
+                    client_id: client_id.to_owned(),
+                    client_secret: Secret(client_secret.to_owned()),
+                    allowed_groups,
+                })
+            }
+        };
         let allow = get("BATON_ALLOW_INSECURE_LOCAL_MODE");
         Ok(Settings {
             database_url: get("BATON_DATABASE_URL")
@@ -111,13 +188,21 @@ impl Settings {
             gitlab,
             session_key,
             allow_insecure_local_mode: matches!(allow, Some("1" | "true" | "yes")),
+            oauth,
+            public_read: matches!(get("BATON_PUBLIC_READ"), Some("1" | "true" | "yes")),
         })
     }
 
-    /// Local mode (no GitLab application configured) refuses to listen on
-    /// anything but loopback unless explicitly forced.
+    /// Local mode: no GitLab application is configured, and anyone who
+    /// reaches Baton picks a user.
+    pub fn local_mode(&self) -> bool {
+        self.oauth.is_none()
+    }
+
+    /// Local mode refuses to listen on anything but loopback unless
+    /// explicitly forced.
     pub fn check_local_mode_bind(&self) -> Result<(), String> {
-        if self.allow_insecure_local_mode {
+        if !self.local_mode() || self.allow_insecure_local_mode {
             return Ok(());
         }
         let addrs: Vec<_> = self
@@ -204,6 +289,38 @@ mod tests {
         ])
         .unwrap();
         assert!(forced.check_local_mode_bind().is_ok());
+    }
+
+    #[test]
+    fn gitlab_sign_in_needs_a_secret_and_groups_and_keeps_the_secret_out_of_debug_output() {
+        assert!(settings(&[("BATON_GITLAB_CLIENT_ID", "id")]).is_err());
+        assert!(
+            settings(&[
+                ("BATON_GITLAB_CLIENT_ID", "id"),
+                ("BATON_GITLAB_CLIENT_SECRET", "s3cret")
+            ])
+            .is_err()
+        );
+        let s = settings(&[
+            ("BATON_GITLAB_CLIENT_ID", "id"),
+            ("BATON_GITLAB_CLIENT_SECRET", "s3cret"),
+            (
+                "BATON_GITLAB_ALLOWED_GROUPS",
+                " gitlab-com/gl-infra/ ,gitlab-org",
+            ),
+            ("BATON_BIND", "0.0.0.0:8080"),
+        ])
+        .unwrap();
+        assert!(!s.local_mode());
+        assert!(
+            s.check_local_mode_bind().is_ok(),
+            "only local mode is held to loopback"
+        );
+        assert_eq!(
+            s.oauth.as_ref().unwrap().allowed_groups,
+            ["gitlab-com/gl-infra", "gitlab-org"]
+        );
+        assert!(!format!("{s:?}").contains("s3cret"));
     }
 
     #[test]

@@ -28,6 +28,10 @@ pub enum AppError {
         /// What the limit is.
         message: String,
     },
+    /// 429: too many attempts; wait.
+    RateLimited(String),
+    /// 503: a service Baton depends on did not answer.
+    Unavailable(String),
     /// 422: a value that was read but is not acceptable.
     Invalid {
         /// The field that holds the value.
@@ -64,6 +68,8 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -78,6 +84,8 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge { .. } => "too_large",
             AppError::Invalid { .. } => "invalid",
+            AppError::RateLimited(_) => "rate_limited",
+            AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
     }
@@ -89,7 +97,9 @@ impl AppError {
             | AppError::Unauthorized(m)
             | AppError::Forbidden(m)
             | AppError::NotFound(m)
-            | AppError::Conflict(m) => m.clone(),
+            | AppError::Conflict(m)
+            | AppError::RateLimited(m)
+            | AppError::Unavailable(m) => m.clone(),
             AppError::SignInRequired(_) => "sign in first".into(),
             AppError::TooLarge { message, .. } | AppError::Invalid { message, .. } => {
                 message.clone()

@@ -1,107 +1,168 @@
-//! The whole URL surface in one table.
+//! The whole URL surface in one table: every route with who may call it.
+//! The table both registers the handlers and drives the authorization
+//! middleware, so a route cannot exist without an access decision.
 
+use std::sync::LazyLock;
+
+use actix_web::dev::ResourceDef;
+use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 
 use crate::error::{ApiError, AppError};
 use crate::web::api::{self, handoffs as api_handoffs, shifts as api_shifts, users as api_users};
-use crate::web::{AppState, auth, csrf, dashboard, handoffs, handover, profile, shifts};
+use crate::web::{
+    AppState, admin, auth, csrf, dashboard, gitlab, handoffs, handover, identity, profile, shifts,
+};
 
 /// The one stylesheet, embedded in the binary.
 const CSS: &str = include_str!("../static/baton.css");
 
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (health checks, the stylesheet, signing in).
+    Public,
+    /// Signed-in users; signed-out visitors too with `BATON_PUBLIC_READ=1` (pages only).
+    Read,
+    /// Any signed-in user (their own profile, signing out).
+    SignedIn,
+    /// Responders and admins.
+    Write,
+    /// Admins.
+    Admin,
+}
+
+/// One route.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    /// `get`, `post`, `patch` or `delete`.
+    pub method: &'static str,
+    /// The full path pattern.
+    pub path: &'static str,
+    /// Who may call it.
+    pub access: Access,
+}
+
+macro_rules! route_table {
+    ($table:ident, $register:ident, $prefix:literal, { $($access:ident $method:ident $path:literal => $handler:path,)* }) => {
+        /// The routes of this part of the site.
+        pub const $table: &[Route] = &[
+            $(Route { method: stringify!($method), path: concat!($prefix, $path), access: Access::$access },)*
+        ];
+
+        fn $register(scope: actix_web::Scope) -> actix_web::Scope {
+            scope $(.route($path, web::$method().to($handler)))*
+        }
+    };
+}
+
+route_table!(OPEN_ROUTES, register_open, "", {
+    Public get "/healthz" => healthz,
+    Public get "/readyz" => readyz,
+    Public get "/static/baton.css" => stylesheet,
+    Public get "/api/openapi.json" => api::openapi::openapi_json,
+});
+
+route_table!(API_ROUTES, register_api, "/api/v1", {
+    Read get "/handoffs" => api_handoffs::list_handoffs,
+    Write post "/handoffs" => api_handoffs::create_handoff,
+    Read get "/handoffs/{id}" => api_handoffs::get_handoff,
+    Write patch "/handoffs/{id}" => api_handoffs::patch_handoff,
+    Write post "/handoffs/{id}/notes" => api_handoffs::create_note,
+    Write post "/handoffs/{id}/acknowledge" => api_handoffs::acknowledge_handoff,
+    Write post "/handoffs/{id}/resolve" => api_handoffs::resolve_handoff,
+    Read get "/shifts" => api_shifts::list_shifts,
+    Write post "/shifts" => api_shifts::create_shift,
+    Write delete "/shifts/{id}" => api_shifts::delete_shift,
+    Read get "/oncall" => api_shifts::oncall,
+    SignedIn get "/users/me" => api_users::get_me,
+    SignedIn patch "/users/me" => api_users::patch_me,
+});
+
+route_table!(PAGE_ROUTES, register_pages, "", {
+    Read get "/" => dashboard::show_dashboard,
+    Public get "/login" => auth::show_login,
+    Public post "/login" => auth::login,
+    Public post "/login/password" => auth::login_with_password,
+    Public get "/auth/gitlab" => gitlab::start_sign_in,
+    Public get "/auth/gitlab/callback" => gitlab::finish_sign_in,
+    SignedIn post "/logout" => auth::logout,
+    Read get "/handoffs" => handoffs::list_handoffs,
+    Write post "/handoffs" => handoffs::create_handoff,
+    Write get "/handoffs/new" => handoffs::new_handoff,
+    Read get "/handoffs/{id}" => handoffs::show_handoff,
+    Write post "/handoffs/{id}/notes" => handoffs::create_note,
+    Write post "/handoffs/{id}/notes/{note_id}" => handoffs::edit_note,
+    Write post "/handoffs/{id}/acknowledge" => handoffs::acknowledge_handoff,
+    Write post "/handoffs/{id}/resolve" => handoffs::resolve_handoff,
+    Write post "/handoffs/{id}/details" => handoffs::update_handoff,
+    Write get "/handover" => handover::show_handover,
+    Write post "/handover" => handover::submit_handover,
+    Read get "/shifts" => shifts::list_shifts,
+    Write post "/shifts" => shifts::create_shift,
+    Write post "/shifts/{id}" => shifts::update_shift,
+    Write get "/shifts/{id}/edit" => shifts::edit_shift,
+    Write post "/shifts/{id}/delete" => shifts::delete_shift,
+    SignedIn get "/me" => profile::show_profile,
+    SignedIn post "/me" => profile::update_profile,
+    Admin get "/admin/users" => admin::show_users,
+    Admin post "/admin/users/{username}/role" => admin::change_role,
+    Admin post "/admin/users/{username}/active" => admin::change_active,
+});
+
+/// Every route of the site.
+pub fn all() -> impl Iterator<Item = &'static Route> {
+    OPEN_ROUTES.iter().chain(API_ROUTES).chain(PAGE_ROUTES)
+}
+
+static MATCHERS: LazyLock<Vec<(Method, ResourceDef, Access)>> = LazyLock::new(|| {
+    all()
+        .filter_map(|r| {
+            let method = Method::from_bytes(r.method.to_ascii_uppercase().as_bytes()).ok()?;
+            Some((method, ResourceDef::new(r.path), r.access))
+        })
+        .collect()
+});
+
+/// The access rule of the route `method path` names, if it is one.
+pub fn access_of(method: &Method, path: &str) -> Option<Access> {
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    MATCHERS
+        .iter()
+        .find(|(m, def, _)| m == method && def.is_match(path))
+        .map(|(_, _, access)| *access)
+}
+
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/static/baton.css", web::get().to(stylesheet))
-        .route(
-            "/api/openapi.json",
-            web::get().to(api::openapi::openapi_json),
-        )
-        .service(
-            web::scope("/api/v1")
-                .app_data(
-                    web::JsonConfig::default()
-                        .limit(api::JSON_LIMIT)
-                        .error_handler(api::json_error),
-                )
-                .app_data(web::QueryConfig::default().error_handler(api::query_error))
-                .app_data(web::PathConfig::default().error_handler(api::path_error))
-                .route("/handoffs", web::get().to(api_handoffs::list_handoffs))
-                .route("/handoffs", web::post().to(api_handoffs::create_handoff))
-                .route("/handoffs/{id}", web::get().to(api_handoffs::get_handoff))
-                .route(
-                    "/handoffs/{id}",
-                    web::patch().to(api_handoffs::patch_handoff),
-                )
-                .route(
-                    "/handoffs/{id}/notes",
-                    web::post().to(api_handoffs::create_note),
-                )
-                .route(
-                    "/handoffs/{id}/acknowledge",
-                    web::post().to(api_handoffs::acknowledge_handoff),
-                )
-                .route(
-                    "/handoffs/{id}/resolve",
-                    web::post().to(api_handoffs::resolve_handoff),
-                )
-                .route("/shifts", web::get().to(api_shifts::list_shifts))
-                .route("/shifts", web::post().to(api_shifts::create_shift))
-                .route("/shifts/{id}", web::delete().to(api_shifts::delete_shift))
-                .route("/oncall", web::get().to(api_shifts::oncall))
-                .route("/users/me", web::get().to(api_users::get_me))
-                .route("/users/me", web::patch().to(api_users::patch_me))
-                .default_service(web::to(api_not_found)),
-        )
-        .service(
-            web::scope("")
-                .wrap(actix_web::middleware::from_fn(csrf::guard))
-                .app_data(
-                    web::FormConfig::default()
-                        .limit(csrf::FORM_LIMIT)
-                        .error_handler(form_error),
-                )
-                .app_data(web::QueryConfig::default().error_handler(page_query_error))
-                .route("/", web::get().to(dashboard::show_dashboard))
-                .route("/login", web::get().to(auth::show_login))
-                .route("/login", web::post().to(auth::login))
-                .route("/logout", web::post().to(auth::logout))
-                .route("/handoffs", web::get().to(handoffs::list_handoffs))
-                .route("/handoffs", web::post().to(handoffs::create_handoff))
-                .route("/handoffs/new", web::get().to(handoffs::new_handoff))
-                .route("/handoffs/{id}", web::get().to(handoffs::show_handoff))
-                .route(
-                    "/handoffs/{id}/notes",
-                    web::post().to(handoffs::create_note),
-                )
-                .route(
-                    "/handoffs/{id}/notes/{note_id}",
-                    web::post().to(handoffs::edit_note),
-                )
-                .route(
-                    "/handoffs/{id}/acknowledge",
-                    web::post().to(handoffs::acknowledge_handoff),
-                )
-                .route(
-                    "/handoffs/{id}/resolve",
-                    web::post().to(handoffs::resolve_handoff),
-                )
-                .route(
-                    "/handoffs/{id}/details",
-                    web::post().to(handoffs::update_handoff),
-                )
-                .route("/handover", web::get().to(handover::show_handover))
-                .route("/handover", web::post().to(handover::submit_handover))
-                .route("/shifts", web::get().to(shifts::list_shifts))
-                .route("/shifts", web::post().to(shifts::create_shift))
-                .route("/shifts/{id}", web::post().to(shifts::update_shift))
-                .route("/shifts/{id}/edit", web::get().to(shifts::edit_shift))
-                .route("/shifts/{id}/delete", web::post().to(shifts::delete_shift))
-                .route("/me", web::get().to(profile::show_profile))
-                .route("/me", web::post().to(profile::update_profile))
-                .default_service(web::to(page_not_found)),
-        );
+    cfg.service(
+        register_api(web::scope("/api/v1"))
+            .wrap(actix_web::middleware::from_fn(identity::authorize))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(api::JSON_LIMIT)
+                    .error_handler(api::json_error),
+            )
+            .app_data(web::QueryConfig::default().error_handler(api::query_error))
+            .app_data(web::PathConfig::default().error_handler(api::path_error))
+            .default_service(web::to(api_not_found)),
+    )
+    .service(
+        register_pages(register_open(web::scope("")))
+            .wrap(actix_web::middleware::from_fn(csrf::guard))
+            .wrap(actix_web::middleware::from_fn(identity::authorize))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(csrf::FORM_LIMIT)
+                    .error_handler(form_error),
+            )
+            .app_data(web::QueryConfig::default().error_handler(page_query_error))
+            .default_service(web::to(page_not_found)),
+    );
 }
 
 /// `GET /healthz`: the process answers.
@@ -155,4 +216,30 @@ fn page_query_error(
     _req: &HttpRequest,
 ) -> actix_web::Error {
     AppError::Malformed(format!("the query string could not be read: {err}")).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_found_with_its_own_access_rule() {
+        for route in all() {
+            let path = route
+                .path
+                .replace("{id}", "x")
+                .replace("{note_id}", "y")
+                .replace("{username}", "z");
+            let method = Method::from_bytes(route.method.to_ascii_uppercase().as_bytes()).unwrap();
+            assert_eq!(
+                access_of(&method, &path),
+                Some(route.access),
+                "{} {}",
+                route.method,
+                route.path
+            );
+        }
+        assert_eq!(access_of(&Method::GET, "/nothing"), None);
+        assert_eq!(access_of(&Method::DELETE, "/handoffs/x"), None);
+    }
 }

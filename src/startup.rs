@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 
 use actix_session::SessionMiddleware;
-use actix_session::config::PersistentSession;
+use actix_session::config::{PersistentSession, TtlExtensionPolicy};
 use actix_session::storage::CookieSessionStore;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
@@ -42,12 +42,19 @@ impl Application {
         if settings.public_url == format!("http://{}", settings.bind) {
             settings.public_url = format!("http://{addr}");
         }
-        tracing::info!(%addr, public_url = %settings.public_url, "Baton listening (local mode)");
+        let mode = if settings.local_mode() {
+            "local mode"
+        } else {
+            "GitLab sign-in"
+        };
+        tracing::info!(%addr, public_url = %settings.public_url, mode, "Baton listening");
         let secure = settings.is_https();
+        let gitlab = crate::web::gitlab::OAuthClient::new(&settings)?;
         let state = web::Data::new(AppState {
             db,
             settings,
-            local_mode: true,
+            local_mode: gitlab.is_none(),
+            gitlab,
         });
         let server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new()
@@ -68,7 +75,8 @@ impl Application {
                         .cookie_same_site(SameSite::Lax)
                         .session_lifecycle(
                             PersistentSession::default()
-                                .session_ttl(actix_web::cookie::time::Duration::days(SESSION_DAYS)),
+                                .session_ttl(actix_web::cookie::time::Duration::days(SESSION_DAYS))
+                                .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
                         )
                         .build(),
                 )
@@ -106,7 +114,7 @@ impl Application {
 /// database so that a restart (or another instance) keeps everyone signed in.
 fn session_key(db: &Db, settings: &Settings) -> Result<Key, String> {
     let material = match &settings.session_key {
-        Some(k) => k.clone(),
+        Some(k) => k.expose().to_owned(),
         None => {
             let mut fresh = [0u8; 64];
             getrandom::fill(&mut fresh).map_err(|e| format!("random: {e}"))?;

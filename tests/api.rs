@@ -244,12 +244,11 @@ backend_tests! {
         assert!(!html.contains("onerror"), "{html}");
         assert_eq!(note["issues"][0]["ref"], "gitlab-org/gitlab#42");
 
-        let page = reqwest::get(app.url(&format!("/handoffs/{}", created["id"].as_str().unwrap())))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let browser = common::browser();
+        app.sign_in(&browser, "alice").await;
+        let (status, page) = app.page(&browser, &format!("/handoffs/{}", created["id"].as_str().unwrap())).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("<strong>bold</strong>"));
         assert!(!page.contains("<script>alert"), "the page must not carry the script");
     }
 

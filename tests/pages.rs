@@ -245,46 +245,76 @@ backend_tests! {
         let browser = signed_in(&app, "alice").await;
         let (_, html) = app.page(&browser, "/").await;
         assert!(html.contains("<a href=\"/me\">alice</a>"));
+        let stolen_cookie = app.page(&browser, "/").await;
+        assert_eq!(stolen_cookie.0, 200);
         let (status, location, _) = app.post_form(&browser, "/logout", &[]).await;
         assert_eq!(status, 303);
-        assert_eq!(location.as_deref(), Some("/"));
-        let (status, html) = app.page(&browser, "/").await;
-        assert_eq!(status, 200);
-        assert!(!html.contains("<a href=\"/me\">"), "still signed in after signing out");
-        assert!(html.contains("<a href=\"/login\">Sign in</a>"));
+        assert_eq!(location.as_deref(), Some("/login"));
+        let res = browser.get(app.url("/")).send().await.unwrap();
+        assert_eq!(res.status(), 303, "still signed in after signing out");
+        assert_eq!(res.headers()["location"], "/login?next=%2F");
         let (status, _) = app.page(&browser, "/handoffs/new").await;
         assert_eq!(status, 303);
     }
 
-    async fn a_signed_out_visitor_reads_the_dashboard_but_is_sent_to_sign_in_to_write(app) {
+    async fn a_signed_out_visitor_is_sent_to_sign_in_for_every_page(app) {
         let (alice, _, _) = app.alice_bob_carol();
         let id = open(&app, &alice, "Replica lag on db-main-02", "Lag at 40s and growing.").await;
+        let visitor = common::browser();
+        for path in ["/".to_owned(), format!("/handoffs/{id}"), "/handoffs?status=resolved".to_owned(), "/shifts".to_owned(), "/me".to_owned()] {
+            let res = visitor.get(app.url(&path)).send().await.unwrap();
+            assert_eq!(res.status(), 303, "{path}");
+            assert!(res.headers()["location"].to_str().unwrap().starts_with("/login?next="), "{path}");
+            assert!(!res.text().await.unwrap().contains("Replica lag"), "{path} leaked content");
+        }
+        let form = [("kind", "outage"), ("title", "Sneaky"), ("severity", "2"), ("body", "x")];
+        let (status, location, _) = app.post_form(&visitor, "/handoffs", &form).await;
+        assert_eq!(status, 303);
+        assert_eq!(location.as_deref(), Some("/login?next=%2Fhandoffs"));
+        let (_, list) = app.get_json("/api/v1/handoffs?status=all", &alice).await;
+        assert_eq!(list["handoffs"].as_array().unwrap().len(), 1, "a signed-out POST created a handoff");
+    }
+
+    async fn with_public_read_a_visitor_reads_open_handoffs_but_never_a_confidential_one(app) {
+        let app = common::TestApp::spawn_with(app.backend, &[("BATON_PUBLIC_READ", "1")]).await.unwrap();
+        let (alice, _, _) = app.alice_bob_carol();
+        let id = open(&app, &alice, "Replica lag on db-main-02", "Lag at 40s and growing.").await;
+        let secret = app
+            .create_handoff(&alice, serde_json::json!({
+                "kind": "perceived_data_loss", "title": "Customer exports leaked?", "severity": 1,
+                "confidential": true, "note": {"body": "Do not discuss outside the incident."}
+            }))
+            .await;
+        let secret_id = secret["id"].as_str().unwrap();
         let visitor = common::browser();
 
         let (status, html) = app.page(&visitor, "/").await;
         assert_eq!(status, 200);
         assert!(html.contains("Replica lag on db-main-02"));
+        assert!(!html.contains("Customer exports leaked?"), "a confidential handoff on the public dashboard");
         assert!(!html.contains("href=\"/handoffs/new\""), "a signed-out visitor is offered a New handoff link");
         let (status, html) = app.page(&visitor, &format!("/handoffs/{id}")).await;
         assert_eq!(status, 200);
         assert!(html.contains("Lag at 40s and growing."));
         assert!(!html.contains(&format!("action=\"/handoffs/{id}/notes\"")), "a signed-out visitor gets a note form");
+        let (status, html) = app.page(&visitor, &format!("/handoffs/{secret_id}")).await;
+        assert_eq!(status, 404);
+        assert!(!html.contains("Do not discuss"));
+        let (_, list) = app.page(&visitor, "/handoffs?status=all").await;
+        assert!(!list.contains("Customer exports leaked?"));
 
         let res = visitor.get(app.url("/handoffs/new")).send().await.unwrap();
         assert_eq!(res.status(), 303);
         assert_eq!(res.headers()["location"], "/login?next=%2Fhandoffs%2Fnew");
-
-        let form = [("kind", "outage"), ("title", "Sneaky"), ("severity", "2"), ("body", "x")];
-        let (status, location, _) = app.post_form(&visitor, "/handoffs", &form).await;
-        assert_eq!(status, 303);
-        assert_eq!(location.as_deref(), Some("/login?next=%2Fhandoffs"));
         let (status, location, _) = app.post_form(&visitor, &format!("/handoffs/{id}/notes"), &[("body", "sneaky note")]).await;
         assert_eq!(status, 303);
         assert_eq!(location, Some(format!("/login?next=%2Fhandoffs%2F{id}%2Fnotes")));
-
-        let (_, list) = app.get_json("/api/v1/handoffs?status=all", &alice).await;
-        assert_eq!(list["handoffs"].as_array().unwrap().len(), 1, "a signed-out POST created a handoff");
         assert_eq!(note_count(&app, &alice, &id).await, 1, "a signed-out POST added a note");
+
+        // Signed in, the confidential handoff is there.
+        let alice_browser = signed_in(&app, "alice").await;
+        let (_, html) = app.page(&alice_browser, "/").await;
+        assert!(html.contains("Customer exports leaked?"));
     }
 
     async fn a_viewer_reads_but_cannot_open_handoffs_write_notes_or_add_shifts(app) {
@@ -523,7 +553,7 @@ backend_tests! {
         let body = "Before <script>alert(1)</script> after <img src=x onerror=alert(2)>";
         let (status, _, _) = app.post_form(&alice, &format!("/handoffs/{id}/notes"), &[("body", body)]).await;
         assert_eq!(status, 303);
-        for browser in [&alice, &common::browser()] {
+        for browser in [&alice] {
             let (_, html) = app.page(browser, &format!("/handoffs/{id}")).await;
             assert!(html.contains("Before"), "the note is not shown");
             assert!(!html.to_lowercase().contains("<script"), "a script tag reached the page:\n{html}");
@@ -632,7 +662,7 @@ backend_tests! {
     async fn an_invalid_issue_filter_is_refused_with_its_message(app) {
         let (alice_token, _, _) = app.alice_bob_carol();
         open(&app, &alice_token, "Flaky DNS in us-east1", "Intermittent NXDOMAIN.").await;
-        let browser = common::browser();
+        let browser = signed_in(&app, "alice").await;
         let (status, html) = app.page(&browser, "/handoffs?status=resolved&issue=https%3A%2F%2Fgitlab.example.com%2Fa%2Fb%2F-%2Fissues%2F1").await;
         assert_eq!(status, 422);
         let message = error_beside(&html, "id=\"f-issue\" name=\"issue\"", "f-issue-error");
@@ -763,7 +793,8 @@ backend_tests! {
     }
 
     async fn unknown_pages_are_404_pages_and_a_bad_zone_parameter_is_422(app) {
-        let browser = common::browser();
+        app.alice_bob_carol();
+        let browser = signed_in(&app, "alice").await;
         let res = browser.get(app.url("/no/such/page")).send().await.unwrap();
         assert_eq!(res.status(), 404);
         assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));

@@ -1,28 +1,41 @@
-//! Signing in and out. For now: local mode (pick a user) only.
+//! Signing in and out: the sign-in page, local mode's user picker,
+//! break-glass passwords, and the server-side session every method starts.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::Duration;
 use serde::Deserialize;
 
 use crate::db::models::users::{self, User};
+use crate::db::models::{audit, sessions};
+use crate::domain::{password, time};
 use crate::error::AppError;
-use crate::web::{AppState, Layout, SESSION_USER, Viewer, render_page, see_other};
+use crate::web::identity::{Identity, SESSION_ID, SESSION_USER, client_address};
+use crate::web::{AppState, FormPairs, Layout, Viewer, field, render_page, see_other};
+
+/// Failed password sign-ins allowed per account within [`FAILURE_WINDOW`].
+const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Failed password sign-ins allowed per address within [`FAILURE_WINDOW`].
+const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// The window the limits count over.
+const FAILURE_WINDOW: Duration = Duration::minutes(15);
 
 /// Only a local path is a place to go after signing in (no open redirect).
 pub fn safe_next(next: &str) -> &str {
     let local = next.starts_with('/')
         && !next.starts_with("//")
         && !next.starts_with("/\\")
-        && !next.chars().any(|c| c.is_control());
+        && !next.chars().any(|c| c.is_control() || c == '\\');
     if local { next } else { "/" }
 }
 
 /// `?next=`.
 #[derive(Deserialize)]
 pub struct NextQuery {
-    next: Option<String>,
+    /// Where to go after signing in.
+    pub next: Option<String>,
 }
 
 #[derive(Template)]
@@ -30,93 +43,205 @@ pub struct NextQuery {
 struct LoginPage {
     layout: Layout,
     users: Vec<User>,
+    gitlab: bool,
+    gitlab_host: String,
     next: String,
+    username: String,
     error: Option<String>,
 }
 
-/// `GET /login`: pick a user (local mode).
+fn login_page(
+    state: &AppState,
+    layout: Layout,
+    users: Vec<User>,
+    next: &str,
+    username: &str,
+    error: Option<String>,
+) -> LoginPage {
+    LoginPage {
+        layout,
+        users: if state.local_mode { users } else { vec![] },
+        gitlab: state.gitlab.is_some(),
+        gitlab_host: state.settings.gitlab.host().to_owned(),
+        next: safe_next(next).to_owned(),
+        username: username.to_owned(),
+        error,
+    }
+}
+
+async fn load_login(
+    state: &web::Data<AppState>,
+    viewer: Viewer,
+    next: String,
+    username: String,
+    error: Option<String>,
+) -> Result<LoginPage, AppError> {
+    let st = state.clone();
+    state
+        .db
+        .run(move |conn| {
+            let layout = Layout::load(conn, &st, &viewer, "Sign in")?;
+            let users = if st.local_mode {
+                users::list_active(conn)?
+            } else {
+                vec![]
+            };
+            Ok(login_page(&st, layout, users, &next, &username, error))
+        })
+        .await
+}
+
+/// `GET /login`.
 pub async fn show_login(
     state: web::Data<AppState>,
     viewer: Viewer,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let next = safe_next(query.next.as_deref().unwrap_or("/")).to_owned();
-    let st = state.clone();
-    let (layout, users) = state
-        .db
-        .run(move |conn| {
-            Ok((
-                Layout::load(conn, &st, &viewer, "Sign in")?,
-                users::list_active(conn)?,
-            ))
-        })
-        .await?;
-    render_page(
-        &LoginPage {
-            layout,
-            users,
-            next,
-            error: None,
-        },
-        StatusCode::OK,
-    )
+    let next = query.into_inner().next.unwrap_or_else(|| "/".into());
+    let page = load_login(&state, viewer, next, String::new(), None).await?;
+    render_page(&page, StatusCode::OK)
 }
 
-/// The sign-in form.
-#[derive(Deserialize)]
-pub struct LoginForm {
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    next: String,
-}
-
-/// `POST /login`: sign in as the picked user (local mode).
-pub async fn login(
-    state: web::Data<AppState>,
-    session: Session,
-    viewer: Viewer,
-    form: web::Form<LoginForm>,
-) -> Result<HttpResponse, AppError> {
-    if !state.local_mode {
-        return Err(AppError::Forbidden(
-            "picking a user is only for local mode".into(),
-        ));
-    }
-    let LoginForm { username, next } = form.into_inner();
-    let next = safe_next(&next).to_owned();
-    let redirect_to = next.clone();
-    let st = state.clone();
-    let found = state
+/// Starts a server-side session for `user` in this browser and records the sign-in.
+pub async fn start_session(
+    state: &AppState,
+    session: &Session,
+    user: &User,
+    method: &'static str,
+    address: &str,
+) -> Result<(), AppError> {
+    let (user_id, username, address) = (user.id.clone(), user.username.clone(), address.to_owned());
+    let session_id = state
         .db
         .run(move |conn| {
-            if let Some(user) = users::find_by_username(conn, username.trim())? {
-                return Ok(Ok(user));
-            }
-            Ok(Err(LoginPage {
-                layout: Layout::load(conn, &st, &viewer, "Sign in")?,
-                users: users::list_active(conn)?,
-                next,
-                error: Some("there is no such user; pick one from the list".into()),
-            }))
+            let id = sessions::create(conn, &user_id, method)?;
+            let event = audit::Event {
+                action: "signin",
+                actor: &username,
+                subject: &username,
+                address: &address,
+                detail: method,
+            };
+            audit::record(conn, event)?;
+            Ok(id)
         })
         .await?;
-    let user = match found {
-        Ok(user) => user,
-        Err(page) => return render_page(&page, StatusCode::UNPROCESSABLE_ENTITY),
-    };
+    // A new cookie for a new privilege level (no session fixation); the CSRF
+    // token starts over with it.
+    session.clear();
     session.renew();
     session
         .insert(SESSION_USER, &user.id)
         .map_err(AppError::internal)?;
-    tracing::info!(user = %user.username, method = "local", "signed in");
-    Ok(see_other(&redirect_to))
+    session
+        .insert(SESSION_ID, session_id)
+        .map_err(AppError::internal)?;
+    Ok(())
 }
 
-/// `POST /logout`.
-pub async fn logout(session: Session) -> HttpResponse {
+/// `POST /login`: local mode's user picker.
+pub async fn login(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
+    if !state.local_mode {
+        return Err(AppError::Forbidden(
+            "picking a user is only for local mode; sign in with GitLab or a break-glass password"
+                .into(),
+        ));
+    }
+    let username = field(&form, "username").trim().to_owned();
+    let next = safe_next(field(&form, "next")).to_owned();
+    let name = username.clone();
+    let user = state
+        .db
+        .run(move |conn| Ok(users::find_by_username(conn, &name)?))
+        .await?;
+    let Some(user) = user else {
+        let viewer = Viewer {
+            user: None,
+            tz: crate::domain::time::Timezone::UTC,
+            path: "/login".into(),
+            csrf: field(&form, "csrf").to_owned(),
+        };
+        let error = Some("there is no such user; pick one from the list".into());
+        let page = load_login(&state, viewer, next, username, error).await?;
+        return render_page(&page, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    start_session(&state, &session, &user, "local", &client_address(&req)).await?;
+    Ok(see_other(&next))
+}
+
+/// `POST /login/password`: a break-glass account signs in while GitLab is
+/// down. Failures are rate-limited per account and per address.
+pub async fn login_with_password(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
+    let username = field(&form, "username").trim().to_owned();
+    let secret = field(&form, "password").to_owned();
+    let next = safe_next(field(&form, "next")).to_owned();
+    let address = client_address(&req);
+    let (name, addr) = (username.clone(), address.clone());
+    let outcome = state
+        .db
+        .run(move |conn| {
+            let now = time::now();
+            let (by_account, by_address) = audit::recent_failures(conn, &name, &addr, FAILURE_WINDOW, now)?;
+            if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+                let event = audit::Event { action: "signin_failed", actor: "-", subject: &name, address: &addr, detail: "password: rate limited" };
+                audit::record(conn, event)?;
+                return Err(AppError::RateLimited(
+                    "too many failed sign-ins for this account or from this address; wait 15 minutes and try again".into(),
+                ));
+            }
+            let user = users::find_by_username(conn, &name)?;
+            let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
+            if password::verify(&secret, stored) {
+                return Ok(user);
+            }
+            let event = audit::Event { action: "signin_failed", actor: "-", subject: &name, address: &addr, detail: "password: wrong username or password" };
+            audit::record(conn, event)?;
+            Ok(None)
+        })
+        .await?;
+    let Some(user) = outcome else {
+        let viewer = Viewer {
+            user: None,
+            tz: crate::domain::time::Timezone::UTC,
+            path: "/login".into(),
+            csrf: field(&form, "csrf").to_owned(),
+        };
+        let error = Some("wrong username or password".into());
+        let page = load_login(&state, viewer, next, username, error).await?;
+        return render_page(&page, StatusCode::UNAUTHORIZED);
+    };
+    start_session(&state, &session, &user, "password", &address).await?;
+    Ok(see_other(&next))
+}
+
+/// `POST /logout`: ends the session here and on the server.
+pub async fn logout(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let identity = actix_web::HttpMessage::extensions(&req)
+        .get::<Identity>()
+        .cloned()
+        .unwrap_or_default();
+    if let Some(id) = identity.session_id {
+        state
+            .db
+            .run(move |conn| Ok(sessions::end(conn, &id)?))
+            .await?;
+    }
     session.purge();
-    see_other("/")
+    Ok(see_other("/login"))
 }
 
 #[cfg(test)]
@@ -129,5 +254,6 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next("/a\\b"), "/");
     }
 }

@@ -83,7 +83,11 @@ pub async fn show_dashboard(
                 })
                 .collect();
 
-            let open = handoffs::list_open(conn)?;
+            let mut open = handoffs::list_open(conn)?;
+            if viewer.user.is_none() {
+                // Public read never shows a confidential handoff.
+                open.retain(|h| !h.confidential);
+            }
             let loaded = Loaded::load(conn, open, &[])?;
             let mut cards: Vec<HandoffCard> = loaded
                 .handoffs

@@ -160,6 +160,10 @@ fn load_page(
 ) -> Result<HandoffPage, AppError> {
     let gitlab = &state.settings.gitlab;
     let handoff = handoffs::find(conn, id)?;
+    if handoff.confidential && viewer.user.is_none() {
+        // Signed-out readers do not learn that it exists.
+        return Err(AppError::NotFound("no such handoff".into()));
+    }
     let notes = handoffs::notes_of(conn, id)?;
     let mut people: Vec<&str> = notes.iter().map(|n| n.author_id.as_str()).collect();
     people.extend(notes.iter().filter_map(|n| n.pass_to_id.as_deref()));
@@ -752,6 +756,10 @@ pub async fn list_handoffs(
             } else {
                 vec![]
             };
+            let found: Vec<_> = found
+                .into_iter()
+                .filter(|h| viewer.user.is_some() || !h.confidential)
+                .collect();
             let more = found.len() as i64 > PAGE;
             let found: Vec<_> = found.into_iter().take(PAGE as usize).collect();
             let next_link = match (more, found.last()) {

@@ -2,22 +2,26 @@
 //! `api/`, and what they share: the application state, the signed-in
 //! viewer, the page layout and the view models.
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod csrf;
 pub mod dashboard;
+pub mod gitlab;
 pub mod handoffs;
 pub mod handover;
+pub mod identity;
 pub mod profile;
 pub mod shifts;
 pub mod views;
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{Ready, ready};
 
 use actix_session::SessionExt;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::header, web};
+use actix_web::{
+    FromRequest, HttpMessage, HttpRequest, HttpResponse, dev::Payload, http::header, web,
+};
 
 use crate::config::Settings;
 use crate::db::models::{shifts as shift_rows, users::User};
@@ -33,10 +37,9 @@ pub struct AppState {
     pub settings: Settings,
     /// No GitLab application configured: anyone who reaches Baton picks a user.
     pub local_mode: bool,
+    /// Sign in with GitLab, when configured.
+    pub gitlab: Option<gitlab::OAuthClient>,
 }
-
-/// The session key holding the signed-in user's id.
-pub const SESSION_USER: &str = "user_id";
 
 /// Percent-encodes a query parameter value.
 pub fn encode_query(value: &str) -> String {
@@ -102,12 +105,14 @@ impl Viewer {
 
 impl FromRequest for Viewer {
     type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Viewer, AppError>>>>;
+    type Future = Ready<Result<Viewer, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let session = req.get_session();
-        let csrf = csrf::token(&session);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let user = req
+            .extensions()
+            .get::<identity::Identity>()
+            .and_then(|i| i.user.clone());
+        let csrf = csrf::token(&req.get_session());
         let path = req
             .uri()
             .path_and_query()
@@ -116,33 +121,19 @@ impl FromRequest for Viewer {
         let tz_param = web::Query::<HashMap<String, String>>::from_query(req.query_string())
             .ok()
             .and_then(|q| q.get("tz").cloned());
-        Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
-            let user_id = session.get::<String>(SESSION_USER).unwrap_or(None);
-            let user = match user_id {
-                Some(id) => {
-                    state
-                        .db
-                        .run(move |conn| Ok(crate::db::models::users::find_active(conn, &id)?))
-                        .await?
-                }
-                None => None,
-            };
-            if user.is_none() {
-                // A deactivated or deleted user's session ends here.
-                session.remove(SESSION_USER);
-            }
-            let tz = match tz_param.filter(|t| !t.is_empty()) {
-                Some(name) => Timezone::parse(&name).map_err(|e| AppError::invalid("tz", e))?,
-                None => user.as_ref().map(User::tz).unwrap_or(Timezone::UTC),
-            };
-            Ok(Viewer {
-                user,
-                tz,
-                path,
-                csrf,
-            })
-        })
+        let tz = match tz_param.filter(|t| !t.is_empty()) {
+            Some(name) => match Timezone::parse(&name) {
+                Ok(tz) => tz,
+                Err(e) => return ready(Err(AppError::invalid("tz", e))),
+            },
+            None => user.as_ref().map(User::tz).unwrap_or(Timezone::UTC),
+        };
+        ready(Ok(Viewer {
+            user,
+            tz,
+            path,
+            csrf,
+        }))
     }
 }
 
@@ -166,6 +157,8 @@ pub struct Layout {
     pub username: Option<String>,
     /// Whether the signed-in user can write.
     pub can_write: bool,
+    /// Whether the signed-in user is an admin.
+    pub is_admin: bool,
     /// The local-mode banner.
     pub local_mode: bool,
     /// The viewer's zone name.
@@ -185,6 +178,7 @@ impl Layout {
             title: title.to_owned(),
             username: None,
             can_write: false,
+            is_admin: false,
             local_mode: false,
             tz: "UTC".into(),
             now: None,
@@ -224,6 +218,10 @@ impl Layout {
             title: title.to_owned(),
             username: viewer.user.as_ref().map(|u| u.username.clone()),
             can_write: viewer.user.as_ref().is_some_and(|u| u.role().can_write()),
+            is_admin: viewer
+                .user
+                .as_ref()
+                .is_some_and(|u| u.role() == crate::domain::handoff::Role::Admin),
             local_mode: state.local_mode,
             tz: viewer.tz.name().to_owned(),
             now: Some(TimeView::new(now, viewer.tz)),

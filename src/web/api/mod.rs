@@ -6,20 +6,17 @@ pub mod openapi;
 pub mod shifts;
 pub mod users;
 
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{Ready, ready};
 
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::models::tokens;
 use crate::db::models::users::User;
 use crate::domain::issue_ref::{GitLab, IssueRef};
 use crate::error::{ApiError, AppError};
-use crate::web::AppState;
 
 /// The largest JSON body (a 64 KiB note with room for the rest); beyond: 413.
 pub const JSON_LIMIT: usize = 256 * 1024;
@@ -44,36 +41,19 @@ impl ApiUser {
 
 impl FromRequest for ApiUser {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<ApiUser, ApiError>>>>;
+    type Future = Ready<Result<ApiUser, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(|t| t.trim().to_owned());
-        Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
-            let token = token.ok_or_else(|| {
-                AppError::Unauthorized("send a token as 'Authorization: Bearer …' (create one with: baton token create USERNAME)".into())
-            })?;
-            let user = state
-                .db
-                .run(move |conn| tokens::authenticate(conn, &token))
-                .await?
-                .ok_or_else(|| {
-                    AppError::Unauthorized(
-                        "the token is not valid (revoked, mistyped, or its user is deactivated)"
-                            .into(),
-                    )
-                })?;
-            Ok(ApiUser(user))
-        })
+        // The authorization middleware has checked the token already.
+        let user = req
+            .extensions()
+            .get::<crate::web::identity::Identity>()
+            .and_then(|i| i.user.clone());
+        ready(user.map(ApiUser).ok_or_else(|| {
+            ApiError(AppError::Unauthorized(
+                "send a token as 'Authorization: Bearer …'".into(),
+            ))
+        }))
     }
 }
 

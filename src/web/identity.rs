@@ -1,0 +1,203 @@
+//! Who is calling, and whether they may: one middleware resolves the
+//! caller (session cookie for pages, bearer token for the API) and checks
+//! the route table's access rule before any handler runs.
+
+use actix_session::SessionExt;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, http::header, web};
+
+use crate::db::models::users::User;
+use crate::db::models::{sessions, tokens};
+use crate::domain::time;
+use crate::error::{ApiError, AppError};
+use crate::routes::{self, Access};
+use crate::web::AppState;
+
+/// The session keys of a signed-in browser.
+pub const SESSION_USER: &str = "user_id";
+/// The server-side session row the cookie belongs to.
+pub const SESSION_ID: &str = "sid";
+
+/// The caller, resolved once per request.
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    /// The signed-in (or token-holding) active user.
+    pub user: Option<User>,
+    /// The server-side session, for pages.
+    pub session_id: Option<String>,
+}
+
+/// The client's address as this server sees it (a proxy's, behind one).
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn bearer(req: &ServiceRequest) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_owned())
+}
+
+/// Resolves the caller of a page from its session cookie.
+async fn from_session(req: &ServiceRequest, state: &AppState) -> Result<Identity, AppError> {
+    let session = req.get_session();
+    let user_id = session.get::<String>(SESSION_USER).unwrap_or(None);
+    let session_id = session.get::<String>(SESSION_ID).unwrap_or(None);
+    let (Some(user_id), Some(session_id)) = (user_id, session_id) else {
+        return Ok(Identity::default());
+    };
+    let sid = session_id.clone();
+    let user = state
+        .db
+        .run(move |conn| Ok(sessions::resume(conn, &sid, &user_id, time::now())?))
+        .await?;
+    if user.is_none() {
+        // Signed out elsewhere, expired, or the user was deactivated.
+        session.remove(SESSION_USER);
+        session.remove(SESSION_ID);
+        return Ok(Identity::default());
+    }
+    Ok(Identity {
+        user,
+        session_id: Some(session_id),
+    })
+}
+
+/// Resolves the caller of the API from its bearer token.
+async fn from_token(req: &ServiceRequest, state: &AppState) -> Result<Identity, AppError> {
+    let token = bearer(req).ok_or_else(|| {
+        AppError::Unauthorized("send a token as 'Authorization: Bearer …' (create one with: baton token create USERNAME)".into())
+    })?;
+    let user = state
+        .db
+        .run(move |conn| tokens::authenticate(conn, &token))
+        .await?
+        .ok_or_else(|| {
+            AppError::Unauthorized(
+                "the token is not valid (revoked, mistyped, or its user is deactivated)".into(),
+            )
+        })?;
+    Ok(Identity {
+        user: Some(user),
+        session_id: None,
+    })
+}
+
+/// Whether `identity` may call a route of `access`; the error says why.
+fn check(
+    access: Access,
+    identity: &Identity,
+    public_read: bool,
+    path: &str,
+) -> Result<(), AppError> {
+    let sign_in = || AppError::SignInRequired(path.to_owned());
+    match (access, &identity.user) {
+        (Access::Public, _) => Ok(()),
+        (Access::Read, None) if public_read => Ok(()),
+        (_, None) => Err(sign_in()),
+        (Access::Read | Access::SignedIn, Some(_)) => Ok(()),
+        (Access::Write, Some(user)) if user.role().can_write() => Ok(()),
+        (Access::Write, Some(user)) => Err(AppError::Forbidden(format!(
+            "{} is a viewer: viewers read, responders and admins write",
+            user.username
+        ))),
+        (Access::Admin, Some(user)) if user.role() == crate::domain::handoff::Role::Admin => Ok(()),
+        (Access::Admin, Some(user)) => Err(AppError::Forbidden(format!(
+            "{} is not an admin",
+            user.username
+        ))),
+    }
+}
+
+/// The middleware: resolve the caller, enforce the route's access rule,
+/// and leave the [`Identity`] for the handler's extractors.
+pub async fn authorize(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let Some(access) = routes::access_of(req.method(), req.path()) else {
+        // Not a route: the 404 handler answers.
+        return next.call(req).await;
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal("application state missing"))?;
+    let api = req.path().starts_with("/api/");
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let identity = match (api, access) {
+        (_, Access::Public) => Identity::default(),
+        (true, _) => from_token(&req, &state).await.map_err(ApiError)?,
+        (false, _) => from_session(&req, &state).await?,
+    };
+    let allowed = check(access, &identity, state.settings.public_read && !api, &path);
+    if let Err(e) = allowed {
+        return Err(if api { ApiError(e).into() } else { e.into() });
+    }
+    req.extensions_mut().insert(identity);
+    next.call(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::handoff::Role;
+
+    fn someone(role: Role) -> Identity {
+        Identity {
+            user: Some(User {
+                id: "1".into(),
+                username: "u".into(),
+                name: "u".into(),
+                timezone: "UTC".into(),
+                role: role.as_str().into(),
+                active: true,
+                created_at: chrono::NaiveDateTime::default(),
+                gitlab_id: None,
+                password_hash: None,
+            }),
+            session_id: None,
+        }
+    }
+
+    #[test]
+    fn every_access_rule_admits_exactly_its_roles() {
+        let nobody = Identity::default();
+        let status = |access, who: &Identity, public| {
+            check(access, who, public, "/x")
+                .err()
+                .map(|e| e.status().as_u16())
+        };
+        assert_eq!(status(Access::Public, &nobody, false), None);
+        assert_eq!(status(Access::Read, &nobody, false), Some(401));
+        assert_eq!(status(Access::Read, &nobody, true), None);
+        assert_eq!(status(Access::Write, &nobody, true), Some(401));
+        assert_eq!(status(Access::Read, &someone(Role::Viewer), false), None);
+        assert_eq!(
+            status(Access::Write, &someone(Role::Viewer), false),
+            Some(403)
+        );
+        assert_eq!(
+            status(Access::Write, &someone(Role::Responder), false),
+            None
+        );
+        assert_eq!(
+            status(Access::Admin, &someone(Role::Responder), false),
+            Some(403)
+        );
+        assert_eq!(status(Access::Admin, &someone(Role::Admin), false), None);
+    }
+}
