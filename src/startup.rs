@@ -5,11 +5,14 @@ use std::net::TcpListener;
 use actix_session::SessionMiddleware;
 use actix_session::config::{PersistentSession, TtlExtensionPolicy};
 use actix_session::storage::CookieSessionStore;
+use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpServer, web};
-use tracing_actix_web::TracingLogger;
+use tracing::Span;
+use tracing_actix_web::{RootSpanBuilder, TracingLogger};
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -22,6 +25,32 @@ const SESSION_DAYS: i64 = 7;
 /// The Content-Security-Policy of every response: no inline script or style.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// The span of each request: method, path and status, never the query
+/// string (the OAuth callback's carries a code) nor any header.
+struct QuietRootSpan;
+
+impl RootSpanBuilder for QuietRootSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            path = %request.path(),
+            status = tracing::field::Empty
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let status = match outcome {
+            Ok(response) => response.status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
+        span.record("status", status.as_u16());
+    }
+}
 
 /// A built, listening application.
 pub struct Application {
@@ -82,7 +111,7 @@ impl Application {
                 )
                 .wrap(headers)
                 .wrap(Compress::default())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<QuietRootSpan>::new())
                 .configure(crate::routes::configure)
         })
         .listen(listener)

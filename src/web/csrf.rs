@@ -3,7 +3,7 @@
 //! The JSON API takes bearer tokens, not cookies, and is exempt.
 
 use actix_session::{Session, SessionExt};
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, http::Method, web};
@@ -45,14 +45,30 @@ fn same(a: &str, b: &str) -> bool {
 pub async fn guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if req.method() != Method::POST {
-        return next.call(req).await;
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     }
+    match check(&mut req).await {
+        Ok(()) => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+        // Answered here so that the response still gets the security headers.
+        Err(e) => Ok(req.error_response(e).map_into_right_body()),
+    }
+}
+
+/// Reads the form, compares its token with the session's, and puts the form back.
+async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
     let expected = req.get_session().get::<String>(FIELD).ok().flatten();
     let (http_req, payload) = req.parts_mut();
     let body = web::Payload::from_request(http_req, payload)
-        .await?
+        .await
+        .map_err(|e| AppError::Malformed(format!("the form could not be read: {e}")))?
         .to_bytes_limited(FORM_LIMIT)
         .await
         .map_err(|_| AppError::TooLarge {
@@ -69,10 +85,9 @@ pub async fn guard(
             tracing::warn!(path = %req.path(), "form post refused: missing or wrong CSRF token");
             return Err(AppError::Forbidden(
                 "this form was not sent from a page of this Baton (its security token is missing or old); reload the page and send it again".into(),
-            )
-            .into());
+            ));
         }
     }
     req.set_payload(actix_web::dev::Payload::from(body));
-    next.call(req).await
+    Ok(())
 }

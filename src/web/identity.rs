@@ -3,7 +3,7 @@
 //! the route table's access rule before any handler runs.
 
 use actix_session::SessionExt;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, http::header, web};
@@ -123,15 +123,18 @@ fn check(
 pub async fn authorize(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let Some(access) = routes::access_of(req.method(), req.path()) else {
         // Not a route: the 404 handler answers.
-        return next.call(req).await;
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| AppError::internal("application state missing"))?;
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        let error = AppError::internal("application state missing");
+        return Ok(req.error_response(error).map_into_right_body());
+    };
     let api = req.path().starts_with("/api/");
     let path = req
         .uri()
@@ -139,16 +142,25 @@ pub async fn authorize(
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "/".into());
     let identity = match (api, access) {
-        (_, Access::Public) => Identity::default(),
-        (true, _) => from_token(&req, &state).await.map_err(ApiError)?,
-        (false, _) => from_session(&req, &state).await?,
+        (_, Access::Public) => Ok(Identity::default()),
+        (true, _) => from_token(&req, &state).await,
+        (false, _) => from_session(&req, &state).await,
     };
-    let allowed = check(access, &identity, state.settings.public_read && !api, &path);
-    if let Err(e) = allowed {
-        return Err(if api { ApiError(e).into() } else { e.into() });
+    let allowed = identity.and_then(|identity| {
+        check(access, &identity, state.settings.public_read && !api, &path).map(|_| identity)
+    });
+    match allowed {
+        Ok(identity) => {
+            req.extensions_mut().insert(identity);
+            next.call(req)
+                .await
+                .map(ServiceResponse::map_into_left_body)
+        }
+        // Answered here rather than passed up as an error, so that the
+        // response still goes through the header and session middleware.
+        Err(e) if api => Ok(req.error_response(ApiError(e)).map_into_right_body()),
+        Err(e) => Ok(req.error_response(e).map_into_right_body()),
     }
-    req.extensions_mut().insert(identity);
-    next.call(req).await
 }
 
 #[cfg(test)]

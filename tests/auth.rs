@@ -1,0 +1,620 @@
+//! Sign-in and the locked-down surface: GitLab OAuth against a stand-in
+//! GitLab, break-glass passwords, roles on every route, headers, cookies,
+//! deactivation, and logs without secrets.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex, Once, OnceLock};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use common::{Backend, TestApp};
+use reqwest::{Client, Method, redirect};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+const CLIENT_ID: &str = "baton-client-id";
+const CLIENT_SECRET: &str = "very-secret-client-secret-7f3a";
+const PASSWORD: &str = "break glass in case of fire";
+
+// ---------------------------------------------------------------- logs
+
+static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+#[derive(Clone)]
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Captures every log line of this test binary, at debug level.
+fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
+    static INIT: Once = Once::new();
+    let buffer = LOGS
+        .get_or_init(|| Arc::new(Mutex::new(Vec::new())))
+        .clone();
+    INIT.call_once(|| {
+        let writer = LogWriter(buffer.clone());
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .init();
+    });
+    buffer
+}
+
+// ------------------------------------------------------- stand-in GitLab
+
+#[derive(Default)]
+struct Fake {
+    user: (i64, String, String),
+    groups: Vec<String>,
+    /// code → (PKCE challenge, used)
+    codes: HashMap<String, (String, bool)>,
+    /// Pretend the browser's challenge was another one (a verifier mismatch).
+    tamper_challenge: bool,
+    issued: Vec<String>,
+}
+
+struct FakeGitLab {
+    url: String,
+    state: Arc<Mutex<Fake>>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+async fn authorize(
+    state: web::Data<Arc<Mutex<Fake>>>,
+    q: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    assert_eq!(q.get("client_id").map(String::as_str), Some(CLIENT_ID));
+    assert_eq!(
+        q.get("code_challenge_method").map(String::as_str),
+        Some("S256")
+    );
+    let code = uuid::Uuid::new_v4().simple().to_string();
+    let mut challenge = q["code_challenge"].clone();
+    let mut fake = state.lock().unwrap();
+    if fake.tamper_challenge {
+        challenge = base64url(&Sha256::digest(b"some other verifier"));
+    }
+    fake.codes.insert(code.clone(), (challenge, false));
+    fake.issued.push(code.clone());
+    let location = format!("{}?code={code}&state={}", q["redirect_uri"], q["state"]);
+    HttpResponse::Found()
+        .insert_header(("Location", location))
+        .finish()
+}
+
+async fn token(
+    state: web::Data<Arc<Mutex<Fake>>>,
+    req: HttpRequest,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let refuse = |why: &str| {
+        HttpResponse::BadRequest().json(json!({"error": "invalid_grant", "error_description": why}))
+    };
+    let basic = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let expected = format!("{CLIENT_ID}:{CLIENT_SECRET}");
+    let sent_in_body = form.get("client_secret").map(String::as_str) == Some(CLIENT_SECRET);
+    let mut standard = String::new();
+    for c in base64url(expected.as_bytes()).chars() {
+        standard.push(match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        });
+    }
+    while standard.len() % 4 != 0 {
+        standard.push('=');
+    }
+    if basic != format!("Basic {standard}") && !sent_in_body {
+        return HttpResponse::Unauthorized().json(json!({"error": "invalid_client"}));
+    }
+    let mut fake = state.lock().unwrap();
+    let Some(code) = form.get("code") else {
+        return refuse("no code");
+    };
+    let Some((challenge, used)) = fake.codes.get_mut(code) else {
+        return refuse("unknown code");
+    };
+    if *used {
+        return refuse("code already used");
+    }
+    *used = true;
+    let verifier = form.get("code_verifier").cloned().unwrap_or_default();
+    if base64url(&Sha256::digest(verifier.as_bytes())) != *challenge {
+        return refuse("PKCE verification failed");
+    }
+    HttpResponse::Ok().json(json!({"access_token": format!("fake-access-{code}"), "token_type": "bearer", "expires_in": 7200}))
+}
+
+fn bearer_ok(req: &HttpRequest) -> bool {
+    req.headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer fake-access-"))
+}
+
+async fn user(state: web::Data<Arc<Mutex<Fake>>>, req: HttpRequest) -> HttpResponse {
+    if !bearer_ok(&req) {
+        return HttpResponse::Unauthorized().finish();
+    }
+    let fake = state.lock().unwrap();
+    let (id, username, name) = fake.user.clone();
+    HttpResponse::Ok()
+        .json(json!({"id": id, "username": username, "name": name, "state": "active"}))
+}
+
+async fn list_groups(state: web::Data<Arc<Mutex<Fake>>>, req: HttpRequest) -> HttpResponse {
+    if !bearer_ok(&req) {
+        return HttpResponse::Unauthorized().finish();
+    }
+    let fake = state.lock().unwrap();
+    let groups: Vec<_> = fake
+        .groups
+        .iter()
+        .map(|g| json!({"full_path": g}))
+        .collect();
+    HttpResponse::Ok().json(groups)
+}
+
+impl FakeGitLab {
+    async fn start(username: &str, groups: &[&str]) -> FakeGitLab {
+        let state = Arc::new(Mutex::new(Fake {
+            user: (4242, username.to_owned(), format!("{username} from GitLab")),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            ..Fake::default()
+        }));
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .route("/oauth/authorize", web::get().to(authorize))
+                .route("/oauth/token", web::post().to(token))
+                .route("/api/v4/user", web::get().to(user))
+                .route("/api/v4/groups", web::get().to(list_groups))
+        })
+        .workers(1)
+        .bind(("127.0.0.1", 0))
+        .unwrap();
+        let url = format!("http://127.0.0.1:{}", server.addrs()[0].port());
+        let server = server.run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        FakeGitLab { url, state, handle }
+    }
+
+    async fn stop(&self) {
+        self.handle.stop(false).await;
+    }
+}
+
+async fn baton_with_gitlab(
+    backend: Backend,
+    gitlab: &FakeGitLab,
+    extra: &[(&str, &str)],
+) -> Option<TestApp> {
+    let mut settings = vec![
+        ("BATON_GITLAB_URL", gitlab.url.as_str()),
+        ("BATON_GITLAB_CLIENT_ID", CLIENT_ID),
+        ("BATON_GITLAB_CLIENT_SECRET", CLIENT_SECRET),
+        ("BATON_GITLAB_ALLOWED_GROUPS", "gitlab-com/gl-infra"),
+    ];
+    settings.extend_from_slice(extra);
+    TestApp::spawn_with(backend, &settings).await
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// Walks the browser through Baton → GitLab → Baton; returns the callback's response.
+async fn gitlab_round_trip(app: &TestApp, browser: &Client, next: &str) -> reqwest::Response {
+    let start = browser
+        .get(app.url(&format!("/auth/gitlab?next={next}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status(), 302);
+    let authorize = location(&start);
+    let at_gitlab = browser.get(&authorize).send().await.unwrap();
+    assert_eq!(at_gitlab.status(), 302);
+    let callback = location(&at_gitlab);
+    assert!(
+        callback.starts_with(&app.url("/auth/gitlab/callback?")),
+        "{callback}"
+    );
+    browser.get(&callback).send().await.unwrap()
+}
+
+async fn signed_in_as(app: &TestApp, browser: &Client) -> Option<String> {
+    let res = browser.get(app.url("/me")).send().await.unwrap();
+    if res.status() != 200 {
+        return None;
+    }
+    let html = res.text().await.unwrap();
+    let start = html.find("<p>")? + 3;
+    Some(html[start..].split(' ').next()?.to_owned())
+}
+
+backend_tests! {
+    async fn a_group_member_signs_in_with_gitlab_and_lands_where_they_were_going(app) {
+        let backend = app.backend;
+        drop(app);
+        let gitlab = FakeGitLab::start("dana", &["gitlab-com/gl-infra/production-engineering"]).await;
+        let Some(app) = baton_with_gitlab(backend, &gitlab, &[]).await else { return };
+        let browser = common::browser();
+        // Signed out, a page sends you to sign in and back.
+        let res = browser.get(app.url("/shifts")).send().await.unwrap();
+        assert_eq!(location(&res), "/login?next=%2Fshifts");
+        let (_, login) = app.page(&browser, "/login?next=%2Fshifts").await;
+        assert!(login.contains("Sign in with GitLab"));
+        assert!(!login.contains("Local mode"), "no local-mode banner with GitLab configured");
+
+        let done = gitlab_round_trip(&app, &browser, "%2Fshifts").await;
+        assert_eq!(done.status(), 303);
+        assert_eq!(location(&done), "/shifts");
+        assert_eq!(signed_in_as(&app, &browser).await.as_deref(), Some("dana"));
+        let mut conn = app.db.conn().unwrap();
+        let dana = baton::db::models::users::find_by_username(&mut conn, "dana").unwrap().unwrap();
+        assert_eq!(dana.timezone, "UTC");
+        assert_eq!(dana.name, "dana from GitLab");
+        assert_eq!(dana.gitlab_id, Some(4242));
+
+        // A later sign-in updates the name.
+        gitlab.state.lock().unwrap().user.2 = "Dana Q.".into();
+        let again = common::browser();
+        assert_eq!(gitlab_round_trip(&app, &again, "%2F").await.status(), 303);
+        let dana = baton::db::models::users::find_by_username(&mut conn, "dana").unwrap().unwrap();
+        assert_eq!(dana.name, "Dana Q.");
+        // Local mode's user picker is off.
+        let (status, _, _) = app.post_form(&common::browser(), "/login", &[("username", "dana")]).await;
+        assert_eq!(status, 403);
+    }
+
+    async fn a_gitlab_account_outside_the_allowed_groups_is_refused_without_a_session(app) {
+        let backend = app.backend;
+        drop(app);
+        let gitlab = FakeGitLab::start("mallory", &["gitlab-org", "gitlab-com/gl-infra-other"]).await;
+        let Some(app) = baton_with_gitlab(backend, &gitlab, &[]).await else { return };
+        let browser = common::browser();
+        let done = gitlab_round_trip(&app, &browser, "%2F").await;
+        assert_eq!(done.status(), 403);
+        let page = done.text().await.unwrap();
+        assert!(page.contains("not a member of gitlab-com/gl-infra"), "{page}");
+        assert_eq!(signed_in_as(&app, &browser).await, None);
+        let mut conn = app.db.conn().unwrap();
+        assert!(baton::db::models::users::find_by_username(&mut conn, "mallory").unwrap().is_none());
+    }
+
+    async fn a_missing_or_forged_state_is_refused(app) {
+        let backend = app.backend;
+        drop(app);
+        let gitlab = FakeGitLab::start("dana", &["gitlab-com/gl-infra"]).await;
+        let Some(app) = baton_with_gitlab(backend, &gitlab, &[]).await else { return };
+        let browser = common::browser();
+        let start = browser.get(app.url("/auth/gitlab")).send().await.unwrap();
+        let at_gitlab = browser.get(location(&start)).send().await.unwrap();
+        let callback = location(&at_gitlab);
+        let code = callback.split("code=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+
+        let forged = browser
+            .get(app.url(&format!("/auth/gitlab/callback?code={code}&state=forged")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 403);
+        assert!(forged.text().await.unwrap().contains("state"));
+        let missing = browser.get(app.url(&format!("/auth/gitlab/callback?code={code}"))).send().await.unwrap();
+        assert_eq!(missing.status(), 403);
+        // Another browser cannot finish a sign-in it did not start, even with the right state.
+        let other = common::browser();
+        let stolen = other.get(&callback).send().await.unwrap();
+        assert_eq!(stolen.status(), 403);
+        assert_eq!(signed_in_as(&app, &browser).await, None);
+        assert_eq!(signed_in_as(&app, &other).await, None);
+    }
+
+    async fn a_reused_code_or_a_mismatched_pkce_verifier_is_refused(app) {
+        let backend = app.backend;
+        drop(app);
+        let gitlab = FakeGitLab::start("dana", &["gitlab-com/gl-infra"]).await;
+        let Some(app) = baton_with_gitlab(backend, &gitlab, &[]).await else { return };
+        let first = common::browser();
+        assert_eq!(gitlab_round_trip(&app, &first, "%2F").await.status(), 303);
+        // Replay: a new sign-in in another browser gets a fresh state, but the old code.
+        let second = common::browser();
+        let start = second.get(app.url("/auth/gitlab")).send().await.unwrap();
+        let state = location(&start).split("state=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+        let used = gitlab.state.lock().unwrap().issued[0].clone();
+        let replay = second
+            .get(app.url(&format!("/auth/gitlab/callback?code={used}&state={state}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(replay.status(), 403);
+        assert!(replay.text().await.unwrap().contains("refused the sign-in code"));
+        assert_eq!(signed_in_as(&app, &second).await, None);
+
+        gitlab.state.lock().unwrap().tamper_challenge = true;
+        let third = common::browser();
+        let done = gitlab_round_trip(&app, &third, "%2F").await;
+        assert_eq!(done.status(), 403);
+        assert_eq!(signed_in_as(&app, &third).await, None);
+    }
+
+    async fn a_break_glass_password_signs_in_while_gitlab_is_down_and_is_audited(app) {
+        let backend = app.backend;
+        drop(app);
+        let gitlab = FakeGitLab::start("dana", &["gitlab-com/gl-infra"]).await;
+        let Some(app) = baton_with_gitlab(backend, &gitlab, &[]).await else { return };
+        app.add_user("erin", "Europe/Berlin", "admin");
+        app.add_user("oscar", "UTC", "responder");
+        {
+            let mut conn = app.db.conn().unwrap();
+            let hash = baton::domain::password::hash(PASSWORD).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+        }
+        gitlab.stop().await;
+
+        // GitLab sign-in now says GitLab is unreachable.
+        let browser = common::browser();
+        let start = browser.get(app.url("/auth/gitlab")).send().await.unwrap();
+        let state = location(&start).split("state=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+        let down = browser.get(app.url(&format!("/auth/gitlab/callback?code=x&state={state}"))).send().await.unwrap();
+        assert_eq!(down.status(), 503);
+        assert!(down.text().await.unwrap().contains("break-glass"));
+
+        let (status, _, html) = app
+            .post_form(&browser, "/login/password", &[("username", "erin"), ("password", "wrong password!!"), ("next", "/")])
+            .await;
+        assert_eq!(status, 401);
+        assert!(html.contains("wrong username or password"));
+        let (status, _, _) = app
+            .post_form(&browser, "/login/password", &[("username", "oscar"), ("password", PASSWORD), ("next", "/")])
+            .await;
+        assert_eq!(status, 401, "an account without a password cannot sign in with one");
+        let (status, location, _) = app
+            .post_form(&browser, "/login/password", &[("username", "erin"), ("password", PASSWORD), ("next", "/shifts")])
+            .await;
+        assert_eq!(status, 303);
+        assert_eq!(location.as_deref(), Some("/shifts"));
+        assert_eq!(signed_in_as(&app, &browser).await.as_deref(), Some("erin"));
+
+        // The admin sees it in the audit log.
+        let (status, audit) = app.page(&browser, "/admin/users").await;
+        assert_eq!(status, 200);
+        assert!(audit.contains("<td>signin</td><td>erin</td><td>erin</td><td>127.0.0.1</td><td>password</td>"), "{audit}");
+        assert!(audit.contains("signin_failed"));
+    }
+
+    async fn failed_passwords_are_rate_limited_per_account(app) {
+        app.add_user("erin", "UTC", "responder");
+        {
+            let mut conn = app.db.conn().unwrap();
+            let hash = baton::domain::password::hash(PASSWORD).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+        }
+        let browser = common::browser();
+        for _ in 0..5 {
+            let (status, _, _) = app
+                .post_form(&browser, "/login/password", &[("username", "erin"), ("password", "guess guess guess")])
+                .await;
+            assert_eq!(status, 401);
+        }
+        let (status, _, html) = app
+            .post_form(&browser, "/login/password", &[("username", "erin"), ("password", PASSWORD)])
+            .await;
+        assert_eq!(status, 429, "the right password is refused while the account is locked");
+        assert!(html.contains("too many failed sign-ins"));
+        assert_eq!(signed_in_as(&app, &browser).await, None);
+    }
+
+    async fn every_route_refuses_whoever_its_access_rule_excludes(app) {
+        let (alice_token, _, carol_token) = app.alice_bob_carol();
+        app.add_user("erin", "UTC", "admin");
+        let handoff = app.create_handoff(&alice_token, json!({
+            "kind": "outage", "title": "t", "severity": 2, "note": {"body": "first", "pass_to": "bob"}
+        })).await;
+        let id = handoff["id"].as_str().unwrap().to_owned();
+        let note_id = handoff["notes"][0]["id"].as_str().unwrap().to_owned();
+        let now = chrono::Utc::now();
+        let (_, shift) = app.send_json(Method::POST, "/api/v1/shifts", &alice_token, &json!({
+            "username": "alice", "role": "EOC",
+            "starts_at": now.to_rfc3339(), "ends_at": (now + chrono::Duration::hours(8)).to_rfc3339()
+        })).await;
+        let shift_id = shift["id"].as_str().unwrap().to_owned();
+
+        let visitor = common::browser();
+        let carol = common::browser();
+        app.sign_in(&carol, "carol").await;
+        let alice = common::browser();
+        app.sign_in(&alice, "alice").await;
+
+        let mut checked = 0;
+        for route in baton::routes::all() {
+            let path = route
+                .path
+                .replace("{note_id}", &note_id)
+                .replace("{username}", "bob")
+                .replace("{id}", if route.path.contains("shifts") { &shift_id } else { &id });
+            let method = Method::from_bytes(route.method.to_ascii_uppercase().as_bytes()).unwrap();
+            let api = path.starts_with("/api/v1");
+            let call = |browser: &Client, token: Option<&str>| {
+                let mut req = browser.request(method.clone(), app.url(&path));
+                if let Some(t) = token {
+                    req = req.bearer_auth(t);
+                }
+                if api && method != Method::GET {
+                    req = req.json(&json!({}));
+                }
+                req
+            };
+            let with_csrf = |req: reqwest::RequestBuilder, token: String| {
+                if !api && method == Method::POST { req.form(&[("csrf", token)]) } else { req }
+            };
+            use baton::routes::Access::*;
+            // Signed out.
+            if route.access != Public {
+                let res = call(&visitor, None).send().await.unwrap();
+                let expected = if api { 401 } else { 303 };
+                assert_eq!(res.status(), expected, "signed out: {} {}", route.method, route.path);
+            }
+            // A viewer.
+            if matches!(route.access, Write | Admin) {
+                let token = app.csrf_token(&carol).await;
+                let res = with_csrf(call(&carol, Some(&carol_token)), token).send().await.unwrap();
+                assert_eq!(res.status(), 403, "viewer: {} {}", route.method, route.path);
+            }
+            // A responder on an admin route.
+            if route.access == Admin {
+                let token = app.csrf_token(&alice).await;
+                let res = with_csrf(call(&alice, Some(&alice_token)), token).send().await.unwrap();
+                assert_eq!(res.status(), 403, "responder: {} {}", route.method, route.path);
+            }
+            // A viewer may read.
+            if matches!(route.access, Read | SignedIn) && method == Method::GET {
+                let res = call(&carol, Some(&carol_token)).send().await.unwrap();
+                assert!(![401, 403].contains(&res.status().as_u16()), "viewer reading: {} {}", route.method, route.path);
+            }
+            checked += 1;
+        }
+        assert!(checked >= 40, "the route table has {checked} routes");
+        // Nothing a viewer tried changed the handoff.
+        let (_, after) = app.get_json(&format!("/api/v1/handoffs/{id}"), &alice_token).await;
+        assert_eq!(after["version"], handoff["version"]);
+        assert_eq!(after["notes"].as_array().unwrap().len(), 1);
+    }
+
+    async fn pages_carry_the_security_headers_and_the_cookie_is_http_only_and_lax(app) {
+        app.alice_bob_carol();
+        let res = reqwest::get(app.url("/login")).await.unwrap();
+        let headers = res.headers().clone();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert!(headers.contains_key("referrer-policy"));
+        assert!(!headers.contains_key("strict-transport-security"), "no HSTS over plain http");
+        let cookie = headers["set-cookie"].to_str().unwrap();
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+        assert!(!cookie.contains("Secure"), "{cookie}");
+        let api = reqwest::get(app.url("/api/v1/handoffs")).await.unwrap();
+        assert_eq!(api.headers()["x-content-type-options"], "nosniff");
+
+        let https = TestApp::spawn_with(app.backend, &[("BATON_PUBLIC_URL", "https://baton.example.com")]).await.unwrap();
+        let res = reqwest::get(https.url("/login")).await.unwrap();
+        assert!(res.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
+        let cookie = res.headers()["set-cookie"].to_str().unwrap();
+        assert!(cookie.contains("Secure"), "{cookie}");
+    }
+
+    async fn a_deactivated_user_is_locked_out_at_once(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        app.add_user("erin", "UTC", "admin");
+        let alice = common::browser();
+        app.sign_in(&alice, "alice").await;
+        assert_eq!(app.page(&alice, "/").await.0, 200);
+        assert_eq!(app.get_json("/api/v1/users/me", &alice_token).await.0, 200);
+
+        let erin = common::browser();
+        app.sign_in(&erin, "erin").await;
+        let (status, _, _) = app.post_form(&erin, "/admin/users/alice/active", &[("active", "0")]).await;
+        assert_eq!(status, 303);
+
+        let res = alice.get(app.url("/")).send().await.unwrap();
+        assert_eq!(res.status(), 303, "the deactivated user's session still works");
+        assert_eq!(app.get_json("/api/v1/users/me", &alice_token).await.0, 401, "the deactivated user's token still works");
+        let (status, _, _) = app.post_form(&common::browser(), "/login", &[("username", "alice")]).await;
+        assert_eq!(status, 422, "a deactivated user can be picked in local mode");
+        let (_, admin) = app.page(&erin, "/admin/users").await;
+        assert!(admin.contains("<td>deactivate</td><td>erin</td><td>alice</td>"), "{admin}");
+    }
+
+    async fn a_session_cookie_copied_before_sign_out_no_longer_works(app) {
+        app.alice_bob_carol();
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let browser = Client::builder().cookie_provider(jar.clone()).redirect(redirect::Policy::none()).build().unwrap();
+        app.sign_in(&browser, "alice").await;
+        let url: reqwest::Url = app.url("/").parse().unwrap();
+        use reqwest::cookie::CookieStore;
+        let copied = jar.cookies(&url).unwrap().to_str().unwrap().to_owned();
+        let thief = Client::builder().redirect(redirect::Policy::none()).build().unwrap();
+        assert_eq!(thief.get(app.url("/")).header("cookie", &copied).send().await.unwrap().status(), 200);
+        let (status, _, _) = app.post_form(&browser, "/logout", &[]).await;
+        assert_eq!(status, 303);
+        let res = thief.get(app.url("/")).header("cookie", &copied).send().await.unwrap();
+        assert_eq!(res.status(), 303, "the copied cookie outlived sign-out");
+    }
+
+    async fn an_open_redirect_through_next_is_refused(app) {
+        app.alice_bob_carol();
+        for next in ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"] {
+            let browser = common::browser();
+            let (status, location, _) = app.post_form(&browser, "/login", &[("username", "alice"), ("next", next)]).await;
+            assert_eq!(status, 303);
+            assert_eq!(location.as_deref(), Some("/"), "next={next}");
+        }
+    }
+
+    async fn no_secret_or_token_appears_in_the_logs(app) {
+        let logs = capture_logs();
+        let backend = app.backend;
+        drop(app);
+        let gitlab = FakeGitLab::start("dana", &["gitlab-com/gl-infra"]).await;
+        let Some(app) = baton_with_gitlab(backend, &gitlab, &[]).await else { return };
+        app.add_user("erin", "UTC", "admin");
+        {
+            let mut conn = app.db.conn().unwrap();
+            let hash = baton::domain::password::hash(PASSWORD).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+        }
+        let token = app.token("erin");
+        let browser = common::browser();
+        assert_eq!(gitlab_round_trip(&app, &browser, "%2F").await.status(), 303);
+        let code = gitlab.state.lock().unwrap().issued[0].clone();
+        let other = common::browser();
+        app.post_form(&other, "/login/password", &[("username", "erin"), ("password", PASSWORD)]).await;
+        app.post_form(&common::browser(), "/login/password", &[("username", "erin"), ("password", "a wrong guess 123")]).await;
+        assert_eq!(app.get_json("/api/v1/users/me", &token).await.0, 200);
+        app.get_json("/api/v1/users/me", "baton_not-a-real-token-9c1d").await;
+
+        let text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("audit"), "nothing was logged at all");
+        for secret in [CLIENT_SECRET, PASSWORD, "a wrong guess 123", token.as_str(), "baton_not-a-real-token", &code, &format!("fake-access-{code}")] {
+            assert!(!text.contains(secret), "{secret:?} appears in the logs");
+        }
+    }
+}
