@@ -132,7 +132,7 @@ async fn token(
             c => c,
         });
     }
-    while standard.len() % 4 != 0 {
+    while !standard.len().is_multiple_of(4) {
         standard.push('=');
     }
     if basic != format!("Basic {standard}") && !sent_in_body {
