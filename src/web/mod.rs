@@ -167,6 +167,8 @@ pub struct Layout {
     pub now: Option<TimeView>,
     /// Who is on call now.
     pub oncall: Vec<OnCallChip>,
+    /// Whether the viewer may see the on-call strip.
+    pub show_oncall: bool,
     /// The CSRF token every form carries.
     pub csrf: String,
 }
@@ -183,6 +185,7 @@ impl Layout {
             tz: "UTC".into(),
             now: None,
             oncall: vec![],
+            show_oncall: false,
             csrf: String::new(),
         }
     }
@@ -195,7 +198,15 @@ impl Layout {
         title: &str,
     ) -> Result<Layout, AppError> {
         let now = time::now();
-        let oncall = shift_rows::on_call(conn, now)?
+        // Who is on call is for the team: not shown to signed-out visitors
+        // unless the instance is public.
+        let visible = viewer.user.is_some() || state.settings.public_read;
+        let roles = if visible {
+            shift_rows::on_call(conn, now)?
+        } else {
+            vec![]
+        };
+        let oncall = roles
             .into_iter()
             .filter(|r| !r.current.is_empty())
             .map(|r| OnCallChip {
@@ -226,6 +237,7 @@ impl Layout {
             tz: viewer.tz.name().to_owned(),
             now: Some(TimeView::new(now, viewer.tz)),
             oncall,
+            show_oncall: visible,
             csrf: viewer.csrf.clone(),
         })
     }
