@@ -197,6 +197,76 @@ fn from_now(minutes: i64) -> String {
     (Utc::now() + Duration::minutes(minutes)).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// A chat service fetching a link to unfurl it: no cookie, follows redirects.
+fn chat_service() -> Client {
+    Client::builder()
+        .user_agent("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)")
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()
+        .unwrap()
+}
+
+/// The `content` of `<meta property|name="{key}" content="…">`, unescaped.
+fn meta(html: &str, key: &str) -> Option<String> {
+    let at = html
+        .find(&format!("property=\"{key}\" content=\""))
+        .or_else(|| html.find(&format!("name=\"{key}\" content=\"")))?;
+    let rest = &html[at..];
+    let start = rest.find("content=\"")? + "content=\"".len();
+    let len = rest[start..].find('"')?;
+    Some(
+        rest[start..start + len]
+            .replace("&#34;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#60;", "<")
+            .replace("&#62;", ">")
+            .replace("&#38;", "&"),
+    )
+}
+
+/// What a chat service shows for `path`: (final status, final URL path, page).
+async fn unfurl(app: &TestApp, path: &str) -> (u16, String, String) {
+    let res = chat_service().get(app.url(path)).send().await.unwrap();
+    let status = res.status().as_u16();
+    let landed = res.url().path().to_owned();
+    (status, landed, res.text().await.unwrap())
+}
+
+/// Asserts that a page unfurls as "Baton handoff" for `id` and says nothing of `secrets`.
+fn assert_unfurls_generically(app_url: &str, html: &str, id: &str, secrets: &[&str]) {
+    assert_eq!(
+        meta(html, "og:title").as_deref(),
+        Some("Baton handoff"),
+        "{html}"
+    );
+    assert_eq!(
+        meta(html, "twitter:title").as_deref(),
+        Some("Baton handoff")
+    );
+    assert_eq!(meta(html, "og:site_name").as_deref(), Some("Baton"));
+    assert_eq!(meta(html, "twitter:card").as_deref(), Some("summary"));
+    assert_eq!(
+        meta(html, "og:url"),
+        Some(format!("{app_url}/handoffs/{id}"))
+    );
+    for key in ["og:description", "twitter:description", "description"] {
+        assert_eq!(
+            meta(html, key),
+            None,
+            "{key} on a preview that must say nothing"
+        );
+    }
+    let head = html.split("</head>").next().unwrap();
+    for tag in head.split('<').filter(|t| t.starts_with("meta ")) {
+        for secret in secrets {
+            assert!(
+                !tag.contains(secret),
+                "the preview names {secret:?}: <{tag}"
+            );
+        }
+    }
+}
+
 backend_tests! {
     async fn the_sign_in_page_lists_every_user_and_signing_in_goes_to_next(app) {
         app.alice_bob_carol();
@@ -297,9 +367,12 @@ backend_tests! {
         assert_eq!(status, 200);
         assert!(html.contains("Lag at 40s and growing."));
         assert!(!html.contains(&format!("action=\"/handoffs/{id}/notes\"")), "a signed-out visitor gets a note form");
-        let (status, html) = app.page(&visitor, &format!("/handoffs/{secret_id}")).await;
-        assert_eq!(status, 404);
-        assert!(!html.contains("Do not discuss"));
+        // A confidential handoff is answered as when public read is off: sign in first.
+        let res = visitor.get(app.url(&format!("/handoffs/{secret_id}"))).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"].to_str().unwrap(), format!("/login?next=%2Fhandoffs%2F{secret_id}"));
+        let html = res.text().await.unwrap();
+        assert!(!html.contains("Do not discuss") && !html.contains("Customer exports"));
         let (_, list) = app.page(&visitor, "/handoffs?status=all").await;
         assert!(!list.contains("Customer exports leaked?"));
 
@@ -841,5 +914,82 @@ backend_tests! {
             .await
             .unwrap();
         assert_eq!(res.status(), 403);
+    }
+
+    async fn a_permalink_posted_in_chat_unfurls_with_kind_severity_title_holder_and_newest_note(app) {
+        let app = common::TestApp::spawn_with(app.backend, &[("BATON_PUBLIC_READ", "1"), ("BATON_PUBLIC_URL", "https://baton.example.com")]).await.unwrap();
+        let (alice, _, _) = app.alice_bob_carol();
+        let id = open(&app, &alice, "Replica lag on db-main-02", "Lag at 40s and growing.").await;
+        let (status, _) = app
+            .send_json(Method::POST, &format!("/api/v1/handoffs/{id}/notes"), &alice,
+                &json!({"body": "\n**Failover** to db-main-03 \"done\" <b>now</b>\nSecond line stays out.", "pass_to": "bob"}))
+            .await;
+        assert_eq!(status, 201);
+
+        let (status, landed, html) = unfurl(&app, &format!("/handoffs/{id}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(landed, format!("/handoffs/{id}"));
+        assert_eq!(meta(&html, "og:title").as_deref(), Some("Outage, severity 2: Replica lag on db-main-02"));
+        assert_eq!(meta(&html, "twitter:title"), meta(&html, "og:title"));
+        assert_eq!(meta(&html, "og:site_name").as_deref(), Some("Baton"));
+        assert_eq!(meta(&html, "twitter:card").as_deref(), Some("summary"));
+        assert_eq!(meta(&html, "og:url"), Some(format!("https://baton.example.com/handoffs/{id}")), "og:url is not the configured public permalink");
+        let description = meta(&html, "og:description").expect("og:description");
+        assert!(description.starts_with("Held by alice, waiting "), "{description}");
+        assert!(description.contains(" for bob to acknowledge."), "{description}");
+        assert!(description.ends_with("Newest note: Failover to db-main-03 \"done\" now"), "{description}");
+        assert_eq!(meta(&html, "twitter:description").as_deref(), Some(description.as_str()));
+    }
+
+    async fn with_public_read_off_a_permalink_unfurls_only_as_baton_handoff(app) {
+        let (alice, _, _) = app.alice_bob_carol();
+        let id = open(&app, &alice, "Replica lag on db-main-02", "Lag at 40s and growing.").await;
+        let (status, landed, html) = unfurl(&app, &format!("/handoffs/{id}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(landed, "/login", "the chat service was not sent to sign in");
+        assert_unfurls_generically(&app.address, &html, &id, &["Replica lag", "Lag at 40s", "alice", "Outage", "severity"]);
+        assert!(!html.contains("Replica lag") && !html.contains("Lag at 40s"));
+
+        // The sign-in page for anything but a handoff has no preview at all.
+        let (_, _, html) = unfurl(&app, "/shifts").await;
+        assert_eq!(meta(&html, "og:title"), None);
+        let (_, _, html) = unfurl(&app, "/handoffs/new").await;
+        assert_eq!(meta(&html, "og:title"), None);
+    }
+
+    async fn a_confidential_handoff_unfurls_only_as_baton_handoff_even_with_public_read_and_to_its_readers(app) {
+        let app = common::TestApp::spawn_with(app.backend, &[("BATON_PUBLIC_READ", "1")]).await.unwrap();
+        let (alice, _, _) = app.alice_bob_carol();
+        let secret = app
+            .create_handoff(&alice, json!({
+                "kind": "perceived_data_loss", "title": "Customer exports leaked?", "severity": 1,
+                "confidential": true, "note": {"body": "Do not discuss outside the incident."}
+            }))
+            .await;
+        let id = secret["id"].as_str().unwrap().to_owned();
+        let secrets = ["Customer exports", "Do not discuss", "Data loss", "severity", "alice"];
+
+        let (status, landed, html) = unfurl(&app, &format!("/handoffs/{id}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(landed, "/login", "a signed-out fetch of a confidential handoff is not sent to sign in");
+        assert_unfurls_generically(&app.address, &html, &id, &secrets);
+        assert!(!html.contains("Customer exports") && !html.contains("Do not discuss"));
+
+        // Signed in, the page shows it, but its preview still says nothing
+        // (a chat client may unfurl with its user's cookies).
+        let reader = signed_in(&app, "bob").await;
+        let (status, html) = app.page(&reader, &format!("/handoffs/{id}")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("<h1>Customer exports leaked?</h1>"));
+        assert_unfurls_generically(&app.address, &html, &id, &["Customer exports", "Do not discuss", "Data loss", "severity"]);
+
+        // Made non-confidential, the same permalink unfurls with its content.
+        let (status, _) = app
+            .send_json(Method::PATCH, &format!("/api/v1/handoffs/{id}"), &alice, &json!({"version": secret["version"], "confidential": false}))
+            .await;
+        assert_eq!(status, 200);
+        let (status, _, html) = unfurl(&app, &format!("/handoffs/{id}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(meta(&html, "og:title").as_deref(), Some("Data loss?, severity 1: Customer exports leaked?"));
     }
 }

@@ -13,6 +13,7 @@ use crate::db::models::{audit, sessions};
 use crate::domain::{password, time};
 use crate::error::AppError;
 use crate::web::identity::{Identity, SESSION_ID, SESSION_USER, client_address};
+use crate::web::unfurl::{self, Unfurl};
 use crate::web::{AppState, FormPairs, Layout, Viewer, field, render_page, see_other};
 
 /// Failed password sign-ins allowed per account within [`FAILURE_WINDOW`].
@@ -48,6 +49,8 @@ struct LoginPage {
     next: String,
     username: String,
     error: Option<String>,
+    /// The link preview when `next` is a handoff permalink: "Baton handoff", no content.
+    unfurl: Option<Unfurl>,
 }
 
 fn login_page(
@@ -66,6 +69,8 @@ fn login_page(
         next: safe_next(next).to_owned(),
         username: username.to_owned(),
         error,
+        unfurl: unfurl::handoff_id_in(safe_next(next))
+            .map(|id| Unfurl::generic(&state.settings.public_url, &id)),
     }
 }
 

@@ -15,6 +15,7 @@ use crate::domain::handoff::{
 use crate::domain::issue_ref::{GitLab, IssueRef};
 use crate::domain::time::{self, TimeView};
 use crate::error::AppError;
+use crate::web::unfurl::Unfurl;
 use crate::web::views::{self, DualTime, HandoffCard, IssueView, Loaded, UserOption};
 use crate::web::{
     AppState, FormErrors, FormPairs, Layout, Viewer, field, parse_id, render_page, see_other,
@@ -116,6 +117,7 @@ struct HandoffPage {
     details_form: DetailsForm,
     resolve_form: ResolveForm,
     verifications: Vec<(&'static str, &'static str)>,
+    unfurl: Unfurl,
 }
 
 fn details_form_of(h: &handoffs::Handoff, issues: &[IssueRef]) -> DetailsForm {
@@ -161,8 +163,11 @@ fn load_page(
     let gitlab = &state.settings.gitlab;
     let handoff = handoffs::find(conn, id)?;
     if handoff.confidential && viewer.user.is_none() {
-        // Signed-out readers do not learn that it exists.
-        return Err(AppError::NotFound("no such handoff".into()));
+        // With public read on, a signed-out reader of a confidential handoff
+        // is answered as if public read were off: sign in first. A chat
+        // service unfurling the link so sees only the sign-in page's
+        // "Baton handoff", exactly as for any other handoff.
+        return Err(AppError::SignInRequired(viewer.path.clone()));
     }
     let notes = handoffs::notes_of(conn, id)?;
     let mut people: Vec<&str> = notes.iter().map(|n| n.author_id.as_str()).collect();
@@ -173,6 +178,11 @@ fn load_page(
     let h = &loaded.handoffs[0];
     let layout = Layout::load(conn, state, viewer, &h.title)?;
     let card = HandoffCard::new(h, &loaded, viewer, gitlab);
+    let unfurl = Unfurl::of_handoff(
+        &state.settings.public_url,
+        &card,
+        notes.last().map(|n| n.body.as_str()),
+    );
     let user = |id: &str| loaded.user(id);
     let notes = notes
         .iter()
@@ -237,6 +247,7 @@ fn load_page(
             .map(|v| (v.as_str(), v.label()))
             .collect(),
         card,
+        unfurl,
     })
 }
 

@@ -13,6 +13,7 @@ pub mod handover;
 pub mod identity;
 pub mod profile;
 pub mod shifts;
+pub mod unfurl;
 pub mod views;
 
 use std::collections::HashMap;
