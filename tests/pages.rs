@@ -770,7 +770,7 @@ backend_tests! {
         // 08:00 in Amsterdam (CET, UTC+1) is 07:00 UTC.
         assert!(html.contains("<time datetime=\"2026-11-29T07:00:00Z\">Sun 29 Nov 08:00 CET</time> · <span class=\"muted\">07:00 UTC</span>"), "{html}");
         assert!(html.contains("<time datetime=\"2026-11-29T15:00:00Z\">Sun 29 Nov 16:00 CET</time> · <span class=\"muted\">15:00 UTC</span>"));
-        assert!(html.contains("<td>8h 00m</td>"));
+        assert!(html.contains("<td data-label=\"Length\">8h 00m</td>"));
 
         let marker = "href=\"/shifts/";
         let at = html.find(marker).expect("an edit link") + marker.len();
@@ -942,6 +942,15 @@ backend_tests! {
     }
 
     async fn with_public_read_off_a_permalink_unfurls_only_as_baton_handoff(app) {
+        // Sign-in with GitLab configured (never reached here): not local
+        // mode, so signed-out visitors may not read.
+        let gitlab = [
+            ("BATON_GITLAB_URL", "http://127.0.0.1:9"),
+            ("BATON_GITLAB_CLIENT_ID", "baton-test"),
+            ("BATON_GITLAB_CLIENT_SECRET", "baton-test-secret"),
+            ("BATON_GITLAB_ALLOWED_GROUPS", "gitlab-com/gl-infra"),
+        ];
+        let app = common::TestApp::spawn_with(app.backend, &gitlab).await.unwrap();
         let (alice, _, _) = app.alice_bob_carol();
         let id = open(&app, &alice, "Replica lag on db-main-02", "Lag at 40s and growing.").await;
         let (status, landed, html) = unfurl(&app, &format!("/handoffs/{id}")).await;
