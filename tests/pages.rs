@@ -315,19 +315,46 @@ backend_tests! {
         let browser = signed_in(&app, "alice").await;
         let (_, html) = app.page(&browser, "/").await;
         assert!(html.contains("<a href=\"/me\">alice</a>"));
-        let stolen_cookie = app.page(&browser, "/").await;
-        assert_eq!(stolen_cookie.0, 200);
         let (status, location, _) = app.post_form(&browser, "/logout", &[]).await;
         assert_eq!(status, 303);
         assert_eq!(location.as_deref(), Some("/login"));
-        let res = browser.get(app.url("/")).send().await.unwrap();
+        // Local mode lets anyone read; signed out, the page says so.
+        let (status, html) = app.page(&browser, "/").await;
+        assert_eq!(status, 200);
+        assert!(!html.contains("<a href=\"/me\">"), "still signed in after signing out");
+        assert!(html.contains("href=\"/login\""));
+        let res = browser.get(app.url("/me")).send().await.unwrap();
         assert_eq!(res.status(), 303, "still signed in after signing out");
-        assert_eq!(res.headers()["location"], "/login?next=%2F");
+        assert_eq!(res.headers()["location"], "/login?next=%2Fme");
         let (status, _) = app.page(&browser, "/handoffs/new").await;
         assert_eq!(status, 303);
     }
 
-    async fn a_signed_out_visitor_is_sent_to_sign_in_for_every_page(app) {
+    async fn in_local_mode_a_signed_out_visitor_reads_but_never_a_confidential_handoff(app) {
+        let (alice, _, _) = app.alice_bob_carol();
+        open(&app, &alice, "Replica lag on db-main-02", "Lag at 40s and growing.").await;
+        app.create_handoff(&alice, serde_json::json!({
+            "kind": "outage", "title": "Secret customer incident", "severity": 1,
+            "confidential": true, "note": {"body": "Confidential details."}
+        }))
+        .await;
+        let visitor = common::browser();
+        let (status, html) = app.page(&visitor, "/").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Replica lag on db-main-02"));
+        assert!(!html.contains("Secret customer incident"));
+        assert!(html.contains("Local mode"), "the local-mode banner is missing");
+    }
+
+    async fn with_gitlab_sign_in_a_signed_out_visitor_is_sent_to_sign_in_for_every_page(app) {
+        let app = common::TestApp::spawn_with(app.backend, &[
+            ("BATON_GITLAB_URL", "http://127.0.0.1:9"),
+            ("BATON_GITLAB_CLIENT_ID", "id"),
+            ("BATON_GITLAB_CLIENT_SECRET", "secret"),
+            ("BATON_GITLAB_ALLOWED_GROUPS", "gitlab-com/gl-infra"),
+        ])
+        .await
+        .unwrap();
         let (alice, _, _) = app.alice_bob_carol();
         let id = open(&app, &alice, "Replica lag on db-main-02", "Lag at 40s and growing.").await;
         let visitor = common::browser();

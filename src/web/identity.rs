@@ -147,7 +147,7 @@ pub async fn authorize(
         (false, _) => from_session(&req, &state).await,
     };
     let allowed = identity.and_then(|identity| {
-        check(access, &identity, state.settings.public_read && !api, &path).map(|_| identity)
+        check(access, &identity, state.public_read() && !api, &path).map(|_| identity)
     });
     match allowed {
         Ok(identity) => {

@@ -42,6 +42,15 @@ pub struct AppState {
     pub gitlab: Option<gitlab::OAuthClient>,
 }
 
+impl AppState {
+    /// Whether signed-out visitors may read non-confidential handoffs: with
+    /// `BATON_PUBLIC_READ=1`, and always in local mode, where anyone may
+    /// sign in as anyone anyway.
+    pub fn public_read(&self) -> bool {
+        self.settings.public_read || self.local_mode
+    }
+}
+
 /// Percent-encodes a query parameter value.
 pub fn encode_query(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
@@ -201,7 +210,7 @@ impl Layout {
         let now = time::now();
         // Who is on call is for the team: not shown to signed-out visitors
         // unless the instance is public.
-        let visible = viewer.user.is_some() || state.settings.public_read;
+        let visible = viewer.user.is_some() || state.public_read();
         let roles = if visible {
             shift_rows::on_call(conn, now)?
         } else {
