@@ -16,6 +16,8 @@ use crate::web::{
 
 /// The one stylesheet, embedded in the binary.
 const CSS: &str = include_str!("../static/baton.css");
+/// The progressive-enhancement script, embedded in the binary.
+const JS: &str = include_str!("../static/baton.js");
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +62,7 @@ route_table!(OPEN_ROUTES, register_open, "", {
     Public get "/healthz" => healthz,
     Public get "/readyz" => readyz,
     Public get "/static/baton.css" => stylesheet,
+    Public get "/static/baton.js" => script,
     Public get "/api/openapi.json" => api::openapi::openapi_json,
 });
 
@@ -188,6 +191,13 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(CSS)
+}
+
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(JS)
 }
 
 async fn api_not_found() -> Result<HttpResponse, ApiError> {

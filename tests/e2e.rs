@@ -63,7 +63,7 @@ async fn rota(app: &TestApp, token: &str) {
 }
 
 /// Asserts that every `<time>` of the page shows its instant in `zone`.
-async fn assert_times_in(b: &Browser, zone: chrono_tz::Tz, abbrev: &str) {
+async fn assert_times_in(b: &Browser, zone: chrono_tz::Tz, abbrevs: &[&str]) {
     let times = b.times().await;
     assert!(!times.is_empty(), "no <time> on the page");
     for (iso, text) in times {
@@ -79,7 +79,10 @@ async fn assert_times_in(b: &Browser, zone: chrono_tz::Tz, abbrev: &str) {
                 instant.format("%a %d %b %H:%M %Z").to_string(),
                 "{iso}"
             );
-            assert!(text.ends_with(abbrev), "{text} is not in {zone}");
+            assert!(
+                abbrevs.iter().any(|a| text.ends_with(a)),
+                "{text} is not in {zone}"
+            );
         }
     }
 }
@@ -238,7 +241,7 @@ async fn shift_change(t: Arc<E2e>, alice_size: (u32, u32), bob_size: (u32, u32))
             "{title} is not waiting for bob: {titles:?}"
         );
     }
-    assert_times_in(&bob, chrono_tz::Asia::Tokyo, "JST").await;
+    assert_times_in(&bob, chrono_tz::Asia::Tokyo, &["JST"]).await;
     let holder = bob.text(".for-you .card .who").await;
     let amsterdam = clocks_now(chrono_tz::Europe::Amsterdam);
     assert!(
@@ -270,7 +273,7 @@ async fn shift_change(t: Arc<E2e>, alice_size: (u32, u32), bob_size: (u32, u32))
         timeline.contains("for alice (Europe/Amsterdam)"),
         "alice's own time is not beside bob's: {timeline}"
     );
-    assert_times_in(&bob, chrono_tz::Asia::Tokyo, "JST").await;
+    assert_times_in(&bob, chrono_tz::Asia::Tokyo, &["JST"]).await;
     bob.click(".pending-box button.primary").await;
     bob.wait_for_path(&uploads_path).await;
     let who = bob.text(".handoff .who").await;
@@ -834,6 +837,88 @@ async fn at_360_px_every_page_fits_and_its_primary_action_works_from_the_keyboar
         admin.press(Key::Enter).await;
         admin.wait_for_path("/admin/users").await;
         assert_eq!(admin.value("#role-bob").await, "viewer");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_script_shows_visitors_their_own_zone_copies_permalinks_and_refreshes_the_dashboard() {
+    browser::run("progressive_enhancement", &[("BATON_PUBLIC_READ", "1")], |t| async move {
+        let (alice_token, _) = team(&t.app);
+        rota(&t.app, &alice_token).await;
+        let h = open(&t.app, &alice_token, json!({
+            "kind": "outage", "title": "Replica lag on db-main-02", "severity": 2,
+            "note": {"body": "Lag at 40s."}
+        }))
+        .await;
+        let path = format!("/handoffs/{}", h["id"].as_str().unwrap());
+
+        // A signed-out visitor in Tokyo reads the times in Tokyo's zone.
+        let visitor = t.browser(PHONE, "Asia/Tokyo").await;
+        visitor.goto(&path).await;
+        let times = visitor.times().await;
+        assert!(!times.is_empty());
+        for (iso, text) in times {
+            let tokyo = DateTime::parse_from_rfc3339(&iso)
+                .unwrap()
+                .with_timezone(&chrono_tz::Asia::Tokyo);
+            if text.len() == 5 {
+                assert_eq!(text, tokyo.format("%H:%M").to_string());
+            } else {
+                assert_eq!(text, tokyo.format("%a %d %b %H:%M GMT+9").to_string(), "{iso}");
+            }
+        }
+        assert_eq!(
+            visitor.text("footer .times-in").await,
+            "Times in your browser\u{2019}s zone, Asia/Tokyo."
+        );
+
+        // "Copy link" copies the absolute permalink.
+        visitor
+            .js(
+                "window.__copied = null; navigator.clipboard.writeText = text => { window.__copied = text; return Promise.resolve(); }; return true",
+                vec![],
+            )
+            .await;
+        visitor.click("button.copy").await;
+        assert_eq!(visitor.text("button.copy").await, "Link copied");
+        let copied = visitor.js("return window.__copied", vec![]).await;
+        assert_eq!(copied, json!(t.app.url(&path)));
+
+        // Signed in, the profile's zone stays; the browser's is in the tooltip.
+        let alice = t.browser(DESKTOP, "Asia/Tokyo").await;
+        alice.sign_in("alice").await;
+        alice.goto(&path).await;
+        assert_times_in(&alice, chrono_tz::Europe::Amsterdam, &["CET", "CEST"]).await;
+        let tip = alice
+            .find("main time")
+            .await
+            .attr("title")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert!(tip.ends_with("in your browser\u{2019}s zone (Asia/Tokyo)"), "{tip}");
+
+        // The dashboard refreshes in place, without reloading the page.
+        alice.goto("/").await;
+        alice.js("window.__same_page = true; return true", vec![]).await;
+        open(&t.app, &alice_token, json!({
+            "kind": "outage", "title": "Disk alert on gitaly-07", "severity": 1,
+            "note": {"body": "Disk at 85%."}
+        }))
+        .await;
+        let refreshed = alice
+            .client()
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; window.batonRefresh().then(() => done(true), e => done(String(e)));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(refreshed, json!(true));
+        assert!(alice.text("main").await.contains("Disk alert on gitaly-07"));
+        assert_eq!(alice.js("return window.__same_page === true", vec![]).await, json!(true));
+        assert_times_in(&alice, chrono_tz::Europe::Amsterdam, &["CET", "CEST"]).await;
     })
     .await;
 }

@@ -825,9 +825,9 @@ impl Browser {
             .collect()
     }
 
-    /// Records any serious or critical axe-core violation of the page (the
-    /// test fails at its end); `rules` limits the check. Lesser ones are
-    /// reported on stderr.
+    /// Records any moderate, serious or critical axe-core violation of the
+    /// page (the test fails at its end); `rules` limits the check. Minor
+    /// ones are reported on stderr.
     pub async fn assert_accessible(&self, what: &str, rules: Option<&[&str]>) {
         let found = self.axe(rules).await;
         let mut bad = vec![];
@@ -839,7 +839,7 @@ impl Browser {
                 v.help,
                 v.nodes.join("\n    ")
             );
-            if v.impact == "serious" || v.impact == "critical" {
+            if v.impact != "minor" {
                 bad.push(line);
             } else {
                 say(&format!("{}: axe: {line}", self.e2e.name));
