@@ -3,7 +3,7 @@
  *  - a signed-in viewer keeps the zone of their profile, with the browser's
  *    time in each time's tooltip when the browser is elsewhere;
  *  - a handoff's permalink gets a "Copy link" button;
- *  - the dashboard refreshes itself every minute while nobody is typing. */
+ *  - the dashboard refreshes itself every minute while nobody is using it. */
 (function () {
   'use strict';
 
@@ -116,15 +116,18 @@
   }
 
   /* The dashboard: fetch it again and swap the page's content, unless the
-   * reader is busy (typing, or the tab is hidden). */
+   * reader is busy (focus in the page, or the tab is hidden). */
   var REFRESH_MS = 60000;
 
   function busy() {
     var active = document.activeElement;
+    var main = document.querySelector('main');
     if (document.visibilityState === 'hidden') {
       return true;
     }
-    return !!(active && active.closest && active.closest('form') && active.tagName !== 'BUTTON');
+    // Focus on anything in the page (a link, a button, a field) means
+    // someone is using it: swapping the content would lose their place.
+    return !!(active && active !== body && main && main.contains(active));
   }
 
   function refreshDashboard() {
