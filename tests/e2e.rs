@@ -312,17 +312,19 @@ async fn wait_for_handoff_page(b: &Browser) -> String {
 
 #[tokio::test]
 async fn the_outgoing_hands_over_three_handoffs_at_a_desk_and_the_incoming_takes_one_on_a_phone() {
-    browser::run("shift_change_desk_to_phone", &[], |t| async move {
-        shift_change(t, DESKTOP, PHONE).await
-    })
+    browser::run(
+        &[],
+        |t| async move { shift_change(t, DESKTOP, PHONE).await },
+    )
     .await;
 }
 
 #[tokio::test]
 async fn the_outgoing_hands_over_three_handoffs_on_a_phone_and_the_incoming_takes_one_at_a_desk() {
-    browser::run("shift_change_phone_to_desk", &[], |t| async move {
-        shift_change(t, PHONE, DESKTOP).await
-    })
+    browser::run(
+        &[],
+        |t| async move { shift_change(t, PHONE, DESKTOP).await },
+    )
     .await;
 }
 
@@ -349,7 +351,7 @@ async fn error_beside(b: &Browser, field: &str, error: &str) -> String {
 
 #[tokio::test]
 async fn forms_with_mistakes_come_back_with_the_message_beside_the_field_and_the_input_kept() {
-    browser::run("forms_with_mistakes", &[], |t| async move {
+    browser::run(&[], |t| async move {
         team(&t.app);
         let b = t.browser(DESKTOP, "Europe/Amsterdam").await;
         b.sign_in("alice").await;
@@ -408,7 +410,7 @@ async fn forms_with_mistakes_come_back_with_the_message_beside_the_field_and_the
 
 #[tokio::test]
 async fn a_note_renders_markdown_and_gitlab_links_and_a_script_in_it_never_runs() {
-    browser::run("note_markdown_and_script", &[], |t| async move {
+    browser::run(&[], |t| async move {
         let (alice_token, _) = team(&t.app);
         let h = open(&t.app, &alice_token, json!({
             "kind": "outage", "title": "Replica lag on db-main-02", "severity": 2,
@@ -581,7 +583,7 @@ async fn audit_here(b: &Browser, label: &str) {
 
 #[tokio::test]
 async fn every_page_is_accessible_in_light_and_dark_and_valid_html() {
-    browser::run("every_page_accessible_and_valid", &[], |t| async move {
+    browser::run(&[], |t| async move {
         let w = world(&t.app).await;
         let b = t.browser(DESKTOP, "Europe/Amsterdam").await;
         audit(&b, "login", "/login").await;
@@ -682,18 +684,14 @@ async fn every_page_is_accessible_in_light_and_dark_and_valid_html() {
 
 #[tokio::test]
 async fn with_public_read_a_signed_out_visitor_gets_accessible_valid_pages() {
-    browser::run(
-        "public_read_pages",
-        &[("BATON_PUBLIC_READ", "1")],
-        |t| async move {
-            let w = world(&t.app).await;
-            let b = t.browser(PHONE, "America/New_York").await;
-            audit(&b, "public-dashboard", "/").await;
-            b.assert_no_horizontal_scroll("the public dashboard").await;
-            audit(&b, "public-handoff", &format!("/handoffs/{}", w.data_loss)).await;
-            b.assert_no_horizontal_scroll("a public handoff").await;
-        },
-    )
+    browser::run(&[("BATON_PUBLIC_READ", "1")], |t| async move {
+        let w = world(&t.app).await;
+        let b = t.browser(PHONE, "America/New_York").await;
+        audit(&b, "public-dashboard", "/").await;
+        b.assert_no_horizontal_scroll("the public dashboard").await;
+        audit(&b, "public-handoff", &format!("/handoffs/{}", w.data_loss)).await;
+        b.assert_no_horizontal_scroll("a public handoff").await;
+    })
     .await;
 }
 
@@ -707,7 +705,7 @@ async fn fits(b: &Browser, label: &str) {
 
 #[tokio::test]
 async fn at_360_px_every_page_fits_and_its_primary_action_works_from_the_keyboard() {
-    browser::run("phone_and_keyboard", &[], |t| async move {
+    browser::run(&[], |t| async move {
         let w = world(&t.app).await;
         let b = t.browser(PHONE, "Europe/Amsterdam").await;
 
@@ -843,7 +841,7 @@ async fn at_360_px_every_page_fits_and_its_primary_action_works_from_the_keyboar
 
 #[tokio::test]
 async fn the_script_shows_visitors_their_own_zone_copies_permalinks_and_refreshes_the_dashboard() {
-    browser::run("progressive_enhancement", &[("BATON_PUBLIC_READ", "1")], |t| async move {
+    browser::run(&[("BATON_PUBLIC_READ", "1")], |t| async move {
         let (alice_token, _) = team(&t.app);
         rota(&t.app, &alice_token).await;
         let h = open(&t.app, &alice_token, json!({

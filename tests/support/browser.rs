@@ -122,6 +122,31 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// Starts chromedriver on a free port; `None` when it exits before listening.
+fn start_chromedriver(tools: &Tools) -> Option<(Child, u16)> {
+    let port = free_port();
+    let mut command = Command::new(&tools.chromedriver);
+    command
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // Its own process group, so that stopping it stops its browsers too.
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command.spawn().expect("start chromedriver");
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if child.try_wait().ok().flatten().is_some() {
+            return None;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "chromedriver did not listen on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some((child, port))
+}
+
 impl DriverLease {
     fn acquire(tools: &Tools) -> DriverLease {
         let mut slot = DRIVER.lock().unwrap_or_else(|e| e.into_inner());
@@ -129,23 +154,11 @@ impl DriverLease {
             driver.users += 1;
             return DriverLease { port: driver.port };
         }
-        let port = free_port();
-        let mut command = Command::new(&tools.chromedriver);
-        command
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        // Its own process group, so that stopping it stops its browsers too.
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let child = command.spawn().expect("start chromedriver");
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < PATIENCE,
-                "chromedriver did not listen on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        // A free port can be taken between finding it and chromedriver
+        // binding it: then chromedriver exits, and another port is tried.
+        let (child, port) = (0..3)
+            .find_map(|_| start_chromedriver(tools))
+            .expect("chromedriver did not start (3 tries)");
         *slot = Some(Driver {
             child,
             port,
@@ -221,13 +234,20 @@ pub fn output_dir() -> PathBuf {
 
 /// Runs a browser test: starts Baton (with `settings`) and chromedriver,
 /// runs `body`, saves a screenshot of the last page to
-/// `target/e2e/{name}.png` (also when the body failed), validates every page
-/// the body collected, and fails as the body failed.
-pub async fn run<F, Fut>(name: &'static str, settings: &[(&str, &str)], body: F)
+/// `target/e2e/{test}.png` (also when the body failed), validates every page
+/// the body collected, and fails as the body failed. The test is named by
+/// its thread, which the test harness names after it.
+pub async fn run<F, Fut>(settings: &[(&str, &str)], body: F)
 where
     F: FnOnce(Arc<E2e>) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
+    let thread = std::thread::current();
+    let name: &'static str = thread
+        .name()
+        .and_then(|n| n.rsplit("::").next())
+        .map(|n| &*Box::leak(n.to_owned().into_boxed_str()))
+        .unwrap_or("e2e");
     let Some(tools) = tools(name) else {
         return;
     };
