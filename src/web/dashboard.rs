@@ -4,7 +4,7 @@ use actix_web::web;
 use askama::Template;
 use askama_web::WebTemplate;
 
-use crate::db::models::{handoffs, handovers, shifts, users};
+use crate::db::models::{handoffs, handovers, shifts};
 use crate::domain::markdown;
 use crate::domain::time::{self, TimeView};
 use crate::error::AppError;
@@ -83,12 +83,29 @@ pub async fn show_dashboard(
                 })
                 .collect();
 
+            // The activity and the last handover first, so that their people
+            // are loaded with the handoffs' people in one query.
+            let mut since = None;
+            let mut notes = vec![];
+            if let Some(me) = &viewer.user
+                && let Some(ended) = shifts::last_ended_for_user(conn, &me.id, now)?
+            {
+                since = Some(TimeView::new(ended, viewer.tz));
+                notes = handoffs::notes_since(conn, ended, 30)?;
+            }
+            let last_handover = handovers::recent(conn, 1)?.into_iter().next();
+            let mut people: Vec<&str> = notes.iter().map(|n| n.author_id.as_str()).collect();
+            if let Some(h) = &last_handover {
+                people.push(&h.from_user_id);
+                people.push(&h.to_user_id);
+            }
+
             let mut open = handoffs::list_open(conn)?;
             if viewer.user.is_none() {
                 // Public read never shows a confidential handoff.
                 open.retain(|h| !h.confidential);
             }
-            let loaded = Loaded::load(conn, open, &[])?;
+            let loaded = Loaded::load_open(conn, open, &people)?;
             let mut cards: Vec<HandoffCard> = loaded
                 .handoffs
                 .iter()
@@ -98,56 +115,35 @@ pub async fn show_dashboard(
             let (waiting_for_you, cards): (Vec<_>, Vec<_>) =
                 cards.into_iter().partition(HandoffCard::waiting_for_you);
 
-            let mut since = None;
-            let mut activity = vec![];
-            if let Some(me) = &viewer.user
-                && let Some(ended) = shifts::last_ended_for_user(conn, &me.id, now)?
-            {
-                since = Some(TimeView::new(ended, viewer.tz));
-                let notes = handoffs::notes_since(conn, ended, 30)?;
-                let authors: Vec<&str> =
-                    notes.iter().map(|(n, _, _)| n.author_id.as_str()).collect();
-                let people = users::find_many(conn, &authors)?;
-                activity = notes
-                    .iter()
-                    .map(|(n, title, _)| Activity {
-                        handoff_id: n.handoff_id.clone(),
-                        title: title.clone(),
-                        author: people
-                            .get(&n.author_id)
-                            .map(|u| u.username.clone())
-                            .unwrap_or_default(),
-                        what: if n.resolves {
-                            "resolved"
-                        } else if n.pass_to_id.is_some() {
-                            "passed"
-                        } else {
-                            "added a note to"
-                        },
-                        at: TimeView::new(time::from_db(n.created_at), viewer.tz),
-                    })
-                    .collect();
-            }
-
-            let handover = match handovers::recent(conn, 1)?.into_iter().next() {
-                Some(h) => {
-                    let people = users::find_many(conn, &[&h.from_user_id, &h.to_user_id])?;
-                    let name = |id: &str| {
-                        people
-                            .get(id)
-                            .map(|u| u.username.clone())
-                            .unwrap_or_default()
-                    };
-                    Some(HandoverView {
-                        from: name(&h.from_user_id),
-                        to: name(&h.to_user_id),
-                        count: h.handoff_count,
-                        summary_html: markdown::render(&h.summary, gitlab),
-                        at: TimeView::new(time::from_db(h.created_at), viewer.tz),
-                    })
-                }
-                None => None,
+            let username = |id: &str| {
+                loaded
+                    .user(id)
+                    .map(|u| u.username.clone())
+                    .unwrap_or_default()
             };
+            let activity = notes
+                .iter()
+                .map(|n| Activity {
+                    handoff_id: n.handoff_id.clone(),
+                    title: n.title.clone(),
+                    author: username(&n.author_id),
+                    what: if n.resolves {
+                        "resolved"
+                    } else if n.pass_to_id.is_some() {
+                        "passed"
+                    } else {
+                        "added a note to"
+                    },
+                    at: TimeView::new(time::from_db(n.created_at), viewer.tz),
+                })
+                .collect();
+            let handover = last_handover.map(|h| HandoverView {
+                from: username(&h.from_user_id),
+                to: username(&h.to_user_id),
+                count: h.handoff_count,
+                summary_html: markdown::render(&h.summary, gitlab),
+                at: TimeView::new(time::from_db(h.created_at), viewer.tz),
+            });
             Ok(DashboardPage {
                 layout,
                 roles,

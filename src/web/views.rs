@@ -37,9 +37,41 @@ impl Loaded {
         handoffs: Vec<Handoff>,
         extra_user_ids: &[&str],
     ) -> Result<Loaded, AppError> {
-        let now = time::now();
         let ids: Vec<&str> = handoffs.iter().map(|h| h.id.as_str()).collect();
         let links = handoffs::links_of(conn, &ids)?;
+        Self::load_with_links(conn, handoffs, links, extra_user_ids)
+    }
+
+    /// Like [`Loaded::load`], for lists: only the handoffs' own issue links
+    /// are loaded, so [`Loaded::note_issues`] finds nothing.
+    pub fn load_list(
+        conn: &mut DbConnection,
+        handoffs: Vec<Handoff>,
+        extra_user_ids: &[&str],
+    ) -> Result<Loaded, AppError> {
+        let ids: Vec<&str> = handoffs.iter().map(|h| h.id.as_str()).collect();
+        let links = handoffs::own_links_of(conn, &ids)?;
+        Self::load_with_links(conn, handoffs, links, extra_user_ids)
+    }
+
+    /// Like [`Loaded::load_list`] for open handoffs (the dashboard): their
+    /// own links come from one query over every open handoff.
+    pub fn load_open(
+        conn: &mut DbConnection,
+        handoffs: Vec<Handoff>,
+        extra_user_ids: &[&str],
+    ) -> Result<Loaded, AppError> {
+        let links = handoffs::own_links_of_open(conn)?;
+        Self::load_with_links(conn, handoffs, links, extra_user_ids)
+    }
+
+    fn load_with_links(
+        conn: &mut DbConnection,
+        handoffs: Vec<Handoff>,
+        links: HashMap<String, Vec<IssueLink>>,
+        extra_user_ids: &[&str],
+    ) -> Result<Loaded, AppError> {
+        let now = time::now();
         let mut user_ids: Vec<&str> = extra_user_ids.to_vec();
         for h in &handoffs {
             user_ids.push(&h.holder_id);

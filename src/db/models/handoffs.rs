@@ -291,10 +291,13 @@ fn insert_link(
 
 /// The handoff with this id, or a 404.
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Handoff, AppError> {
+    // No LIMIT: the id is the key, and SQLite re-prepares a statement each
+    // time a bound LIMIT is bound again; without one it stays prepared.
     handoffs::table
         .filter(handoffs::id.eq(id))
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .into_iter()
+        .next()
         .ok_or_else(|| AppError::NotFound("no such handoff".into()))
 }
 
@@ -351,6 +354,50 @@ pub fn links_of(
     let rows: Vec<IssueLink> = issue_links::table
         .filter(issue_links::handoff_id.eq_any(handoff_ids))
         .order(issue_links::id.asc())
+        .load(conn)?;
+    let mut by_handoff: HashMap<String, Vec<IssueLink>> = HashMap::new();
+    for row in rows {
+        by_handoff
+            .entry(row.handoff_id.clone())
+            .or_default()
+            .push(row);
+    }
+    Ok(by_handoff)
+}
+
+/// The handoffs' own issue links (not those their notes make), by handoff,
+/// in one query: what lists and the dashboard show.
+pub fn own_links_of(
+    conn: &mut DbConnection,
+    handoff_ids: &[&str],
+) -> QueryResult<HashMap<String, Vec<IssueLink>>> {
+    if handoff_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<IssueLink> = issue_links::table
+        .filter(issue_links::handoff_id.eq_any(handoff_ids))
+        .filter(issue_links::note_id.is_null())
+        .order(issue_links::id.asc())
+        .load(conn)?;
+    let mut by_handoff: HashMap<String, Vec<IssueLink>> = HashMap::new();
+    for row in rows {
+        by_handoff
+            .entry(row.handoff_id.clone())
+            .or_default()
+            .push(row);
+    }
+    Ok(by_handoff)
+}
+
+/// The own issue links (not their notes') of every open handoff, by
+/// handoff: what the dashboard shows, in one statement that stays prepared.
+pub fn own_links_of_open(conn: &mut DbConnection) -> QueryResult<HashMap<String, Vec<IssueLink>>> {
+    let rows: Vec<IssueLink> = issue_links::table
+        .inner_join(handoffs::table)
+        .filter(handoffs::status.eq(Status::Open.as_str()))
+        .filter(issue_links::note_id.is_null())
+        .order(issue_links::id.asc())
+        .select(issue_links::all_columns)
         .load(conn)?;
     let mut by_handoff: HashMap<String, Vec<IssueLink>> = HashMap::new();
     for row in rows {
@@ -756,17 +803,45 @@ pub fn list_held_by(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<H
         .load(conn)
 }
 
-/// Notes written since `since` (newest first, at most `limit`), with their handoff's title.
+/// A note as the dashboard's "since your last shift" list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct NoteActivity {
+    /// The handoff.
+    pub handoff_id: String,
+    /// Who wrote it.
+    pub author_id: String,
+    /// Whom it passed the handoff to.
+    pub pass_to_id: Option<String>,
+    /// The closing note of a resolution.
+    pub resolves: bool,
+    /// Written.
+    pub created_at: NaiveDateTime,
+    /// The handoff's title.
+    pub title: String,
+    /// The handoff's confidential flag.
+    pub confidential: bool,
+}
+
+/// Notes written since `since` (newest first, at most `limit`), with their
+/// handoff's title: only the columns the list shows (not the bodies).
 pub fn notes_since(
     conn: &mut DbConnection,
     since: DateTime<Utc>,
     limit: i64,
-) -> QueryResult<Vec<(Note, String, bool)>> {
+) -> QueryResult<Vec<NoteActivity>> {
     notes::table
         .inner_join(handoffs::table)
         .filter(notes::created_at.gt(time::to_db(since)))
         .order(notes::created_at.desc())
         .limit(limit)
-        .select((notes::all_columns, handoffs::title, handoffs::confidential))
+        .select((
+            notes::handoff_id,
+            notes::author_id,
+            notes::pass_to_id,
+            notes::resolves,
+            notes::created_at,
+            handoffs::title,
+            handoffs::confidential,
+        ))
         .load(conn)
 }

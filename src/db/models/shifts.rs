@@ -166,28 +166,74 @@ pub struct RoleOnCall {
 }
 
 /// The on-call picture at `now`: every role with a current or upcoming
-/// shift in the next 14 days, ordered by role name. One query.
+/// shift in the next 14 days, ordered by role name.
+///
+/// Three small queries rather than every shift of the next two weeks: the
+/// shifts covering `now`, the first start after `now` per role, and the
+/// shifts starting at those instants (with their users).
 pub fn on_call(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Vec<RoleOnCall>> {
-    let rows = list_between(conn, now, now + MAX_SHIFT)?;
+    let at = time::to_db(now);
+    let horizon = time::to_db(now + MAX_SHIFT);
+    // A shift is at most 14 days long, so a current one ends by the horizon:
+    // that bounds the scan of the (ends_at, starts_at) index.
+    let current: Vec<(Shift, User)> = shifts::table
+        .inner_join(users::table)
+        .filter(shifts::ends_at.gt(at))
+        .filter(shifts::ends_at.le(horizon))
+        .filter(shifts::starts_at.le(at))
+        .order((
+            shifts::starts_at.asc(),
+            shifts::role.asc(),
+            shifts::id.asc(),
+        ))
+        .load(conn)?;
+    let firsts: Vec<(String, Option<NaiveDateTime>)> = shifts::table
+        .filter(shifts::starts_at.gt(at))
+        .filter(shifts::starts_at.lt(horizon))
+        .group_by(shifts::role)
+        .select((shifts::role, diesel::dsl::min(shifts::starts_at)))
+        .load(conn)?;
+    // The next shifts usually start together; one range query (a statement
+    // that stays prepared) fetches them all.
+    let starts = firsts.iter().filter_map(|(_, s)| *s);
+    let upcoming: Vec<(Shift, User)> = match (starts.clone().min(), starts.max()) {
+        (Some(first), Some(last)) => shifts::table
+            .inner_join(users::table)
+            .filter(shifts::starts_at.ge(first))
+            .filter(shifts::starts_at.le(last))
+            .order((
+                shifts::starts_at.asc(),
+                shifts::role.asc(),
+                shifts::id.asc(),
+            ))
+            .load(conn)?,
+        _ => vec![],
+    };
+
     let mut roles: Vec<RoleOnCall> = Vec::new();
-    for (shift, user) in rows {
-        let idx = match roles.iter().position(|r| r.role == shift.role) {
+    fn entry<'a>(roles: &'a mut Vec<RoleOnCall>, role: &str) -> &'a mut RoleOnCall {
+        let idx = match roles.iter().position(|r| r.role == role) {
             Some(i) => i,
             None => {
                 roles.push(RoleOnCall {
-                    role: shift.role.clone(),
+                    role: role.to_owned(),
                     current: vec![],
                     next: None,
                 });
                 roles.len() - 1
             }
         };
-        let entry = &mut roles[idx];
-        if shift.starts() <= now {
-            entry.current.push((shift, user));
-        } else if entry.next.is_none() {
-            entry.next = Some((shift, user));
-        }
+        &mut roles[idx]
+    }
+    for (shift, user) in current {
+        entry(&mut roles, &shift.role).current.push((shift, user));
+    }
+    for (role, first) in firsts {
+        let next = upcoming
+            .iter()
+            .find(|(s, _)| s.role == role && Some(s.starts_at) == first)
+            .cloned();
+        entry(&mut roles, &role).next = next;
     }
     roles.sort_by(|a, b| a.role.cmp(&b.role));
     Ok(roles)
@@ -213,13 +259,13 @@ pub fn last_ended_for_user(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<DateTime<Utc>>> {
+    // max() rather than ORDER BY … LIMIT 1: the same answer from the
+    // (user_id, ends_at) index, in a statement SQLite keeps prepared.
     shifts::table
         .filter(shifts::user_id.eq(user_id))
         .filter(shifts::ends_at.le(time::to_db(now)))
-        .select(shifts::ends_at)
-        .order(shifts::ends_at.desc())
-        .first::<NaiveDateTime>(conn)
-        .optional()
+        .select(diesel::dsl::max(shifts::ends_at))
+        .get_result::<Option<NaiveDateTime>>(conn)
         .map(|t| t.map(time::from_db))
 }
 

@@ -1,0 +1,2 @@
+CREATE INDEX shifts_by_start ON shifts(starts_at);
+DROP INDEX shifts_by_start_role;
