@@ -427,6 +427,9 @@ pub struct Violation {
 pub struct Browser {
     client: Client,
     e2e: Arc<E2e>,
+    /// A click or key press may have started a navigation that the next
+    /// `wait_for_path` must see finish (the old document can still be there).
+    navigating: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl E2e {
@@ -457,6 +460,7 @@ impl E2e {
             .expect("a browser session");
         self.sessions.lock().unwrap().push(client.clone());
         let browser = Browser {
+            navigating: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             client,
             e2e: self.clone(),
         };
@@ -479,6 +483,19 @@ impl E2e {
 impl Browser {
     fn mark_last(&self) {
         *self.e2e.last.lock().unwrap() = Some(self.client.clone());
+    }
+
+    /// Marks the current document, so that `wait_for_path` after an action
+    /// that navigates waits for the next document, even on the same path.
+    async fn mark_document(&self) {
+        // A page in the middle of unloading may refuse scripts; then it is leaving anyway.
+        let marked = self
+            .client
+            .execute("window.__batonOldDocument = true; return true", vec![])
+            .await
+            .is_ok();
+        self.navigating
+            .store(marked, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The underlying WebDriver client.
@@ -557,8 +574,19 @@ impl Browser {
         let started = Instant::now();
         loop {
             let url = self.client.current_url().await.expect("current url");
-            let ready = self.js("return document.readyState", vec![]).await;
-            if url.path() == path && ready == json!("complete") {
+            let state = self
+                .client
+                .execute(
+                    "return [document.readyState, window.__batonOldDocument === true]",
+                    vec![],
+                )
+                .await
+                .unwrap_or_else(|_| json!(["loading", true]));
+            let new_document = !self.navigating.load(std::sync::atomic::Ordering::SeqCst)
+                || state[1] == json!(false);
+            if url.path() == path && state[0] == json!("complete") && new_document {
+                self.navigating
+                    .store(false, std::sync::atomic::Ordering::SeqCst);
                 return;
             }
             assert!(
@@ -648,6 +676,7 @@ impl Browser {
     /// Clicks `css`.
     pub async fn click(&self, css: &str) {
         self.mark_last();
+        self.mark_document().await;
         self.find(css)
             .await
             .click()
@@ -658,6 +687,9 @@ impl Browser {
     /// Presses one key (Tab, Enter, Space…) on whatever has focus.
     pub async fn press(&self, key: Key) {
         self.mark_last();
+        if matches!(key, Key::Enter | Key::Return | Key::Space) {
+            self.mark_document().await;
+        }
         let down: char = key.into();
         let actions = KeyActions::new("keyboard".into())
             .then(KeyAction::Down { value: down })
