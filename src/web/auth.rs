@@ -148,6 +148,7 @@ pub async fn start_session(
 pub async fn login(
     state: web::Data<AppState>,
     session: Session,
+    viewer: Viewer,
     req: HttpRequest,
     form: web::Form<FormPairs>,
 ) -> Result<HttpResponse, AppError> {
@@ -165,12 +166,6 @@ pub async fn login(
         .run(move |conn| Ok(users::find_by_username(conn, &name)?))
         .await?;
     let Some(user) = user else {
-        let viewer = Viewer {
-            user: None,
-            tz: crate::domain::time::Timezone::UTC,
-            path: "/login".into(),
-            csrf: field(&form, "csrf").to_owned(),
-        };
         let error = Some("there is no such user; pick one from the list".into());
         let page = load_login(&state, viewer, next, username, error).await?;
         return render_page(&page, StatusCode::UNPROCESSABLE_ENTITY);
@@ -184,6 +179,7 @@ pub async fn login(
 pub async fn login_with_password(
     state: web::Data<AppState>,
     session: Session,
+    viewer: Viewer,
     req: HttpRequest,
     form: web::Form<FormPairs>,
 ) -> Result<HttpResponse, AppError> {
@@ -215,12 +211,6 @@ pub async fn login_with_password(
         })
         .await?;
     let Some(user) = outcome else {
-        let viewer = Viewer {
-            user: None,
-            tz: crate::domain::time::Timezone::UTC,
-            path: "/login".into(),
-            csrf: field(&form, "csrf").to_owned(),
-        };
         let error = Some("wrong username or password".into());
         let page = load_login(&state, viewer, next, username, error).await?;
         return render_page(&page, StatusCode::UNAUTHORIZED);
