@@ -4,6 +4,24 @@
 pub mod models;
 pub mod schema;
 
+/// Runs a diesel expression on the concrete connection inside a
+/// [`DbConnection`]: the expression is written once and compiled for each
+/// backend, binding `$c` to `&mut PgConnection` or `&mut SqliteConnection`.
+///
+/// Hot read paths use it because through the enum diesel's statement cache
+/// cannot key a statement by its type, so every call builds the SQL text
+/// again to look the prepared statement up; on the concrete connection the
+/// lookup is by type.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;

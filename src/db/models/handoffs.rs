@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::models::users::User;
 use crate::db::schema::{handoffs, issue_links, note_revisions, notes};
+use crate::db::{DbConnection, on_backend};
 use crate::domain::handoff::{HandoffState, Kind, Severity, Status, Verification};
 use crate::domain::issue_ref::{GitLab, IssueRef, find_refs};
 use crate::domain::{markdown, time};
@@ -293,10 +293,10 @@ fn insert_link(
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Handoff, AppError> {
     // No LIMIT: the id is the key, and SQLite re-prepares a statement each
     // time a bound LIMIT is bound again; without one it stays prepared.
-    handoffs::table
+    let rows: Vec<Handoff> = on_backend!(conn, |c| handoffs::table
         .filter(handoffs::id.eq(id))
-        .load(conn)?
-        .into_iter()
+        .load(c))?;
+    rows.into_iter()
         .next()
         .ok_or_else(|| AppError::NotFound("no such handoff".into()))
 }
@@ -316,10 +316,10 @@ fn lock(conn: &mut DbConnection, id: &str) -> Result<Handoff, AppError> {
 
 /// The notes of a handoff, oldest first.
 pub fn notes_of(conn: &mut DbConnection, handoff_id: &str) -> QueryResult<Vec<Note>> {
-    notes::table
+    on_backend!(conn, |c| notes::table
         .filter(notes::handoff_id.eq(handoff_id))
         .order(notes::id.asc())
-        .load(conn)
+        .load(c))
 }
 
 /// The earlier texts of a note, oldest first.
@@ -327,7 +327,7 @@ pub fn revisions_of(
     conn: &mut DbConnection,
     note_ids: &[&str],
 ) -> QueryResult<HashMap<String, Vec<(String, NaiveDateTime)>>> {
-    let rows: Vec<(String, String, NaiveDateTime)> = note_revisions::table
+    let rows: Vec<(String, String, NaiveDateTime)> = on_backend!(conn, |c| note_revisions::table
         .filter(note_revisions::note_id.eq_any(note_ids))
         .order(note_revisions::id.asc())
         .select((
@@ -335,7 +335,7 @@ pub fn revisions_of(
             note_revisions::body,
             note_revisions::created_at,
         ))
-        .load(conn)?;
+        .load(c))?;
     let mut by_note: HashMap<String, Vec<(String, NaiveDateTime)>> = HashMap::new();
     for (note_id, body, at) in rows {
         by_note.entry(note_id).or_default().push((body, at));
@@ -351,10 +351,10 @@ pub fn links_of(
     if handoff_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<IssueLink> = issue_links::table
+    let rows: Vec<IssueLink> = on_backend!(conn, |c| issue_links::table
         .filter(issue_links::handoff_id.eq_any(handoff_ids))
         .order(issue_links::id.asc())
-        .load(conn)?;
+        .load(c))?;
     let mut by_handoff: HashMap<String, Vec<IssueLink>> = HashMap::new();
     for row in rows {
         by_handoff
@@ -374,11 +374,11 @@ pub fn own_links_of(
     if handoff_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<IssueLink> = issue_links::table
+    let rows: Vec<IssueLink> = on_backend!(conn, |c| issue_links::table
         .filter(issue_links::handoff_id.eq_any(handoff_ids))
         .filter(issue_links::note_id.is_null())
         .order(issue_links::id.asc())
-        .load(conn)?;
+        .load(c))?;
     let mut by_handoff: HashMap<String, Vec<IssueLink>> = HashMap::new();
     for row in rows {
         by_handoff
@@ -392,13 +392,13 @@ pub fn own_links_of(
 /// The own issue links (not their notes') of every open handoff, by
 /// handoff: what the dashboard shows, in one statement that stays prepared.
 pub fn own_links_of_open(conn: &mut DbConnection) -> QueryResult<HashMap<String, Vec<IssueLink>>> {
-    let rows: Vec<IssueLink> = issue_links::table
+    let rows: Vec<IssueLink> = on_backend!(conn, |c| issue_links::table
         .inner_join(handoffs::table)
         .filter(handoffs::status.eq(Status::Open.as_str()))
         .filter(issue_links::note_id.is_null())
         .order(issue_links::id.asc())
         .select(issue_links::all_columns)
-        .load(conn)?;
+        .load(c))?;
     let mut by_handoff: HashMap<String, Vec<IssueLink>> = HashMap::new();
     for row in rows {
         by_handoff
@@ -788,19 +788,19 @@ pub fn list(conn: &mut DbConnection, filter: &ListFilter) -> QueryResult<Vec<Han
 
 /// Every open handoff (the dashboard and the handover read them all).
 pub fn list_open(conn: &mut DbConnection) -> QueryResult<Vec<Handoff>> {
-    handoffs::table
+    on_backend!(conn, |c| handoffs::table
         .filter(handoffs::status.eq(Status::Open.as_str()))
         .order((handoffs::last_activity_at.desc(), handoffs::id.desc()))
-        .load(conn)
+        .load(c))
 }
 
 /// Open handoffs held by `user_id`, newest activity first.
 pub fn list_held_by(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Handoff>> {
-    handoffs::table
+    on_backend!(conn, |c| handoffs::table
         .filter(handoffs::status.eq(Status::Open.as_str()))
         .filter(handoffs::holder_id.eq(user_id))
         .order((handoffs::last_activity_at.desc(), handoffs::id.desc()))
-        .load(conn)
+        .load(c))
 }
 
 /// A note as the dashboard's "since your last shift" list shows it.
@@ -829,7 +829,7 @@ pub fn notes_since(
     since: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<NoteActivity>> {
-    notes::table
+    on_backend!(conn, |c| notes::table
         .inner_join(handoffs::table)
         .filter(notes::created_at.gt(time::to_db(since)))
         .order(notes::created_at.desc())
@@ -843,5 +843,5 @@ pub fn notes_since(
             handoffs::title,
             handoffs::confidential,
         ))
-        .load(conn)
+        .load(c))
 }

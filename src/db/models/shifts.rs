@@ -3,9 +3,9 @@
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::models::users::User;
 use crate::db::schema::{shifts, users};
+use crate::db::{DbConnection, on_backend};
 use crate::domain::shift::MAX_SHIFT;
 use crate::domain::time;
 use crate::error::AppError;
@@ -176,7 +176,7 @@ pub fn on_call(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Vec<R
     let horizon = time::to_db(now + MAX_SHIFT);
     // A shift is at most 14 days long, so a current one ends by the horizon:
     // that bounds the scan of the (ends_at, starts_at) index.
-    let current: Vec<(Shift, User)> = shifts::table
+    let current: Vec<(Shift, User)> = on_backend!(conn, |c| shifts::table
         .inner_join(users::table)
         .filter(shifts::ends_at.gt(at))
         .filter(shifts::ends_at.le(horizon))
@@ -186,18 +186,18 @@ pub fn on_call(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Vec<R
             shifts::role.asc(),
             shifts::id.asc(),
         ))
-        .load(conn)?;
-    let firsts: Vec<(String, Option<NaiveDateTime>)> = shifts::table
+        .load(c))?;
+    let firsts: Vec<(String, Option<NaiveDateTime>)> = on_backend!(conn, |c| shifts::table
         .filter(shifts::starts_at.gt(at))
         .filter(shifts::starts_at.lt(horizon))
         .group_by(shifts::role)
         .select((shifts::role, diesel::dsl::min(shifts::starts_at)))
-        .load(conn)?;
+        .load(c))?;
     // The next shifts usually start together; one range query (a statement
     // that stays prepared) fetches them all.
     let starts = firsts.iter().filter_map(|(_, s)| *s);
     let upcoming: Vec<(Shift, User)> = match (starts.clone().min(), starts.max()) {
-        (Some(first), Some(last)) => shifts::table
+        (Some(first), Some(last)) => on_backend!(conn, |c| shifts::table
             .inner_join(users::table)
             .filter(shifts::starts_at.ge(first))
             .filter(shifts::starts_at.le(last))
@@ -206,7 +206,7 @@ pub fn on_call(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Vec<R
                 shifts::role.asc(),
                 shifts::id.asc(),
             ))
-            .load(conn)?,
+            .load(c))?,
         _ => vec![],
     };
 
@@ -261,12 +261,12 @@ pub fn last_ended_for_user(
 ) -> QueryResult<Option<DateTime<Utc>>> {
     // max() rather than ORDER BY … LIMIT 1: the same answer from the
     // (user_id, ends_at) index, in a statement SQLite keeps prepared.
-    shifts::table
+    on_backend!(conn, |c| shifts::table
         .filter(shifts::user_id.eq(user_id))
         .filter(shifts::ends_at.le(time::to_db(now)))
         .select(diesel::dsl::max(shifts::ends_at))
-        .get_result::<Option<NaiveDateTime>>(conn)
-        .map(|t| t.map(time::from_db))
+        .get_result::<Option<NaiveDateTime>>(c))
+    .map(|t| t.map(time::from_db))
 }
 
 /// The person on call next in `role` after `after` (not `except_user_id`):
@@ -297,12 +297,12 @@ pub fn changes_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<Vec<DateTime<Utc>>> {
-    let mut starts: Vec<NaiveDateTime> = shifts::table
+    let mut starts: Vec<NaiveDateTime> = on_backend!(conn, |c| shifts::table
         .filter(shifts::starts_at.gt(time::to_db(from)))
         .filter(shifts::starts_at.le(time::to_db(to)))
         .select(shifts::starts_at)
         .distinct()
-        .load(conn)?;
+        .load(c))?;
     starts.sort_unstable();
     Ok(starts.into_iter().map(time::from_db).collect())
 }
