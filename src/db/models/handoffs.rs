@@ -351,10 +351,18 @@ pub fn links_of(
     if handoff_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<IssueLink> = on_backend!(conn, |c| issue_links::table
-        .filter(issue_links::handoff_id.eq_any(handoff_ids))
-        .order(issue_links::id.asc())
-        .load(c))?;
+    let rows: Vec<IssueLink> = match handoff_ids {
+        // One handoff (its page): `=` makes a statement that stays prepared;
+        // `IN (…)` is prepared anew for every call.
+        [one] => on_backend!(conn, |c| issue_links::table
+            .filter(issue_links::handoff_id.eq(one))
+            .order(issue_links::id.asc())
+            .load(c))?,
+        _ => on_backend!(conn, |c| issue_links::table
+            .filter(issue_links::handoff_id.eq_any(handoff_ids))
+            .order(issue_links::id.asc())
+            .load(c))?,
+    };
     let mut by_handoff: HashMap<String, Vec<IssueLink>> = HashMap::new();
     for row in rows {
         by_handoff
