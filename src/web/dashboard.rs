@@ -57,10 +57,11 @@ pub async fn show_dashboard(
     state
         .db
         .run(move |conn| {
-            let layout = Layout::load(conn, &st, &viewer, "Dashboard")?;
             let gitlab = &st.settings.gitlab;
             let now = time::now();
-            let roles = shifts::on_call(conn, now)?
+            let on_call = shifts::on_call(conn, now)?;
+            let layout = Layout::with_roles(&st, &viewer, "Dashboard", &on_call, now);
+            let roles = on_call
                 .into_iter()
                 .map(|r| RoleRow {
                     current: r

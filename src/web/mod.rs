@@ -208,17 +208,32 @@ impl Layout {
         title: &str,
     ) -> Result<Layout, AppError> {
         let now = time::now();
-        // Who is on call is for the team: not shown to signed-out visitors
-        // unless the instance is public.
-        let visible = viewer.user.is_some() || state.public_read();
-        let roles = if visible {
+        let roles = if Layout::shows_oncall(state, viewer) {
             shift_rows::on_call(conn, now)?
         } else {
             vec![]
         };
+        Ok(Layout::with_roles(state, viewer, title, &roles, now))
+    }
+
+    /// Who is on call is for the team: not shown to signed-out visitors
+    /// unless the instance is public.
+    pub fn shows_oncall(state: &AppState, viewer: &Viewer) -> bool {
+        viewer.user.is_some() || state.public_read()
+    }
+
+    /// The layout around on-call `roles` that the page has loaded already.
+    pub fn with_roles(
+        state: &AppState,
+        viewer: &Viewer,
+        title: &str,
+        roles: &[shift_rows::RoleOnCall],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Layout {
+        let visible = Layout::shows_oncall(state, viewer);
         let oncall = roles
-            .into_iter()
-            .filter(|r| !r.current.is_empty())
+            .iter()
+            .filter(|r| visible && !r.current.is_empty())
             .map(|r| OnCallChip {
                 who: r
                     .current
@@ -232,10 +247,10 @@ impl Layout {
                     .map(|(s, _)| s.ends())
                     .min()
                     .map(|t| TimeView::new(t, viewer.tz)),
-                role: r.role,
+                role: r.role.clone(),
             })
             .collect();
-        Ok(Layout {
+        Layout {
             title: title.to_owned(),
             username: viewer.user.as_ref().map(|u| u.username.clone()),
             can_write: viewer.user.as_ref().is_some_and(|u| u.role().can_write()),
@@ -249,7 +264,7 @@ impl Layout {
             oncall,
             show_oncall: visible,
             csrf: viewer.csrf.clone(),
-        })
+        }
     }
 }
 
