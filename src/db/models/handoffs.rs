@@ -363,14 +363,7 @@ pub fn links_of(
             .order(issue_links::id.asc())
             .load(c))?,
     };
-    let mut by_handoff: HashMap<String, Vec<IssueLink>> = HashMap::new();
-    for row in rows {
-        by_handoff
-            .entry(row.handoff_id.clone())
-            .or_default()
-            .push(row);
-    }
-    Ok(by_handoff)
+    Ok(by_handoff(rows))
 }
 
 /// The handoffs' own issue links (not those their notes make), by handoff,
@@ -387,14 +380,7 @@ pub fn own_links_of(
         .filter(issue_links::note_id.is_null())
         .order(issue_links::id.asc())
         .load(c))?;
-    let mut by_handoff: HashMap<String, Vec<IssueLink>> = HashMap::new();
-    for row in rows {
-        by_handoff
-            .entry(row.handoff_id.clone())
-            .or_default()
-            .push(row);
-    }
-    Ok(by_handoff)
+    Ok(by_handoff(rows))
 }
 
 /// The own issue links (not their notes') of every open handoff, by
@@ -407,14 +393,16 @@ pub fn own_links_of_open(conn: &mut DbConnection) -> QueryResult<HashMap<String,
         .order(issue_links::id.asc())
         .select(issue_links::all_columns)
         .load(c))?;
-    let mut by_handoff: HashMap<String, Vec<IssueLink>> = HashMap::new();
+    Ok(by_handoff(rows))
+}
+
+/// Issue links grouped by their handoff, in their order.
+fn by_handoff(rows: Vec<IssueLink>) -> HashMap<String, Vec<IssueLink>> {
+    let mut grouped: HashMap<String, Vec<IssueLink>> = HashMap::new();
     for row in rows {
-        by_handoff
-            .entry(row.handoff_id.clone())
-            .or_default()
-            .push(row);
+        grouped.entry(row.handoff_id.clone()).or_default().push(row);
     }
-    Ok(by_handoff)
+    grouped
 }
 
 /// Adds a note (and its pass) to an open handoff.
