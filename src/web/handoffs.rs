@@ -781,7 +781,7 @@ pub async fn list_handoffs(
                 }
                 _ => None,
             };
-            let loaded = Loaded::load(conn, found, &[])?;
+            let loaded = Loaded::load_list(conn, found, &[])?;
             let cards = loaded
                 .handoffs
                 .iter()

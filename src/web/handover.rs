@@ -44,7 +44,7 @@ fn load_page(
 ) -> Result<HandoverPage, AppError> {
     let now = time::now();
     let held = handoffs::list_held_by(conn, &me.id)?;
-    let loaded = Loaded::load(conn, held, &[])?;
+    let loaded = Loaded::load_list(conn, held, &[])?;
     let my_shift = shifts::latest_for_user(conn, &me.id, now)?;
     let suggested = match &my_shift {
         Some(s) => shifts::next_in_role(conn, &s.role, s.ends(), &me.id)?,

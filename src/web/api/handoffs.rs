@@ -304,7 +304,7 @@ pub async fn list_handoffs(
             } else {
                 None
             };
-            let loaded = Loaded::load(conn, found, &[])?;
+            let loaded = Loaded::load_list(conn, found, &[])?;
             Ok(HandoffList {
                 handoffs: loaded
                     .handoffs
