@@ -11,7 +11,8 @@ use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use crate::error::{ApiError, AppError};
 use crate::web::api::{self, handoffs as api_handoffs, shifts as api_shifts, users as api_users};
 use crate::web::{
-    AppState, admin, auth, csrf, dashboard, gitlab, handoffs, handover, identity, profile, shifts,
+    AppState, admin, auth, cache, csrf, dashboard, gitlab, handoffs, handover, identity, profile,
+    shifts,
 };
 
 /// The one stylesheet, embedded in the binary.
@@ -156,6 +157,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         register_pages(register_open(web::scope("")))
+            .wrap(actix_web::middleware::from_fn(cache::keep_pages))
             .wrap(actix_web::middleware::from_fn(csrf::guard))
             .wrap(actix_web::middleware::from_fn(identity::authorize))
             .app_data(

@@ -19,7 +19,7 @@ use crate::db::Db;
 use crate::db::models::{settings, tokens};
 use crate::web::AppState;
 
-/// Sessions outlive a GitLab outage; each use renews them.
+/// Sessions outlive a GitLab outage; each day of use renews them.
 const SESSION_DAYS: i64 = 7;
 
 /// The Content-Security-Policy of every response: no inline script or style.
@@ -79,11 +79,14 @@ impl Application {
         tracing::info!(%addr, public_url = %settings.public_url, mode, "Baton listening");
         let secure = settings.is_https();
         let gitlab = crate::web::gitlab::OAuthClient::new(&settings)?;
+        let caches = crate::web::cache::Caches::default();
+        crate::web::cache::watch(&db, &caches.changes);
         let state = web::Data::new(AppState {
             db,
             settings,
             local_mode: gitlab.is_none(),
             gitlab,
+            caches,
         });
         let server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new()
@@ -105,7 +108,7 @@ impl Application {
                         .session_lifecycle(
                             PersistentSession::default()
                                 .session_ttl(actix_web::cookie::time::Duration::days(SESSION_DAYS))
-                                .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                                .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
                         )
                         .build(),
                 )

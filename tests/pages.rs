@@ -1038,4 +1038,72 @@ backend_tests! {
         assert_eq!(res.headers()["content-type"], "text/javascript; charset=utf-8");
         assert!(res.text().await.unwrap().contains("window.batonRefresh"));
     }
+
+    async fn a_page_read_again_is_answered_from_what_was_kept_until_a_write_changes_it(app) {
+        let (alice, _, _) = app.alice_bob_carol();
+        open(&app, &alice, "Cache warm-up", "first").await;
+        let browser = signed_in(&app, "alice").await;
+        let first = browser.get(app.url("/")).send().await.unwrap();
+        assert_eq!(first.status(), 200);
+        assert_eq!(first.headers()["cache-control"], "private, no-cache");
+        let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+        let body = first.text().await.unwrap();
+
+        // Read again: the same page; holding it already: 304, nothing sent.
+        let (_, again) = app.page(&browser, "/").await;
+        assert_eq!(again, body);
+        let held = browser.get(app.url("/")).header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(held.status(), 304);
+        assert!(held.text().await.unwrap().is_empty());
+
+        // Gzip, compressed once, is the same page.
+        let gz = browser.get(app.url("/")).header("accept-encoding", "gzip").send().await.unwrap();
+        assert_eq!(gz.headers()["content-encoding"], "gzip");
+        assert_eq!(gz.headers()["etag"].to_str().unwrap(), etag);
+        let mut unzipped = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(&gz.bytes().await.unwrap()[..]),
+            &mut unzipped,
+        )
+        .unwrap();
+        assert_eq!(unzipped, body);
+
+        // A write through this instance shows at once, and the old copy is stale.
+        open(&app, &alice, "Opened after the first read", "second").await;
+        let fresh = browser.get(app.url("/")).header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(fresh.status(), 200);
+        assert!(fresh.text().await.unwrap().contains("Opened after the first read"));
+    }
+
+    async fn a_change_made_elsewhere_reaches_kept_pages_and_sessions_within_moments(app) {
+        // The test's own connections stand for another instance or a command.
+        app.alice_bob_carol();
+        let browser = signed_in(&app, "alice").await;
+        let (_, html) = app.page(&browser, "/").await;
+        assert!(html.contains("href=\"/handoffs/new\""), "a responder may open handoffs");
+
+        let mut conn = app.db.conn().unwrap();
+        baton::db::models::users::set_role(&mut conn, "alice", baton::domain::handoff::Role::Viewer).unwrap();
+        let mut seen = false;
+        for _ in 0..100 {
+            let (_, html) = app.page(&browser, "/").await;
+            if !html.contains("href=\"/handoffs/new\"") {
+                seen = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(seen, "the role change never reached the page");
+
+        baton::db::models::users::set_active(&mut conn, "alice", false).unwrap();
+        let mut signed_out = false;
+        for _ in 0..100 {
+            if browser.get(app.url("/me")).send().await.unwrap().status() == 303 {
+                signed_out = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(signed_out, "a deactivated user stayed signed in");
+    }
 }

@@ -175,6 +175,7 @@ unsafe extern "C" fn enable_qpsg(
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<Manager>,
+    manager: Manager,
 }
 
 impl Db {
@@ -185,13 +186,19 @@ impl Db {
             Backend::Postgres(_) => 10,
             Backend::Sqlite(_) => 8,
         };
+        let manager = Manager { backend };
         let pool = Pool::builder()
             .max_size(size)
             .min_idle(Some(1))
             .connection_timeout(std::time::Duration::from_secs(10))
-            .build(Manager { backend })
+            .build(manager.clone())
             .map_err(|e| format!("cannot open the database {}: {e}", redact(url)))?;
-        Ok(Db { pool })
+        Ok(Db { pool, manager })
+    }
+
+    /// A connection of its own, outside the pool, for a long-lived watcher.
+    pub fn dedicated(&self) -> Result<DbConnection, r2d2::Error> {
+        self.manager.connect()
     }
 
     /// A connection for synchronous work (the command line, start-up).
@@ -235,6 +242,35 @@ impl Db {
         let mut conn = self.pool.get()?;
         conn.batch_execute("SELECT 1")
             .map_err(|e| AppError::internal(format!("ping: {e}")))
+    }
+}
+
+/// A value that changes whenever a transaction commits from any other
+/// connection: SQLite's `data_version` of this connection (any process on the
+/// file), PostgreSQL's transaction snapshot (any database on the server, so
+/// it may change for writes elsewhere too, never too rarely).
+pub fn change_marker(conn: &mut DbConnection) -> QueryResult<String> {
+    use diesel::sql_types::{BigInt, Text};
+
+    #[derive(QueryableByName)]
+    struct Snapshot {
+        #[diesel(sql_type = Text)]
+        snapshot: String,
+    }
+    #[derive(QueryableByName)]
+    struct DataVersion {
+        #[diesel(sql_type = BigInt)]
+        data_version: i64,
+    }
+    match conn {
+        DbConnection::Postgresql(c) => {
+            diesel::sql_query("SELECT pg_current_snapshot()::text AS snapshot")
+                .get_result::<Snapshot>(c)
+                .map(|s| s.snapshot)
+        }
+        DbConnection::Sqlite(c) => diesel::sql_query("PRAGMA data_version")
+            .get_result::<DataVersion>(c)
+            .map(|v| v.data_version.to_string()),
     }
 }
 

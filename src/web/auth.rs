@@ -141,6 +141,9 @@ pub async fn start_session(
     session
         .insert(SESSION_ID, session_id)
         .map_err(AppError::internal)?;
+    // The cookie set now is complete: pages read it without changing it.
+    crate::web::csrf::token(session);
+    crate::web::identity::renew_cookie(session);
     Ok(())
 }
 

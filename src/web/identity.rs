@@ -6,7 +6,7 @@ use actix_session::SessionExt;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpRequest, http::header, web};
+use actix_web::{HttpMessage, HttpRequest, http::Method, http::header, web};
 
 use crate::db::models::users::User;
 use crate::db::models::{sessions, tokens};
@@ -47,6 +47,19 @@ fn bearer(req: &ServiceRequest) -> Option<String> {
         .map(|t| t.trim().to_owned())
 }
 
+/// The session key of the day the cookie was last issued.
+const COOKIE_DAY: &str = "day";
+
+/// Issues the cookie again, with a fresh lifetime, once a day of use: the
+/// cookie outlives a week of daily use like the server-side session it names,
+/// without being encrypted again on every request.
+pub fn renew_cookie(session: &actix_session::Session) {
+    let today = time::now().timestamp() / 86_400;
+    if session.get::<i64>(COOKIE_DAY).ok().flatten() != Some(today) {
+        let _ = session.insert(COOKIE_DAY, today);
+    }
+}
+
 /// Resolves the caller of a page from its session cookie.
 async fn from_session(req: &ServiceRequest, state: &AppState) -> Result<Identity, AppError> {
     let session = req.get_session();
@@ -55,17 +68,28 @@ async fn from_session(req: &ServiceRequest, state: &AppState) -> Result<Identity
     let (Some(user_id), Some(session_id)) = (user_id, session_id) else {
         return Ok(Identity::default());
     };
-    let sid = session_id.clone();
-    let user = state
-        .db
-        .run(move |conn| Ok(sessions::resume(conn, &sid, &user_id, time::now())?))
-        .await?;
+    let user = match state.caches.session(&session_id, &user_id) {
+        Some(user) => Some(user),
+        None => {
+            let generation = state.caches.changes.generation();
+            let sid = session_id.clone();
+            let user = state
+                .db
+                .run(move |conn| Ok(sessions::resume(conn, &sid, &user_id, time::now())?))
+                .await?;
+            if let Some(user) = &user {
+                state.caches.keep_session(&session_id, generation, user);
+            }
+            user
+        }
+    };
     if user.is_none() {
         // Signed out elsewhere, expired, or the user was deactivated.
         session.remove(SESSION_USER);
         session.remove(SESSION_ID);
         return Ok(Identity::default());
     }
+    renew_cookie(&session);
     Ok(Identity {
         user,
         session_id: Some(session_id),
@@ -152,9 +176,13 @@ pub async fn authorize(
     match allowed {
         Ok(identity) => {
             req.extensions_mut().insert(identity);
-            next.call(req)
-                .await
-                .map(ServiceResponse::map_into_left_body)
+            let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+            let res = next.call(req).await;
+            if writes {
+                // Whatever it wrote has committed: nothing kept is current.
+                state.caches.changes.bump();
+            }
+            res.map(ServiceResponse::map_into_left_body)
         }
         // Answered here rather than passed up as an error, so that the
         // response still goes through the header and session middleware.

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod csrf;
 pub mod dashboard;
 pub mod gitlab;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub local_mode: bool,
     /// Sign in with GitLab, when configured.
     pub gitlab: Option<gitlab::OAuthClient>,
+    /// Sessions and pages kept between requests.
+    pub caches: cache::Caches,
 }
 
 impl AppState {

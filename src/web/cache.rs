@@ -1,0 +1,418 @@
+//! Pages that everyone opens at once, kept ready.
+//!
+//! At shift change and mid-outage the same people reload the same pages
+//! over and over. A page rendered for a session is kept and sent again, byte
+//! for byte, until anything is written or it is [`PAGE_TTL`] old (its clocks
+//! and ages move on). Signed-in sessions are resolved the same way, for at
+//! most [`SESSION_TTL`].
+//!
+//! "Anything is written" is one counter, [`Changes`]: every request that may
+//! write bumps it as its response leaves (the write has committed by then),
+//! and a watcher thread bumps it when the database says that another
+//! connection committed: another instance, or a `baton` command. So a page is
+//! never older than the last write made through this instance, and never more
+//! than [`WATCH_EVERY`] older than any other.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::{Duration, Instant};
+
+use actix_session::{SessionExt, SessionStatus};
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+
+use crate::db::models::users::User;
+use crate::db::{self, Db};
+use crate::web::AppState;
+use crate::web::identity::Identity;
+
+/// How often the watcher asks the database whether anything committed.
+pub const WATCH_EVERY: Duration = Duration::from_millis(20);
+/// How long a kept page may be sent again: its clocks and ages move on.
+pub const PAGE_TTL: Duration = Duration::from_secs(5);
+/// How long a resolved session is trusted without asking the database; also
+/// how often a session in use renews its `last_seen_at`.
+pub const SESSION_TTL: Duration = Duration::from_secs(60);
+/// The most page bytes kept (uncompressed and gzip together).
+const PAGE_BUDGET: usize = 16 << 20;
+/// The most sessions kept.
+const SESSION_LIMIT: usize = 10_000;
+
+/// The count of writes seen: anything kept from before the last one is stale.
+#[derive(Debug, Default)]
+pub struct Changes(AtomicU64);
+
+impl Changes {
+    /// The current count; read it before loading what is to be kept.
+    pub fn generation(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Something was written.
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// Watches the database for commits from other connections, on a thread of
+/// its own with a connection of its own, for as long as `changes` lives.
+pub fn watch(db: &Db, changes: &Arc<Changes>) {
+    let db = db.clone();
+    let changes: Weak<Changes> = Arc::downgrade(changes);
+    let spawned = std::thread::Builder::new()
+        .name("baton-changes".into())
+        .spawn(move || {
+            let mut conn = None;
+            let mut last: Option<String> = None;
+            loop {
+                let Some(changes) = changes.upgrade() else {
+                    return;
+                };
+                if conn.is_none() {
+                    conn = db.dedicated().ok();
+                }
+                match conn.as_mut().map(db::change_marker) {
+                    Some(Ok(marker)) => {
+                        if last.as_ref() != Some(&marker) {
+                            changes.bump();
+                            last = Some(marker);
+                        }
+                    }
+                    failed => {
+                        // Unable to tell: trust nothing kept, and try again.
+                        if let Some(Err(e)) = failed {
+                            tracing::warn!(error = %e, "watching the database for changes");
+                        }
+                        changes.bump();
+                        conn = None;
+                        last = None;
+                        drop(changes);
+                        std::thread::sleep(Duration::from_secs(1));
+                        continue;
+                    }
+                }
+                drop(changes);
+                std::thread::sleep(WATCH_EVERY);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the change watcher");
+    }
+}
+
+/// A session resolved a moment ago.
+struct KeptSession {
+    user_id: String,
+    generation: u64,
+    at: Instant,
+    user: User,
+}
+
+/// A page as it was sent.
+struct KeptPage {
+    generation: u64,
+    at: Instant,
+    headers: HeaderMap,
+    body: Bytes,
+    gzip: OnceLock<Bytes>,
+    etag: HeaderValue,
+}
+
+impl KeptPage {
+    fn fresh(&self, generation: u64) -> bool {
+        self.generation == generation && self.at.elapsed() < PAGE_TTL
+    }
+
+    fn size(&self) -> usize {
+        self.body.len() + self.gzip.get().map_or(0, Bytes::len)
+    }
+
+    /// The gzip body, compressed once.
+    fn gzip(&self) -> &Bytes {
+        self.gzip.get_or_init(|| {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            // Writing to a Vec cannot fail.
+            let _ = encoder.write_all(&self.body);
+            Bytes::from(encoder.finish().unwrap_or_default())
+        })
+    }
+}
+
+/// The kept sessions and pages of this instance.
+#[derive(Default)]
+pub struct Caches {
+    /// The writes seen; see the module documentation.
+    pub changes: Arc<Changes>,
+    sessions: Mutex<HashMap<String, KeptSession>>,
+    pages: Mutex<HashMap<(String, String), Arc<KeptPage>>>,
+}
+
+impl Caches {
+    /// The user of session `session_id`, if it was resolved for `user_id`
+    /// a moment ago and nothing was written since.
+    pub fn session(&self, session_id: &str, user_id: &str) -> Option<User> {
+        let sessions = self.sessions.lock().ok()?;
+        let kept = sessions.get(session_id)?;
+        (kept.user_id == user_id
+            && kept.generation == self.changes.generation()
+            && kept.at.elapsed() < SESSION_TTL)
+            .then(|| kept.user.clone())
+    }
+
+    /// Keeps a session resolved from the database as of `generation`.
+    pub fn keep_session(&self, session_id: &str, generation: u64, user: &User) {
+        let Ok(mut sessions) = self.sessions.lock() else {
+            return;
+        };
+        if sessions.len() >= SESSION_LIMIT {
+            let now = self.changes.generation();
+            sessions.retain(|_, s| s.generation == now && s.at.elapsed() < SESSION_TTL);
+            if sessions.len() >= SESSION_LIMIT {
+                sessions.clear();
+            }
+        }
+        sessions.insert(
+            session_id.to_owned(),
+            KeptSession {
+                user_id: user.id.clone(),
+                generation,
+                at: Instant::now(),
+                user: user.clone(),
+            },
+        );
+    }
+
+    fn page(&self, key: &(String, String), generation: u64) -> Option<Arc<KeptPage>> {
+        let pages = self.pages.lock().ok()?;
+        pages.get(key).filter(|p| p.fresh(generation)).cloned()
+    }
+
+    fn keep_page(&self, key: (String, String), page: Arc<KeptPage>) {
+        let Ok(mut pages) = self.pages.lock() else {
+            return;
+        };
+        pages.insert(key, page);
+        let used =
+            |pages: &HashMap<_, Arc<KeptPage>>| -> usize { pages.values().map(|p| p.size()).sum() };
+        if used(&pages) > PAGE_BUDGET {
+            let now = self.changes.generation();
+            pages.retain(|_, p| p.fresh(now));
+            if used(&pages) > PAGE_BUDGET {
+                pages.clear();
+            }
+        }
+    }
+}
+
+/// Whether the client takes gzip (`Accept-Encoding`, without `q=0`).
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    accept.split(',').any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let refused = parts.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.parse::<f32>().ok())
+                .is_some_and(|q| q == 0.0)
+        });
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    })
+}
+
+/// Whether the client already holds `etag` (`If-None-Match`).
+fn holds(req: &HttpRequest, etag: &HeaderValue) -> bool {
+    let Some(etag) = etag.to_str().ok().map(|e| e.trim_start_matches("W/")) else {
+        return false;
+    };
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| {
+            let tag = tag.trim();
+            tag == "*" || tag.trim_start_matches("W/") == etag
+        })
+}
+
+/// The response for a kept page: `304` when the client holds it already,
+/// gzip when the client takes it.
+fn respond(req: &HttpRequest, page: &KeptPage) -> HttpResponse {
+    let mut res = if holds(req, &page.etag) {
+        HttpResponse::NotModified().finish()
+    } else if accepts_gzip(req) {
+        let mut res = HttpResponse::Ok().body(page.gzip().clone());
+        res.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        res
+    } else {
+        HttpResponse::Ok().body(page.body.clone())
+    };
+    let headers = res.headers_mut();
+    for (name, value) in &page.headers {
+        if res_keeps(name) {
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+    headers.insert(header::ETAG, page.etag.clone());
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    res
+}
+
+/// The headers of a page worth sending again.
+fn res_keeps(name: &header::HeaderName) -> bool {
+    name == header::CONTENT_TYPE || name == header::CONTENT_LANGUAGE
+}
+
+/// A weak validator: a hash of the page.
+fn etag_of(body: &[u8]) -> HeaderValue {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut hasher);
+    HeaderValue::from_str(&format!("W/\"{:016x}\"", hasher.finish()))
+        .unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""))
+}
+
+/// Middleware for the page scope, inside `authorize`: a signed-in session's
+/// `GET` of a page is answered from what was kept when it is still fresh;
+/// otherwise the page is rendered, and kept when it is a plain `200` HTML
+/// page that changed nothing in the session.
+pub async fn keep_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
+    let session_id = req
+        .extensions()
+        .get::<Identity>()
+        .and_then(|i| i.session_id.clone());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let (Method::GET, Some(session_id), Some(state)) = (req.method().clone(), session_id, state)
+    else {
+        return Ok(next
+            .call(req)
+            .await?
+            .map_into_boxed_body()
+            .map_into_left_body());
+    };
+    let key = (
+        session_id,
+        req.uri()
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+    );
+    let caches = &state.caches;
+    let generation = caches.changes.generation();
+    if let Some(page) = caches.page(&key, generation) {
+        let res = respond(req.request(), &page);
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+
+    let res = next.call(req).await?;
+    let keepable = res.status() == StatusCode::OK
+        && res.request().get_session().status() == SessionStatus::Unchanged
+        && !res.headers().contains_key(header::SET_COOKIE)
+        && !res.headers().contains_key(header::CONTENT_ENCODING)
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"));
+    if !keepable {
+        return Ok(res.map_into_boxed_body().map_into_left_body());
+    }
+    let (req, res) = res.into_parts();
+    let headers = res.headers().clone();
+    let body = actix_web::body::to_bytes(res.into_body())
+        .await
+        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
+    let page = Arc::new(KeptPage {
+        generation,
+        at: Instant::now(),
+        headers,
+        etag: etag_of(&body),
+        body,
+        gzip: OnceLock::new(),
+    });
+    let res = respond(&req, &page);
+    caches.keep_page(key, page);
+    Ok(ServiceResponse::new(req, res).map_into_right_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn gzip_is_taken_unless_refused() {
+        let with = |v: &str| {
+            accepts_gzip(
+                &TestRequest::default()
+                    .insert_header((header::ACCEPT_ENCODING, v))
+                    .to_http_request(),
+            )
+        };
+        assert!(with("gzip, deflate, br"));
+        assert!(with("br;q=1.0, gzip;q=0.8"));
+        assert!(with("*"));
+        assert!(!with("br"));
+        assert!(!with("gzip;q=0"));
+        assert!(!accepts_gzip(&TestRequest::default().to_http_request()));
+    }
+
+    #[test]
+    fn a_held_etag_matches_weakly_or_in_a_list() {
+        let etag = HeaderValue::from_static("W/\"abc\"");
+        let with = |v: &str| {
+            holds(
+                &TestRequest::default()
+                    .insert_header((header::IF_NONE_MATCH, v))
+                    .to_http_request(),
+                &etag,
+            )
+        };
+        assert!(with("W/\"abc\""));
+        assert!(with("\"abc\""));
+        assert!(with("\"x\", W/\"abc\""));
+        assert!(!with("W/\"abd\""));
+        assert!(!holds(&TestRequest::default().to_http_request(), &etag));
+    }
+
+    #[test]
+    fn a_write_makes_kept_pages_stale() {
+        let caches = Caches::default();
+        let key = ("s".to_owned(), "/".to_owned());
+        let generation = caches.changes.generation();
+        caches.keep_page(
+            key.clone(),
+            Arc::new(KeptPage {
+                generation,
+                at: Instant::now(),
+                headers: HeaderMap::new(),
+                body: Bytes::from_static(b"page"),
+                gzip: OnceLock::new(),
+                etag: etag_of(b"page"),
+            }),
+        );
+        assert!(caches.page(&key, caches.changes.generation()).is_some());
+        caches.changes.bump();
+        assert!(caches.page(&key, caches.changes.generation()).is_none());
+    }
+}
