@@ -1,7 +1,7 @@
 //! Instants and time zones: everything is stored in UTC and shown in a zone
 //! that chrono-tz knows, so daylight-saving changes are never hand-computed.
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, SecondsFormat, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// An IANA time zone that chrono-tz knows (`Europe/Amsterdam`, `UTC`).
@@ -122,14 +122,26 @@ pub struct TimeView {
 }
 
 impl TimeView {
-    /// `instant` as read in `zone`.
+    /// `instant` as read in `zone`: what `%a %d %b %H:%M %Z` and `%H:%M`
+    /// say, without parsing a format on each of the many times of a page.
     pub fn new(instant: DateTime<Utc>, zone: Timezone) -> TimeView {
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
         let local = zone.local(instant);
+        let (hour, minute) = (local.hour(), local.minute());
+        let clock = format!("{hour:02}:{minute:02}");
         TimeView {
             iso: rfc3339(instant),
-            text: local.format("%a %d %b %H:%M %Z").to_string(),
-            clock: local.format("%H:%M").to_string(),
-            night: zone.is_night(instant),
+            text: format!(
+                "{} {:02} {} {clock} {}",
+                local.weekday(),
+                local.day(),
+                MONTHS[local.month0() as usize],
+                local.offset()
+            ),
+            clock,
+            night: !(7..22).contains(&hour),
         }
     }
 }
@@ -163,6 +175,32 @@ mod tests {
         let err = Timezone::parse("Mars/Olympus").unwrap_err();
         assert!(err.contains("Mars/Olympus"), "{err}");
         assert!(Timezone::parse("").is_err());
+    }
+
+    #[test]
+    fn a_time_reads_as_chrono_formats_it_in_every_kind_of_zone() {
+        let zones = [
+            "UTC",
+            "Europe/Amsterdam",
+            "Asia/Kolkata",
+            "America/Sao_Paulo",
+            "Pacific/Chatham",
+        ];
+        for name in zones {
+            let zone = Timezone::parse(name).unwrap();
+            for month in 1..=12 {
+                let instant = utc(2026, month, 9 + month, month + 5, 7 * month % 60);
+                let local = zone.local(instant);
+                let view = TimeView::new(instant, zone);
+                assert_eq!(
+                    view.text,
+                    local.format("%a %d %b %H:%M %Z").to_string(),
+                    "{name}"
+                );
+                assert_eq!(view.clock, local.format("%H:%M").to_string(), "{name}");
+                assert_eq!(view.night, zone.is_night(instant), "{name}");
+            }
+        }
     }
 
     #[test]
