@@ -6,19 +6,14 @@ use std::sync::LazyLock;
 
 use actix_web::dev::ResourceDef;
 use actix_web::http::Method;
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, guard, web};
 
 use crate::error::{ApiError, AppError};
 use crate::web::api::{self, handoffs as api_handoffs, shifts as api_shifts, users as api_users};
 use crate::web::{
-    AppState, admin, auth, cache, csrf, dashboard, gitlab, handoffs, handover, identity, profile,
-    shifts,
+    AppState, admin, assets, auth, cache, csrf, dashboard, gitlab, handoffs, handover, identity,
+    profile, shifts,
 };
-
-/// The one stylesheet, embedded in the binary.
-const CSS: &str = include_str!("../static/baton.css");
-/// The progressive-enhancement script, embedded in the binary.
-const JS: &str = include_str!("../static/baton.js");
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,16 +49,30 @@ macro_rules! route_table {
         ];
 
         fn $register(scope: actix_web::Scope) -> actix_web::Scope {
-            scope $(.route($path, web::$method().to($handler)))*
+            scope $(.route($path, method_route(stringify!($method)).to($handler)))*
         }
     };
+}
+
+/// The actix route of a table method; a `get` answers `HEAD` too (headers
+/// only), as monitors and link checkers expect.
+fn method_route(method: &str) -> actix_web::Route {
+    match method {
+        "get" => web::route().guard(guard::Any(guard::Get()).or(guard::Head())),
+        "post" => web::post(),
+        "patch" => web::patch(),
+        "delete" => web::delete(),
+        other => web::route().method(
+            Method::from_bytes(other.to_ascii_uppercase().as_bytes()).unwrap_or(Method::GET),
+        ),
+    }
 }
 
 route_table!(OPEN_ROUTES, register_open, "", {
     Public get "/healthz" => healthz,
     Public get "/readyz" => readyz,
-    Public get "/static/baton.css" => stylesheet,
-    Public get "/static/baton.js" => script,
+    Public get "/static/baton.css" => assets::stylesheet,
+    Public get "/static/baton.js" => assets::script,
     Public get "/api/openapi.json" => api::openapi::openapi_json,
 });
 
@@ -186,20 +195,6 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             .content_type("text/plain")
             .body("database unavailable\n"),
     }
-}
-
-async fn stylesheet() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(CSS)
-}
-
-async fn script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(JS)
 }
 
 async fn api_not_found() -> Result<HttpResponse, ApiError> {

@@ -657,7 +657,8 @@ backend_tests! {
             let (_, html) = app.page(browser, &format!("/handoffs/{id}")).await;
             assert!(html.contains("Before"), "the note is not shown");
             // The one script is Baton's own, from /static.
-            let own = "<script src=\"/static/baton.js\" defer></script>";
+            let own = format!("<script src=\"{}\" defer></script>", baton::web::assets::js_url());
+            let own = own.as_str();
             assert_eq!(html.matches(own).count(), 1);
             assert!(!html.replace(own, "").to_lowercase().contains("<script"), "a script tag reached the page:\n{html}");
             for tag in html.split("<img").skip(1) {
@@ -1030,6 +1031,46 @@ backend_tests! {
         let (status, _, html) = unfurl(&app, &format!("/handoffs/{id}")).await;
         assert_eq!(status, 200);
         assert_eq!(meta(&html, "og:title").as_deref(), Some("Data loss?, severity 1: Customer exports leaked?"));
+    }
+
+    async fn pages_link_the_stylesheet_and_script_by_versioned_addresses_kept_for_a_year(app) {
+        let (_, login) = app.page(&common::browser(), "/login").await;
+        for (asset, kind) in [(baton::web::assets::css_url(), "text/css"), (baton::web::assets::js_url(), "text/javascript")] {
+            let (path, version) = asset.split_once("?v=").expect("a versioned address");
+            assert_eq!(version.len(), 12, "{asset}");
+            assert!(login.contains(&format!("\"{asset}\"")), "the page does not link {asset}");
+            let res = common::browser().get(app.url(asset)).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            assert!(res.headers()["content-type"].to_str().unwrap().starts_with(kind));
+            assert_eq!(res.headers()["cache-control"], "public, max-age=31536000, immutable");
+            let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+            let plain = res.text().await.unwrap();
+
+            // Held already: 304. Gzip: the same file. Unversioned: an hour only.
+            let held = common::browser().get(app.url(asset)).header("if-none-match", &etag).send().await.unwrap();
+            assert_eq!(held.status(), 304);
+            let gz = common::browser().get(app.url(asset)).header("accept-encoding", "gzip").send().await.unwrap();
+            assert_eq!(gz.headers()["content-encoding"], "gzip");
+            let mut unzipped = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz.bytes().await.unwrap()[..]), &mut unzipped).unwrap();
+            assert_eq!(unzipped, plain);
+            let old = common::browser().get(app.url(&format!("{path}?v=000000000000"))).send().await.unwrap();
+            assert_eq!(old.headers()["cache-control"], "public, max-age=3600");
+        }
+    }
+
+    async fn head_answers_pages_and_checks_like_get_without_a_body(app) {
+        app.alice_bob_carol();
+        for path in ["/healthz", "/readyz", "/login", "/"] {
+            let get = common::browser().get(app.url(path)).send().await.unwrap();
+            let head = common::browser().head(app.url(path)).send().await.unwrap();
+            assert_eq!(head.status(), get.status(), "HEAD {path}");
+            assert_eq!(head.headers()["content-type"], get.headers()["content-type"], "HEAD {path}");
+            assert!(head.text().await.unwrap().is_empty(), "HEAD {path} sent a body");
+        }
+        // Access rules hold for HEAD as for GET.
+        let head = common::browser().head(app.url("/me")).send().await.unwrap();
+        assert_eq!(head.status(), 303);
     }
 
     async fn the_enhancement_script_is_served_from_static_to_anyone(app) {

@@ -136,13 +136,7 @@ impl KeptPage {
 
     /// The gzip body, compressed once.
     fn gzip(&self) -> &Bytes {
-        self.gzip.get_or_init(|| {
-            let mut encoder =
-                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            // Writing to a Vec cannot fail.
-            let _ = encoder.write_all(&self.body);
-            Bytes::from(encoder.finish().unwrap_or_default())
-        })
+        self.gzip.get_or_init(|| gzip(&self.body))
     }
 }
 
@@ -212,8 +206,16 @@ impl Caches {
     }
 }
 
+/// `body`, gzip-compressed.
+pub fn gzip(body: &[u8]) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(body);
+    Bytes::from(encoder.finish().unwrap_or_default())
+}
+
 /// Whether the client takes gzip (`Accept-Encoding`, without `q=0`).
-fn accepts_gzip(req: &HttpRequest) -> bool {
+pub fn accepts_gzip(req: &HttpRequest) -> bool {
     let Some(accept) = req
         .headers()
         .get(header::ACCEPT_ENCODING)
@@ -234,7 +236,7 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
 }
 
 /// Whether the client already holds `etag` (`If-None-Match`).
-fn holds(req: &HttpRequest, etag: &HeaderValue) -> bool {
+pub fn holds(req: &HttpRequest, etag: &HeaderValue) -> bool {
     let Some(etag) = etag.to_str().ok().map(|e| e.trim_start_matches("W/")) else {
         return false;
     };
