@@ -154,6 +154,7 @@ pub fn access_of(method: &Method, path: &str) -> Option<Access> {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         register_api(web::scope("/api/v1"))
+            .wrap(actix_web::middleware::from_fn(cache::keep_pages))
             .wrap(actix_web::middleware::from_fn(identity::authorize))
             .app_data(
                 web::JsonConfig::default()

@@ -467,6 +467,36 @@ backend_tests! {
             assert!(error_schema.get(key).is_some(), "ErrorDetail.{key}");
         }
     }
+
+    async fn a_list_polled_again_is_kept_until_a_write_and_a_revoked_token_stops_within_moments(app) {
+        let (alice, _, _) = app.alice_bob_carol();
+        app.create_handoff(&alice, outage(None)).await;
+        let first = app.api(reqwest::Method::GET, "/api/v1/handoffs", &alice).send().await.unwrap();
+        assert_eq!(first.status(), 200);
+        let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+        let held = app.api(reqwest::Method::GET, "/api/v1/handoffs", &alice).header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(held.status(), 304);
+
+        // A write shows at once.
+        app.create_handoff(&alice, json!({"kind": "outage", "title": "Second one", "severity": 3, "note": {"body": "b"}})).await;
+        let (status, list) = app.get_json("/api/v1/handoffs", &alice).await;
+        assert_eq!(status, 200);
+        assert!(list.to_string().contains("Second one"), "{list}");
+
+        // Revoked elsewhere (the command line): refused within moments.
+        let mut conn = app.db.conn().unwrap();
+        let id = baton::db::models::tokens::list(&mut conn, Some("alice")).unwrap()[0].id.clone();
+        baton::db::models::tokens::revoke(&mut conn, &id).unwrap();
+        let mut refused = false;
+        for _ in 0..100 {
+            if app.get_json("/api/v1/handoffs", &alice).await.0 == 401 {
+                refused = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(refused, "a revoked token still works");
+    }
 }
 
 #[tokio::test]

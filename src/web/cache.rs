@@ -1,10 +1,11 @@
 //! Pages that everyone opens at once, kept ready.
 //!
 //! At shift change and mid-outage the same people reload the same pages
-//! over and over. A page rendered for a session is kept and sent again, byte
-//! for byte, until anything is written or it is [`PAGE_TTL`] old (its clocks
-//! and ages move on). Signed-in sessions are resolved the same way, for at
-//! most [`SESSION_TTL`].
+//! over and over, and scripts poll the same API lists. A page (or API
+//! answer) made for a session (or token) is kept and sent again, byte for
+//! byte, until anything is written or it is [`PAGE_TTL`] old (its clocks and
+//! ages move on). Sessions and tokens are resolved the same way, for at most
+//! [`CALLER_TTL`].
 //!
 //! "Anything is written" is one counter, [`Changes`]: every request that may
 //! write bumps it as its response leaves (the write has committed by then),
@@ -37,13 +38,13 @@ use crate::web::identity::Identity;
 pub const WATCH_EVERY: Duration = Duration::from_millis(20);
 /// How long a kept page may be sent again: its clocks and ages move on.
 pub const PAGE_TTL: Duration = Duration::from_secs(5);
-/// How long a resolved session is trusted without asking the database; also
-/// how often a session in use renews its `last_seen_at`.
-pub const SESSION_TTL: Duration = Duration::from_secs(60);
+/// How long a resolved session or token is trusted without asking the
+/// database; also how often one in use renews its last use.
+pub const CALLER_TTL: Duration = Duration::from_secs(60);
 /// The most page bytes kept (uncompressed and gzip together).
 const PAGE_BUDGET: usize = 16 << 20;
-/// The most sessions kept.
-const SESSION_LIMIT: usize = 10_000;
+/// The most sessions and tokens kept.
+const CALLER_LIMIT: usize = 10_000;
 
 /// The count of writes seen: anything kept from before the last one is stale.
 #[derive(Debug, Default)]
@@ -107,9 +108,8 @@ pub fn watch(db: &Db, changes: &Arc<Changes>) {
     }
 }
 
-/// A session resolved a moment ago.
-struct KeptSession {
-    user_id: String,
+/// A caller (session or token) resolved a moment ago.
+struct KeptCaller {
     generation: u64,
     at: Instant,
     user: User,
@@ -140,43 +140,40 @@ impl KeptPage {
     }
 }
 
-/// The kept sessions and pages of this instance.
+/// The kept callers and pages of this instance.
 #[derive(Default)]
 pub struct Caches {
     /// The writes seen; see the module documentation.
     pub changes: Arc<Changes>,
-    sessions: Mutex<HashMap<String, KeptSession>>,
+    callers: Mutex<HashMap<String, KeptCaller>>,
     pages: Mutex<HashMap<(String, String), Arc<KeptPage>>>,
 }
 
 impl Caches {
-    /// The user of session `session_id`, if it was resolved for `user_id`
-    /// a moment ago and nothing was written since.
-    pub fn session(&self, session_id: &str, user_id: &str) -> Option<User> {
-        let sessions = self.sessions.lock().ok()?;
-        let kept = sessions.get(session_id)?;
-        (kept.user_id == user_id
-            && kept.generation == self.changes.generation()
-            && kept.at.elapsed() < SESSION_TTL)
+    /// The user of the caller kept as `kept_as`, if it was resolved a moment
+    /// ago and nothing was written since.
+    pub fn caller(&self, kept_as: &str) -> Option<User> {
+        let callers = self.callers.lock().ok()?;
+        let kept = callers.get(kept_as)?;
+        (kept.generation == self.changes.generation() && kept.at.elapsed() < CALLER_TTL)
             .then(|| kept.user.clone())
     }
 
-    /// Keeps a session resolved from the database as of `generation`.
-    pub fn keep_session(&self, session_id: &str, generation: u64, user: &User) {
-        let Ok(mut sessions) = self.sessions.lock() else {
+    /// Keeps a caller resolved from the database as of `generation`.
+    pub fn keep_caller(&self, kept_as: &str, generation: u64, user: &User) {
+        let Ok(mut callers) = self.callers.lock() else {
             return;
         };
-        if sessions.len() >= SESSION_LIMIT {
+        if callers.len() >= CALLER_LIMIT {
             let now = self.changes.generation();
-            sessions.retain(|_, s| s.generation == now && s.at.elapsed() < SESSION_TTL);
-            if sessions.len() >= SESSION_LIMIT {
-                sessions.clear();
+            callers.retain(|_, c| c.generation == now && c.at.elapsed() < CALLER_TTL);
+            if callers.len() >= CALLER_LIMIT {
+                callers.clear();
             }
         }
-        sessions.insert(
-            session_id.to_owned(),
-            KeptSession {
-                user_id: user.id.clone(),
+        callers.insert(
+            kept_as.to_owned(),
+            KeptCaller {
                 generation,
                 at: Instant::now(),
                 user: user.clone(),
@@ -292,21 +289,20 @@ fn etag_of(body: &[u8]) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""))
 }
 
-/// Middleware for the page scope, inside `authorize`: a signed-in session's
-/// `GET` of a page is answered from what was kept when it is still fresh;
-/// otherwise the page is rendered, and kept when it is a plain `200` HTML
-/// page that changed nothing in the session.
+/// Middleware for the page and API scopes, inside `authorize`: a signed-in
+/// caller's `GET` is answered from what was kept for it when that is still
+/// fresh; otherwise the handler answers, and its answer is kept when it is a
+/// plain `200` of HTML or JSON that changed nothing in the session.
 pub async fn keep_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
-    let session_id = req
+    let kept_as = req
         .extensions()
         .get::<Identity>()
-        .and_then(|i| i.session_id.clone());
+        .and_then(|i| i.kept_as.clone());
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let (Method::GET, Some(session_id), Some(state)) = (req.method().clone(), session_id, state)
-    else {
+    let (Method::GET, Some(kept_as), Some(state)) = (req.method().clone(), kept_as, state) else {
         return Ok(next
             .call(req)
             .await?
@@ -314,7 +310,7 @@ pub async fn keep_pages(
             .map_into_left_body());
     };
     let key = (
-        session_id,
+        kept_as,
         req.uri()
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
@@ -335,7 +331,7 @@ pub async fn keep_pages(
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| t.starts_with("text/html"));
+            .is_some_and(|t| t.starts_with("text/html") || t.starts_with("application/json"));
     if !keepable {
         return Ok(res.map_into_boxed_body().map_into_left_body());
     }

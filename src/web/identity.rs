@@ -27,6 +27,9 @@ pub struct Identity {
     pub user: Option<User>,
     /// The server-side session, for pages.
     pub session_id: Option<String>,
+    /// What this caller's responses are kept under (see `cache`): its
+    /// session, or its token's hash.
+    pub kept_as: Option<String>,
 }
 
 /// The client's address as this server sees it (a proxy's, behind one).
@@ -68,21 +71,12 @@ async fn from_session(req: &ServiceRequest, state: &AppState) -> Result<Identity
     let (Some(user_id), Some(session_id)) = (user_id, session_id) else {
         return Ok(Identity::default());
     };
-    let user = match state.caches.session(&session_id, &user_id) {
-        Some(user) => Some(user),
-        None => {
-            let generation = state.caches.changes.generation();
-            let sid = session_id.clone();
-            let user = state
-                .db
-                .run(move |conn| Ok(sessions::resume(conn, &sid, &user_id, time::now())?))
-                .await?;
-            if let Some(user) = &user {
-                state.caches.keep_session(&session_id, generation, user);
-            }
-            user
-        }
-    };
+    let kept_as = format!("session {session_id} {user_id}");
+    let sid = session_id.clone();
+    let user = caller(state, &kept_as, move |conn| {
+        Ok(sessions::resume(conn, &sid, &user_id, time::now())?)
+    })
+    .await?;
     if user.is_none() {
         // Signed out elsewhere, expired, or the user was deactivated.
         session.remove(SESSION_USER);
@@ -93,7 +87,24 @@ async fn from_session(req: &ServiceRequest, state: &AppState) -> Result<Identity
     Ok(Identity {
         user,
         session_id: Some(session_id),
+        kept_as: Some(kept_as),
     })
+}
+
+/// The user `kept_as` names: kept a moment ago, or found by `find` and kept.
+async fn caller<F>(state: &AppState, kept_as: &str, find: F) -> Result<Option<User>, AppError>
+where
+    F: FnOnce(&mut crate::db::DbConnection) -> Result<Option<User>, AppError> + Send + 'static,
+{
+    if let Some(user) = state.caches.caller(kept_as) {
+        return Ok(Some(user));
+    }
+    let generation = state.caches.changes.generation();
+    let user = state.db.run(find).await?;
+    if let Some(user) = &user {
+        state.caches.keep_caller(kept_as, generation, user);
+    }
+    Ok(user)
 }
 
 /// Resolves the caller of the API from its bearer token.
@@ -101,18 +112,20 @@ async fn from_token(req: &ServiceRequest, state: &AppState) -> Result<Identity, 
     let token = bearer(req).ok_or_else(|| {
         AppError::Unauthorized("send a token as 'Authorization: Bearer …' (create one with: baton token create USERNAME)".into())
     })?;
-    let user = state
-        .db
-        .run(move |conn| tokens::authenticate(conn, &token))
-        .await?
-        .ok_or_else(|| {
-            AppError::Unauthorized(
-                "the token is not valid (revoked, mistyped, or its user is deactivated)".into(),
-            )
-        })?;
+    let kept_as = format!("token {}", tokens::hash(&token));
+    let user = caller(state, &kept_as, move |conn| {
+        tokens::authenticate(conn, &token)
+    })
+    .await?
+    .ok_or_else(|| {
+        AppError::Unauthorized(
+            "the token is not valid (revoked, mistyped, or its user is deactivated)".into(),
+        )
+    })?;
     Ok(Identity {
         user: Some(user),
         session_id: None,
+        kept_as: Some(kept_as),
     })
 }
 
@@ -210,6 +223,7 @@ mod tests {
                 password_hash: None,
             }),
             session_id: None,
+            kept_as: None,
         }
     }
 

@@ -13,7 +13,8 @@ use crate::error::AppError;
 /// Every token starts with this, so that secret scanners can find leaked ones.
 pub const PREFIX: &str = "baton_";
 
-fn hash(token: &str) -> String {
+/// The stored form of a token: its SHA-256, in hex.
+pub fn hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
