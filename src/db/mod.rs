@@ -223,11 +223,6 @@ impl Db {
         Ok(Db { pool, manager })
     }
 
-    /// A connection of its own, outside the pool, for a long-lived watcher.
-    pub fn dedicated(&self) -> Result<DbConnection, r2d2::Error> {
-        self.manager.connect()
-    }
-
     /// A connection for synchronous work (the command line, start-up).
     pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, AppError> {
         Ok(self.pool.get()?)
@@ -272,33 +267,74 @@ impl Db {
     }
 }
 
-/// A value that changes whenever a transaction commits from any other
-/// connection: SQLite's `data_version` of this connection (any process on the
-/// file), PostgreSQL's transaction snapshot (any database on the server, so
-/// it may change for writes elsewhere too, never too rarely).
-pub fn change_marker(conn: &mut DbConnection) -> QueryResult<String> {
-    use diesel::sql_types::{BigInt, Text};
+/// Tells whether anything was committed to the database since it last
+/// looked, on a connection of its own: SQLite's `data_version` (a commit by
+/// any other connection, in any process), PostgreSQL's notifications on
+/// `baton_changes` (sent at commit by a trigger on every table, whoever
+/// writes: another instance, a command, psql).
+pub struct ChangeFeed {
+    conn: DbConnection,
+    last_version: i64,
+    polls: u32,
+}
 
-    #[derive(QueryableByName)]
-    struct Snapshot {
-        #[diesel(sql_type = Text)]
-        snapshot: String,
+impl ChangeFeed {
+    /// Opens the feed; changes from then on are seen.
+    pub fn open(db: &Db) -> Result<ChangeFeed, String> {
+        let mut conn = db.manager.connect().map_err(|e| e.to_string())?;
+        if let DbConnection::Postgresql(c) = &mut conn {
+            c.batch_execute("LISTEN baton_changes")
+                .map_err(|e| e.to_string())?;
+        }
+        let mut feed = ChangeFeed {
+            conn,
+            last_version: 0,
+            polls: 0,
+        };
+        if let DbConnection::Sqlite(c) = &mut feed.conn {
+            feed.last_version = sqlite_data_version(c).map_err(|e| e.to_string())?;
+        }
+        Ok(feed)
     }
+
+    /// Whether anything was committed since the last call; an error means
+    /// the connection is gone.
+    pub fn changed(&mut self) -> QueryResult<bool> {
+        match &mut self.conn {
+            DbConnection::Sqlite(c) => {
+                let version = sqlite_data_version(c)?;
+                let changed = version != self.last_version;
+                self.last_version = version;
+                Ok(changed)
+            }
+            DbConnection::Postgresql(c) => {
+                // Reading notifications sends nothing: a query now and then
+                // finds out whether the server is still there.
+                self.polls = self.polls.wrapping_add(1);
+                if self.polls % 50 == 0 {
+                    c.batch_execute("SELECT 1")?;
+                }
+                let mut changed = false;
+                for notification in c.notifications_iter() {
+                    notification?;
+                    changed = true;
+                }
+                Ok(changed)
+            }
+        }
+    }
+}
+
+/// SQLite's count of commits by other connections, as this one sees it.
+fn sqlite_data_version(conn: &mut SqliteConnection) -> QueryResult<i64> {
     #[derive(QueryableByName)]
     struct DataVersion {
-        #[diesel(sql_type = BigInt)]
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
         data_version: i64,
     }
-    match conn {
-        DbConnection::Postgresql(c) => {
-            diesel::sql_query("SELECT pg_current_snapshot()::text AS snapshot")
-                .get_result::<Snapshot>(c)
-                .map(|s| s.snapshot)
-        }
-        DbConnection::Sqlite(c) => diesel::sql_query("PRAGMA data_version")
-            .get_result::<DataVersion>(c)
-            .map(|v| v.data_version.to_string()),
-    }
+    diesel::sql_query("PRAGMA data_version")
+        .get_result::<DataVersion>(conn)
+        .map(|v| v.data_version)
 }
 
 #[cfg(test)]

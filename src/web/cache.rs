@@ -10,7 +10,8 @@
 //! "Anything is written" is one counter, [`Changes`]: every request that may
 //! write bumps it as its response leaves (the write has committed by then),
 //! and a watcher thread bumps it when the database says that another
-//! connection committed: another instance, or a `baton` command. So a page is
+//! connection committed: another instance, a `baton` command, psql (see
+//! [`ChangeFeed`]). So a page is
 //! never older than the last write made through this instance, and never more
 //! than [`WATCH_EVERY`] older than any other.
 
@@ -30,7 +31,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 
 use crate::db::models::users::User;
-use crate::db::{self, Db};
+use crate::db::{ChangeFeed, Db};
 use crate::web::AppState;
 use crate::web::identity::Identity;
 
@@ -70,37 +71,45 @@ pub fn watch(db: &Db, changes: &Arc<Changes>) {
     let spawned = std::thread::Builder::new()
         .name("baton-changes".into())
         .spawn(move || {
-            let mut conn = None;
-            let mut last: Option<String> = None;
+            let mut feed: Option<ChangeFeed> = None;
+            let mut failing = false;
             loop {
                 let Some(changes) = changes.upgrade() else {
                     return;
                 };
-                if conn.is_none() {
-                    conn = db.dedicated().ok();
+                if feed.is_none() {
+                    // Whatever happened while nobody watched: trust nothing kept.
+                    feed = ChangeFeed::open(&db)
+                        .inspect_err(|e| {
+                            if !failing {
+                                tracing::warn!(error = %e, "cannot watch the database for changes");
+                            }
+                        })
+                        .ok();
+                    changes.bump();
                 }
-                match conn.as_mut().map(db::change_marker) {
-                    Some(Ok(marker)) => {
-                        if last.as_ref() != Some(&marker) {
+                let pause = match feed.as_mut().map(ChangeFeed::changed) {
+                    Some(Ok(changed)) => {
+                        if changed {
                             changes.bump();
-                            last = Some(marker);
                         }
+                        failing = false;
+                        WATCH_EVERY
                     }
-                    failed => {
-                        // Unable to tell: trust nothing kept, and try again.
-                        if let Some(Err(e)) = failed {
-                            tracing::warn!(error = %e, "watching the database for changes");
-                        }
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, "lost the database change watch");
                         changes.bump();
-                        conn = None;
-                        last = None;
-                        drop(changes);
-                        std::thread::sleep(Duration::from_secs(1));
-                        continue;
+                        feed = None;
+                        failing = true;
+                        Duration::from_secs(1)
                     }
-                }
+                    None => {
+                        failing = true;
+                        Duration::from_secs(1)
+                    }
+                };
                 drop(changes);
-                std::thread::sleep(WATCH_EVERY);
+                std::thread::sleep(pause);
             }
         });
     if let Err(e) = spawned {
