@@ -311,7 +311,7 @@ impl ChangeFeed {
                 // Reading notifications sends nothing: a query now and then
                 // finds out whether the server is still there.
                 self.polls = self.polls.wrapping_add(1);
-                if self.polls % 50 == 0 {
+                if self.polls.is_multiple_of(50) {
                     c.batch_execute("SELECT 1")?;
                 }
                 let mut changed = false;
