@@ -495,11 +495,15 @@ const HANDOVER_SUMMARY: &str = "Quiet shift apart from the **registry** errors. 
 Watch the replication lag dashboard; the runbook step 3 is done.";
 
 /// Fresh planner statistics after a bulk load, so that the first queries
-/// use the indexes.
+/// use the indexes, and the housekeeping a bulk load leaves behind done now
+/// rather than in the background of whatever runs next (PostgreSQL's
+/// autovacuum of the new rows, SQLite's write-ahead log).
 fn refresh_statistics(conn: &mut DbConnection) -> Result<(), String> {
     match conn {
-        DbConnection::Postgresql(c) => c.batch_execute("ANALYZE"),
-        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA optimize"),
+        DbConnection::Postgresql(c) => c.batch_execute("VACUUM ANALYZE"),
+        DbConnection::Sqlite(c) => {
+            c.batch_execute("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")
+        }
     }
     .map_err(|e| format!("refreshing statistics: {e}"))
 }
