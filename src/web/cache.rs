@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, OnceLock, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use actix_session::{SessionExt, SessionStatus};
@@ -154,15 +154,15 @@ impl KeptPage {
 pub struct Caches {
     /// The writes seen; see the module documentation.
     pub changes: Arc<Changes>,
-    callers: Mutex<HashMap<String, KeptCaller>>,
-    pages: Mutex<HashMap<(String, String), Arc<KeptPage>>>,
+    callers: RwLock<HashMap<String, KeptCaller>>,
+    pages: RwLock<HashMap<(String, String), Arc<KeptPage>>>,
 }
 
 impl Caches {
     /// The user of the caller kept as `kept_as`, if it was resolved a moment
     /// ago and nothing was written since.
     pub fn caller(&self, kept_as: &str) -> Option<User> {
-        let callers = self.callers.lock().ok()?;
+        let callers = self.callers.read().ok()?;
         let kept = callers.get(kept_as)?;
         (kept.generation == self.changes.generation() && kept.at.elapsed() < CALLER_TTL)
             .then(|| kept.user.clone())
@@ -170,7 +170,7 @@ impl Caches {
 
     /// Keeps a caller resolved from the database as of `generation`.
     pub fn keep_caller(&self, kept_as: &str, generation: u64, user: &User) {
-        let Ok(mut callers) = self.callers.lock() else {
+        let Ok(mut callers) = self.callers.write() else {
             return;
         };
         if callers.len() >= CALLER_LIMIT {
@@ -191,12 +191,12 @@ impl Caches {
     }
 
     fn page(&self, key: &(String, String), generation: u64) -> Option<Arc<KeptPage>> {
-        let pages = self.pages.lock().ok()?;
+        let pages = self.pages.read().ok()?;
         pages.get(key).filter(|p| p.fresh(generation)).cloned()
     }
 
     fn keep_page(&self, key: (String, String), page: Arc<KeptPage>) {
-        let Ok(mut pages) = self.pages.lock() else {
+        let Ok(mut pages) = self.pages.write() else {
             return;
         };
         pages.insert(key, page);
