@@ -105,12 +105,17 @@ impl ManageConnection for Manager {
                 .map(DbConnection::Postgresql)
                 .map_err(r2d2::Error::ConnectionError),
             Backend::Sqlite(path) => {
-                sqlite_connection_setup();
+                let configured = sqlite_connection_setup();
                 let mut conn =
                     SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
-                // The busy handler is in place already: WAL needs a write lock
-                // that another pooled connection may be holding while it opens.
+                // A busy handler before anything else (SQLite's own when ours
+                // could not be registered): WAL needs a write lock that another
+                // pooled connection may be holding while it opens.
                 // synchronous=FULL keeps every commit durable.
+                if !configured {
+                    conn.batch_execute("PRAGMA busy_timeout = 5000;")
+                        .map_err(r2d2::Error::QueryError)?;
+                }
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                      PRAGMA foreign_keys = ON;",
@@ -133,17 +138,18 @@ impl ManageConnection for Manager {
 
 /// Has every SQLite connection this process opens (once per process) set up
 /// by [`configure_sqlite`]: the query planner stability guarantee and a
-/// short-sleep busy handler.
-fn sqlite_connection_setup() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
+/// short-sleep busy handler. False if SQLite refused.
+fn sqlite_connection_setup() -> bool {
+    static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *REGISTERED.get_or_init(|| {
         // SAFETY: `configure_sqlite` has exactly the entry-point signature
         // that sqlite3_auto_extension takes, and lives for the whole process.
         let rc = unsafe { libsqlite3_sys::sqlite3_auto_extension(Some(configure_sqlite)) };
         if rc != libsqlite3_sys::SQLITE_OK {
             tracing::warn!(rc, "could not register SQLite's connection setup");
         }
-    });
+        rc == libsqlite3_sys::SQLITE_OK
+    })
 }
 
 /// How long a connection waits for another's write lock before giving up
