@@ -46,30 +46,17 @@ impl Asset {
             .query_string()
             .split('&')
             .any(|pair| pair.strip_prefix("v=") == Some(self.version.as_str()));
-        let mut res = if cache::holds(req, &self.etag) {
-            HttpResponse::NotModified().finish()
-        } else if cache::accepts_gzip(req) {
-            let mut res = HttpResponse::Ok().body(self.gzip.clone());
-            res.headers_mut()
-                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            res
+        let cache_control = if current {
+            "public, max-age=31536000, immutable"
         } else {
-            HttpResponse::Ok().body(self.body.clone())
+            "public, max-age=3600"
         };
-        let headers = res.headers_mut();
-        headers.insert(
+        let mut res = cache::conditional(req, &self.etag, cache_control, &self.body, || {
+            self.gzip.clone()
+        });
+        res.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(self.content_type),
-        );
-        headers.insert(header::ETAG, self.etag.clone());
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(if current {
-                "public, max-age=31536000, immutable"
-            } else {
-                "public, max-age=3600"
-            }),
         );
         res
     }

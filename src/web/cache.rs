@@ -128,6 +128,7 @@ struct KeptCaller {
 struct KeptPage {
     generation: u64,
     at: Instant,
+    /// The handler's headers worth sending again (see [`res_keeps`]).
     headers: HeaderMap,
     body: Bytes,
     gzip: OnceLock<Bytes>,
@@ -221,7 +222,7 @@ pub fn gzip(body: &[u8]) -> Bytes {
 }
 
 /// Whether the client takes gzip (`Accept-Encoding`, without `q=0`).
-pub fn accepts_gzip(req: &HttpRequest) -> bool {
+fn accepts_gzip(req: &HttpRequest) -> bool {
     let Some(accept) = req
         .headers()
         .get(header::ACCEPT_ENCODING)
@@ -242,7 +243,7 @@ pub fn accepts_gzip(req: &HttpRequest) -> bool {
 }
 
 /// Whether the client already holds `etag` (`If-None-Match`).
-pub fn holds(req: &HttpRequest, etag: &HeaderValue) -> bool {
+fn holds(req: &HttpRequest, etag: &HeaderValue) -> bool {
     let Some(etag) = etag.to_str().ok().map(|e| e.trim_start_matches("W/")) else {
         return false;
     };
@@ -256,31 +257,44 @@ pub fn holds(req: &HttpRequest, etag: &HeaderValue) -> bool {
         })
 }
 
-/// The response for a kept page: `304` when the client holds it already,
-/// gzip when the client takes it.
-fn respond(req: &HttpRequest, page: &KeptPage) -> HttpResponse {
-    let mut res = if holds(req, &page.etag) {
+/// The answer for a body made once, with its validator: `304` when the
+/// client holds it already, gzip (made by `gzip`, once) when the client takes
+/// it, the body otherwise.
+pub fn conditional(
+    req: &HttpRequest,
+    etag: &HeaderValue,
+    cache_control: &'static str,
+    body: &Bytes,
+    gzip: impl FnOnce() -> Bytes,
+) -> HttpResponse {
+    let mut res = if holds(req, etag) {
         HttpResponse::NotModified().finish()
     } else if accepts_gzip(req) {
-        let mut res = HttpResponse::Ok().body(page.gzip().clone());
+        let mut res = HttpResponse::Ok().body(gzip());
         res.headers_mut()
             .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         res
     } else {
-        HttpResponse::Ok().body(page.body.clone())
+        HttpResponse::Ok().body(body.clone())
     };
     let headers = res.headers_mut();
-    for (name, value) in &page.headers {
-        if res_keeps(name) {
-            headers.insert(name.clone(), value.clone());
-        }
-    }
-    headers.insert(header::ETAG, page.etag.clone());
+    headers.insert(header::ETAG, etag.clone());
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     headers.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-cache"),
+        HeaderValue::from_static(cache_control),
     );
+    res
+}
+
+/// The response for a kept page.
+fn respond(req: &HttpRequest, page: &KeptPage) -> HttpResponse {
+    let mut res = conditional(req, &page.etag, "private, no-cache", &page.body, || {
+        page.gzip().clone()
+    });
+    for (name, value) in &page.headers {
+        res.headers_mut().insert(name.clone(), value.clone());
+    }
     res
 }
 
@@ -345,7 +359,12 @@ pub async fn keep_pages(
         return Ok(res.map_into_boxed_body().map_into_left_body());
     }
     let (req, res) = res.into_parts();
-    let headers = res.headers().clone();
+    let headers = res
+        .headers()
+        .iter()
+        .filter(|(name, _)| res_keeps(name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
     let body = actix_web::body::to_bytes(res.into_body())
         .await
         .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
