@@ -19,6 +19,13 @@ pub enum AppError {
     Forbidden(String),
     /// 404: no such thing.
     NotFound(String),
+    /// 404: a field names something that does not exist (a user to pass to).
+    NoSuch {
+        /// The field that names it.
+        field: String,
+        /// What was not found.
+        message: String,
+    },
     /// 409: a stale version or a state change that is not possible now.
     Conflict(String),
     /// 413: a value or a body is too large.
@@ -64,7 +71,7 @@ impl AppError {
             AppError::Malformed(_) => StatusCode::BAD_REQUEST,
             AppError::SignInRequired(_) | AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::NotFound(_) | AppError::NoSuch { .. } => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -80,7 +87,7 @@ impl AppError {
             AppError::Malformed(_) => "malformed",
             AppError::SignInRequired(_) | AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound(_) => "not_found",
+            AppError::NotFound(_) | AppError::NoSuch { .. } => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge { .. } => "too_large",
             AppError::Invalid { .. } => "invalid",
@@ -101,9 +108,9 @@ impl AppError {
             | AppError::RateLimited(m)
             | AppError::Unavailable(m) => m.clone(),
             AppError::SignInRequired(_) => "sign in first".into(),
-            AppError::TooLarge { message, .. } | AppError::Invalid { message, .. } => {
-                message.clone()
-            }
+            AppError::TooLarge { message, .. }
+            | AppError::Invalid { message, .. }
+            | AppError::NoSuch { message, .. } => message.clone(),
             AppError::Internal(_) => "something went wrong on our side; it has been logged".into(),
         }
     }
@@ -111,7 +118,9 @@ impl AppError {
     /// The field the error is about, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
-            AppError::TooLarge { field, .. } | AppError::Invalid { field, .. } => Some(field),
+            AppError::TooLarge { field, .. }
+            | AppError::Invalid { field, .. }
+            | AppError::NoSuch { field, .. } => Some(field),
             _ => None,
         }
     }

@@ -96,11 +96,14 @@ backend_tests! {
         assert_eq!(body["error"]["field"], "version");
     }
 
-    async fn a_pass_to_an_unknown_user_or_a_viewer_is_422_naming_the_field(app) {
+    async fn a_pass_to_an_unknown_user_is_404_and_to_a_viewer_422_naming_the_field(app) {
         let (alice, _, _) = app.alice_bob_carol();
         let (status, body) = app.send_json(Method::POST, "/api/v1/handoffs", &alice, &outage(Some("zed"))).await;
-        assert_eq!(status, 422);
+        assert_eq!(status, 404);
         assert_eq!(body["error"]["field"], "note.pass_to");
+        assert_eq!(body["error"]["code"], "not_found");
+        let (status, body) = app.send_json(Method::POST, "/api/v1/handoffs", &alice, &outage(Some("alice"))).await;
+        assert_eq!(status, 409, "a pass to oneself: {body}");
         let created = app.create_handoff(&alice, outage(None)).await;
         let notes = format!("/api/v1/handoffs/{}/notes", created["id"].as_str().unwrap());
         let (status, body) = app
@@ -111,14 +114,17 @@ backend_tests! {
         assert!(body["error"]["message"].as_str().unwrap().contains("viewer"));
     }
 
-    async fn a_note_over_64_kib_is_413_and_an_empty_one_422(app) {
+    async fn a_note_over_64_kib_or_an_empty_one_is_422_and_a_body_over_512_kib_413(app) {
         let (alice, _, _) = app.alice_bob_carol();
         let created = app.create_handoff(&alice, outage(None)).await;
         let notes = format!("/api/v1/handoffs/{}/notes", created["id"].as_str().unwrap());
         let big = "x".repeat(64 * 1024 + 1);
         let (status, body) = app.send_json(Method::POST, &notes, &alice, &json!({"body": big})).await;
-        assert_eq!(status, 413, "{body}");
+        assert_eq!(status, 422, "{body}");
         assert_eq!(body["error"]["field"], "body");
+        // Counted in bytes: 40,000 two-byte characters are 80,000 bytes.
+        let (status, body) = app.send_json(Method::POST, &notes, &alice, &json!({"body": "é".repeat(40_000)})).await;
+        assert_eq!(status, 422, "{body}");
         let exactly = "x".repeat(64 * 1024);
         let (status, _) = app.send_json(Method::POST, &notes, &alice, &json!({"body": exactly})).await;
         assert_eq!(status, 201);
@@ -188,6 +194,15 @@ backend_tests! {
             .await;
         assert_eq!(status, 422);
         assert_eq!(body["error"]["field"], "colour");
+        // Every JSON body is an object: serde would read a struct from an array.
+        for body in [json!([null, null]), json!(["Alice", "UTC"]), json!("x"), json!(5), json!(null), json!(true)] {
+            let (status, err) = app.send_json(Method::PATCH, "/api/v1/users/me", &alice, &body).await;
+            assert_eq!(status, 400, "{body}: {err}");
+            assert_eq!(err["error"]["code"], "malformed");
+            assert!(err["error"]["message"].as_str().unwrap().contains("JSON object"), "{err}");
+        }
+        let (_, me) = app.get_json("/api/v1/users/me", &alice).await;
+        assert_eq!(me["timezone"], "Europe/Amsterdam", "nothing changed");
         let (status, _) = app.get_json("/api/v1/handoffs?limit=500", &alice).await;
         assert_eq!(status, 422);
         let (status, _) = app.get_json("/api/v1/handoffs?status=maybe", &alice).await;
@@ -348,7 +363,13 @@ backend_tests! {
             .send_json(Method::PATCH, &format!("/api/v1/handoffs/{}", outage["id"].as_str().unwrap()), &alice,
                 &json!({"version": outage["version"], "data_loss": {"scope": "x"}}))
             .await;
-        assert_eq!(status, 422);
+        assert_eq!(status, 409, "a well-formed change this handoff's kind refuses: {err}");
+        assert!(err["error"]["message"].as_str().unwrap().starts_with("data_loss:"), "{err}");
+        let (status, err) = app
+            .send_json(Method::POST, "/api/v1/handoffs", &alice,
+                &json!({"kind": "outage", "title": "t", "severity": 1, "note": {"body": "b"}, "data_loss": {"scope": "x"}}))
+            .await;
+        assert_eq!(status, 422, "the document says an outage takes no data_loss: {err}");
         assert_eq!(err["error"]["field"], "data_loss");
     }
 
@@ -359,15 +380,20 @@ backend_tests! {
         let shift = |user: &str, from, to| json!({"username": user, "role": "EOC", "starts_at": fmt(from), "ends_at": fmt(to)});
         let hour = chrono::Duration::hours(1);
 
+        // Each time is well formed; the pair is not a shift the schedule can hold.
         let (status, err) = app.send_json(Method::POST, "/api/v1/shifts", &alice, &shift("alice", now, now - hour)).await;
-        assert_eq!(status, 422);
-        assert_eq!(err["error"]["field"], "ends_at");
+        assert_eq!(status, 409);
+        assert!(err["error"]["message"].as_str().unwrap().starts_with("ends_at:"), "{err}");
         let (status, _) = app.send_json(Method::POST, "/api/v1/shifts", &alice, &shift("alice", now, now + chrono::Duration::days(15))).await;
-        assert_eq!(status, 422);
+        assert_eq!(status, 409);
         let (status, _) = app.send_json(Method::POST, "/api/v1/shifts", &carol, &shift("alice", now - hour, now + hour)).await;
         assert_eq!(status, 403);
-        let (status, _) = app.send_json(Method::POST, "/api/v1/shifts", &alice, &shift("nobody", now - hour, now + hour)).await;
+        let (status, err) = app.send_json(Method::POST, "/api/v1/shifts", &alice, &shift("nobody", now - hour, now + hour)).await;
+        assert_eq!(status, 404);
+        assert_eq!(err["error"]["field"], "username");
+        let (status, err) = app.send_json(Method::POST, "/api/v1/shifts", &alice, &json!({"username": "alice", "role": "EOC", "starts_at": "2026-11-29 09:00:00Z", "ends_at": "2026-11-29T17:00:00Z"})).await;
         assert_eq!(status, 422);
+        assert_eq!(err["error"]["field"], "starts_at");
 
         let (status, current) = app.send_json(Method::POST, "/api/v1/shifts", &alice, &shift("alice", now - hour, now + hour)).await;
         assert_eq!(status, 201, "{current}");
@@ -387,6 +413,14 @@ backend_tests! {
         assert_eq!(listed["shifts"].as_array().unwrap().len(), 2);
         let (status, _) = app.get_json("/api/v1/shifts?from=yesterday", &carol).await;
         assert_eq!(status, 422);
+        // A longer span is answered in part, and says where it stopped; an
+        // empty one has no shifts.
+        let (status, part) = app.get_json("/api/v1/shifts?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z", &carol).await;
+        assert_eq!(status, 200);
+        assert_eq!(part["to"], "2026-04-03T00:00:00Z");
+        let (status, empty) = app.get_json(&format!("/api/v1/shifts?from={}&to={}", fmt(now + hour), fmt(now - hour)), &carol).await;
+        assert_eq!(status, 200);
+        assert_eq!(empty["shifts"].as_array().unwrap().len(), 0);
 
         let id = current["id"].as_str().unwrap();
         let res = app.api(Method::DELETE, &format!("/api/v1/shifts/{id}"), &alice).send().await.unwrap();
