@@ -19,11 +19,12 @@ pub enum AppError {
     Forbidden(String),
     /// 404: no such thing.
     NotFound(String),
-    /// 404: a field names something that does not exist (a user to pass to).
-    NoSuch {
-        /// The field that names it.
+    /// 409 on a field: a well-formed value that conflicts with what exists
+    /// (a user who is not there, a pass to whoever holds it already).
+    ConflictAt {
+        /// The field that holds the value.
         field: String,
-        /// What was not found.
+        /// What it conflicts with.
         message: String,
     },
     /// 409: a stale version or a state change that is not possible now.
@@ -71,8 +72,8 @@ impl AppError {
             AppError::Malformed(_) => StatusCode::BAD_REQUEST,
             AppError::SignInRequired(_) | AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound(_) | AppError::NoSuch { .. } => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) | AppError::ConflictAt { .. } => StatusCode::CONFLICT,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -87,8 +88,8 @@ impl AppError {
             AppError::Malformed(_) => "malformed",
             AppError::SignInRequired(_) | AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound(_) | AppError::NoSuch { .. } => "not_found",
-            AppError::Conflict(_) => "conflict",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict(_) | AppError::ConflictAt { .. } => "conflict",
             AppError::TooLarge { .. } => "too_large",
             AppError::Invalid { .. } => "invalid",
             AppError::RateLimited(_) => "rate_limited",
@@ -110,7 +111,7 @@ impl AppError {
             AppError::SignInRequired(_) => "sign in first".into(),
             AppError::TooLarge { message, .. }
             | AppError::Invalid { message, .. }
-            | AppError::NoSuch { message, .. } => message.clone(),
+            | AppError::ConflictAt { message, .. } => message.clone(),
             AppError::Internal(_) => "something went wrong on our side; it has been logged".into(),
         }
     }
@@ -120,7 +121,7 @@ impl AppError {
         match self {
             AppError::TooLarge { field, .. }
             | AppError::Invalid { field, .. }
-            | AppError::NoSuch { field, .. } => Some(field),
+            | AppError::ConflictAt { field, .. } => Some(field),
             _ => None,
         }
     }

@@ -108,6 +108,8 @@ pub struct Text {
     pub pattern: &'static str,
     /// What the rule is, for the document and the error message.
     pub rule: &'static str,
+    /// A value that keeps the rule, for the document.
+    pub example: &'static str,
     regex: OnceLock<Regex>,
 }
 
@@ -116,7 +118,7 @@ impl Text {
         min_chars: usize,
         max_chars: usize,
         pattern: &'static str,
-        rule: &'static str,
+        (rule, example): (&'static str, &'static str),
     ) -> Text {
         Text {
             min_chars,
@@ -124,6 +126,7 @@ impl Text {
             max_bytes: None,
             pattern,
             rule,
+            example,
             regex: OnceLock::new(),
         }
     }
@@ -133,7 +136,7 @@ impl Text {
         max_chars: usize,
         max_bytes: usize,
         pattern: &'static str,
-        rule: &'static str,
+        (rule, example): (&'static str, &'static str),
     ) -> Text {
         Text {
             min_chars,
@@ -141,6 +144,7 @@ impl Text {
             max_bytes: Some(max_bytes),
             pattern,
             rule,
+            example,
             regex: OnceLock::new(),
         }
     }
@@ -180,6 +184,7 @@ impl Text {
             .max_length(Some(self.max_chars))
             .pattern(Some(self.pattern))
             .description(Some(self.rule))
+            .examples([self.example])
             .build()
     }
 }
@@ -212,7 +217,10 @@ pub static TITLE: Text = Text::new(
     1,
     crate::domain::handoff::MAX_TITLE_CHARS,
     ONE_LINE,
-    "one line of 1 to 200 characters with a visible one, without control characters or bidirectional overrides",
+    (
+        "one line of 1 to 200 characters with a visible one, without control characters or bidirectional overrides",
+        "Patroni failover loop on the main cluster",
+    ),
 );
 
 /// A note body: Markdown, at most 64 KiB.
@@ -221,7 +229,10 @@ pub static NOTE_BODY: Text = Text::with_max_bytes(
     MAX_NOTE_BYTES,
     MAX_NOTE_BYTES,
     LINES,
-    "Markdown with a visible character, at most 65,536 bytes of UTF-8 (as many characters when they are ASCII), without control characters (tab and line breaks allowed) or bidirectional overrides",
+    (
+        "Markdown with a visible character, at most 65,536 bytes of UTF-8 (as many characters when they are ASCII), without control characters (tab and line breaks allowed) or bidirectional overrides",
+        "Replica lag 30s. Next: watch failovers.",
+    ),
 );
 
 /// A free-text data-loss field.
@@ -229,7 +240,10 @@ pub static DATA_LOSS_TEXT: Text = Text::new(
     0,
     2000,
     MAYBE_LINES,
-    "at most 2,000 characters without control characters (tab and line breaks allowed) or bidirectional overrides; blank means not known yet",
+    (
+        "at most 2,000 characters without control characters (tab and line breaks allowed) or bidirectional overrides; blank means not known yet",
+        "uploads bucket, project avatars",
+    ),
 );
 
 /// A display name.
@@ -237,7 +251,10 @@ pub static DISPLAY_NAME: Text = Text::new(
     1,
     100,
     ONE_LINE,
-    "one line of 1 to 100 characters with a visible one, without control characters or bidirectional overrides",
+    (
+        "one line of 1 to 100 characters with a visible one, without control characters or bidirectional overrides",
+        "Alice Example",
+    ),
 );
 
 /// A username.
@@ -245,7 +262,10 @@ pub static USERNAME_TEXT: Text = Text::new(
     1,
     64,
     USERNAME,
-    "a username: 1 to 64 ASCII letters, digits, '_', '-' or '.', not starting with '-' or '.'",
+    (
+        "a username: 1 to 64 ASCII letters, digits, '_', '-' or '.', not starting with '-' or '.'",
+        "alice",
+    ),
 );
 
 /// A username to pass a handoff to.
@@ -253,7 +273,10 @@ pub static RECIPIENT_TEXT: Text = Text::new(
     1,
     65,
     RECIPIENT,
-    "the username of a responder or admin (an '@' in front is allowed); leave it out or null to keep the handoff",
+    (
+        "the username of a responder or admin (an '@' in front is allowed); leave it out or null to keep the handoff",
+        "bob",
+    ),
 );
 
 /// A rotation role.
@@ -261,11 +284,22 @@ pub static ROLE_TEXT: Text = Text::new(
     1,
     32,
     ROTATION_ROLE,
-    "a rotation role such as EOC: 1 to 32 ASCII letters, digits, '-', '_' and inner spaces",
+    (
+        "a rotation role such as EOC: 1 to 32 ASCII letters, digits, '-', '_' and inner spaces",
+        "EOC",
+    ),
 );
 
 /// A list cursor.
-pub static CURSOR_TEXT: Text = Text::new(1, 56, CURSOR, "the next_cursor of the previous page");
+pub static CURSOR_TEXT: Text = Text::new(
+    1,
+    56,
+    CURSOR,
+    (
+        "the next_cursor of the previous page",
+        "1764000000000000_0190c6a4-8a3b-7c1d-9e2f-0123456789ab",
+    ),
+);
 
 /// An enumerated value: one of `values`, exactly; else a 422 listing them.
 pub fn one_of<'v>(field: &str, value: &'v str, values: &[&str]) -> Result<&'v str, AppError> {
@@ -343,12 +377,13 @@ pub fn zone<'v>(field: &str, value: &'v str) -> Result<&'v str, AppError> {
     }
 }
 
-/// A date-time schema (RFC 3339).
-pub fn instant_schema(nullable: bool, description: &str) -> Object {
+/// A date-time schema (RFC 3339), with an example when one is given.
+pub fn instant_schema(nullable: bool, description: &str, example: Option<&str>) -> Object {
     ObjectBuilder::new()
         .schema_type(string_type(nullable))
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
         .description(Some(description))
+        .examples(example)
         .build()
 }
 
@@ -746,15 +781,27 @@ pub mod schemas {
     }
     /// An instant.
     pub fn instant() -> Object {
-        instant_schema(false, "RFC 3339, UTC")
+        instant_schema(false, "RFC 3339, UTC", None)
     }
     /// An instant, or null.
     pub fn instant_or_null() -> Object {
-        instant_schema(true, "RFC 3339, UTC; null when not (yet)")
+        instant_schema(true, "RFC 3339, UTC; null when not (yet)", None)
     }
-    /// An instant a request gives.
-    pub fn instant_in() -> Object {
-        instant_schema(false, "RFC 3339 with any offset")
+    /// The start of a span a request gives.
+    pub fn start() -> Object {
+        instant_schema(
+            false,
+            "RFC 3339 with any offset",
+            Some("2026-11-29T09:00:00Z"),
+        )
+    }
+    /// The end of a span a request gives.
+    pub fn end() -> Object {
+        instant_schema(
+            false,
+            "RFC 3339 with any offset",
+            Some("2026-11-29T17:00:00+01:00"),
+        )
     }
     /// A UUID.
     pub fn uuid() -> Object {
@@ -765,7 +812,9 @@ pub mod schemas {
     }
     /// The limit of the list.
     pub fn limit() -> Object {
-        int_schema(1, 200, false, "1 to 200 (default 50)")
+        let mut limit = int_schema(1, 200, false, "1 to 200 (default 50)");
+        limit.examples = vec![json!(50)];
+        limit
     }
 }
 
@@ -786,6 +835,16 @@ impl utoipa::PartialSchema for IssueLink {
 }
 
 impl utoipa::ToSchema for IssueLink {}
+
+/// A 409 on `field`: the request keeps the document, but its value
+/// conflicts with what exists now. So a request the document allows is
+/// never a 422.
+pub fn conflict(field: &str, message: impl std::fmt::Display) -> AppError {
+    AppError::ConflictAt {
+        field: field.into(),
+        message: message.to_string(),
+    }
+}
 
 /// A JSON request body: it must be an object (anything else is a 400), and
 /// each field of the wrong shape is a 422 naming it (`note.body`,

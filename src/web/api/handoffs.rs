@@ -442,8 +442,7 @@ pub struct CreateHandoff {
 #[utoipa::path(post, path = "/api/v1/handoffs", tag = "handoffs", request_body = CreateHandoff,
     responses((status = 201, body = HandoffJson, headers(("Location" = String, description = "the handoff's API URL"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody, description = "note.pass_to names no user"),
-        (status = 409, body = ErrorBody, description = "note.pass_to names the caller, who holds the handoff they open"),
+        (status = 409, body = ErrorBody, description = "note.pass_to names no user, a viewer, or the caller (who holds the handoff they open)"),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_handoff(
@@ -498,8 +497,9 @@ pub async fn create_handoff(
             if pass_to.as_ref().is_some_and(|u| u.id == author.id) {
                 // Well formed, but a pass from the holder to the holder
                 // changes nothing: a conflict with who holds it.
-                return Err(AppError::Conflict(
-                    "note.pass_to: you hold a handoff you open; pass it to someone else".into(),
+                return Err(contract::conflict(
+                    "note.pass_to",
+                    "you hold a handoff you open; pass it to someone else",
                 ));
             }
             let new = NewHandoff {
@@ -629,9 +629,9 @@ pub async fn patch_handoff(
                 // The request is well formed; this handoff's kind is what
                 // refuses it (the message names the field).
                 let record = current.data_loss().ok_or_else(|| {
-                    AppError::Conflict(
-                        "data_loss: this handoff is an outage; only a perceived_data_loss handoff has data-loss fields"
-                            .into(),
+                    contract::conflict(
+                        "data_loss",
+                        "this handoff is an outage; only a perceived_data_loss handoff has data-loss fields",
                     )
                 })?;
                 patch.data_loss = Some(d.apply(record)?);
@@ -664,8 +664,8 @@ pub struct AddNote {
 #[utoipa::path(post, path = "/api/v1/handoffs/{id}/notes", tag = "handoffs", params(("id" = String, Path, format = Uuid, description = "UUID")),
     request_body = AddNote,
     responses((status = 201, body = NoteJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody, description = "no such handoff, or pass_to names no user"),
-        (status = 409, body = ErrorBody, description = "the handoff is resolved, or pass_to names who holds it already"), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
+        (status = 404, body = ErrorBody, description = "no such handoff"),
+        (status = 409, body = ErrorBody, description = "the handoff is resolved, or pass_to names no user, a viewer, or who holds it already"), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_note(
     state: web::Data<AppState>,
@@ -701,10 +701,10 @@ pub async fn create_note(
                 && to.id == current.holder_id
                 && current.pending_to_id.is_none()
             {
-                return Err(AppError::Conflict(format!(
-                    "pass_to: {} already holds this handoff",
-                    to.username
-                )));
+                return Err(contract::conflict(
+                    "pass_to",
+                    format!("{} already holds this handoff", to.username),
+                ));
             }
             let note = handoffs::add_note(
                 conn,
@@ -789,15 +789,12 @@ pub async fn resolve_handoff(
     Ok(web::Json(h))
 }
 
-/// The user `name` (an `@` in front allowed) who may take a handoff: a 404
-/// on `field` when there is no such user, a 422 when they are a viewer.
+/// The user `name` (an `@` in front allowed) who may take a handoff; a 409
+/// on `field` when there is no such user or they are a viewer.
 fn recipient(conn: &mut DbConnection, field: &str, name: &str) -> Result<users::User, AppError> {
     let username = name.strip_prefix('@').unwrap_or(name);
-    if users::find_by_username(conn, username)?.is_none() {
-        return Err(AppError::NoSuch {
-            field: field.into(),
-            message: format!("there is no user {username:?}"),
-        });
-    }
-    users::find_recipient(conn, field, username)
+    users::find_recipient(conn, field, username).map_err(|e| match e {
+        AppError::Invalid { field, message } => contract::conflict(&field, message),
+        other => other,
+    })
 }

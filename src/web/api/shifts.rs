@@ -66,12 +66,12 @@ pub struct ShiftList {
 #[into_params(parameter_in = Query)]
 pub struct SpanParams {
     /// RFC 3339 (default now).
-    #[param(schema_with = schemas::instant_in)]
+    #[param(schema_with = schemas::start)]
     from: Option<String>,
     /// RFC 3339 (default `from` + 7 days). One answer covers at most 92
     /// days: the answer's `to` says where it stopped. A `to` at or before
     /// `from` is an empty span.
-    #[param(schema_with = schemas::instant_in)]
+    #[param(schema_with = schemas::end)]
     to: Option<String>,
 }
 
@@ -122,18 +122,18 @@ pub struct CreateShift {
     #[schema(schema_with = schemas::rotation_role)]
     role: String,
     /// RFC 3339.
-    #[schema(schema_with = schemas::instant_in)]
+    #[schema(schema_with = schemas::start)]
     starts_at: String,
     /// RFC 3339, after `starts_at`, at most 14 days later.
-    #[schema(schema_with = schemas::instant_in)]
+    #[schema(schema_with = schemas::end)]
     ends_at: String,
 }
 
 /// Record a shift.
 #[utoipa::path(post, path = "/api/v1/shifts", tag = "shifts", request_body = CreateShift,
     responses((status = 201, body = ShiftJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "username names no user"),
-        (status = 409, body = ErrorBody, description = "ends_at is not after starts_at or is more than 14 days later, or the person has an overlapping shift in this role"),
+        (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "username names no user, ends_at is not after starts_at or is more than 14 days later, or the person has an overlapping shift in this role"),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_shift(
@@ -151,17 +151,12 @@ pub async fn create_shift(
     let shift = state
         .db
         .run(move |conn| {
-            // Who first: a shift for nobody is not a shift at all, whatever its times.
             let user = users::find_by_username(conn, &input.username)?.ok_or_else(|| {
-                AppError::NoSuch {
-                    field: "username".into(),
-                    message: format!("there is no user {:?}", input.username),
-                }
+                contract::conflict("username", format!("there is no user {:?}", input.username))
             })?;
             // Each time is well formed alone; the pair is not a shift the
             // schedule can hold, as an overlapping one is not.
-            check_span(starts_at, ends_at)
-                .map_err(|e| AppError::Conflict(format!("ends_at: {e}")))?;
+            check_span(starts_at, ends_at).map_err(|e| contract::conflict("ends_at", e))?;
             let shift = shifts::create(
                 conn,
                 &ShiftInput {
