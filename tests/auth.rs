@@ -565,6 +565,144 @@ backend_tests! {
         assert_eq!(after["notes"].as_array().unwrap().len(), 1);
     }
 
+    async fn no_spelling_of_a_path_gets_past_its_access_rule(app) {
+        // GitLab mode without public read: every page needs a sign-in.
+        let app = TestApp::spawn_with(app.backend, &[
+            ("BATON_GITLAB_URL", "http://127.0.0.1:9"),
+            ("BATON_GITLAB_CLIENT_ID", CLIENT_ID),
+            ("BATON_GITLAB_CLIENT_SECRET", CLIENT_SECRET),
+            ("BATON_GITLAB_ALLOWED_GROUPS", "gitlab-com/gl-infra"),
+        ])
+        .await
+        .unwrap();
+        let (alice_token, _, carol_token) = app.alice_bob_carol();
+        {
+            let mut conn = app.db.conn().unwrap();
+            let hash = baton::domain::password::hash(PASSWORD).unwrap();
+            for user in ["alice", "carol"] {
+                baton::db::models::users::set_password_hash(&mut conn, user, Some(&hash)).unwrap();
+            }
+        }
+        let handoff = app.create_handoff(&alice_token, json!({
+            "kind": "outage", "title": "secret title", "severity": 2, "note": {"body": "secret note"}
+        })).await;
+        let id = handoff["id"].as_str().unwrap().to_owned();
+        let note_id = handoff["notes"][0]["id"].as_str().unwrap().to_owned();
+        let now = chrono::Utc::now();
+        let (_, shift) = app.send_json(Method::POST, "/api/v1/shifts", &alice_token, &json!({
+            "username": "alice", "role": "EOC",
+            "starts_at": now.to_rfc3339(), "ends_at": (now + chrono::Duration::hours(8)).to_rfc3339()
+        })).await;
+        let shift_id = shift["id"].as_str().unwrap().to_owned();
+
+        // Signed-in browsers whose cookies the raw requests carry.
+        let mut people = Vec::new();
+        for (name, token) in [("carol", &carol_token), ("alice", &alice_token)] {
+            use reqwest::cookie::CookieStore;
+            let jar = Arc::new(reqwest::cookie::Jar::default());
+            let browser = Client::builder().cookie_provider(jar.clone()).redirect(redirect::Policy::none()).build().unwrap();
+            let (status, _, _) = app
+                .post_form(&browser, "/login/password", &[("username", name), ("password", PASSWORD)])
+                .await;
+            assert_eq!(status, 303);
+            let csrf = app.csrf_token(&browser).await;
+            let url = reqwest::Url::parse(&app.address).unwrap();
+            let cookie = jar.cookies(&url).unwrap().to_str().unwrap().to_owned();
+            people.push((name, cookie, token.clone(), csrf));
+        }
+
+        let mut checked = 0;
+        for route in baton::routes::all() {
+            use baton::routes::Access::*;
+            if route.access == Public {
+                continue;
+            }
+            let path = route
+                .path
+                .replace("{note_id}", &note_id)
+                .replace("{username}", "bob")
+                .replace("{id}", if route.path.contains("shifts") { &shift_id } else { &id });
+            let api = route.path.starts_with("/api/");
+            let method = route.method.to_ascii_uppercase();
+            // A letter written as %XX: the first of the path, and the first of its last segment.
+            let encode = |at: Option<usize>| match at {
+                Some(at) if at < path.len() => format!("{}%{:02x}{}", &path[..at], path.as_bytes()[at], &path[at + 1..]),
+                _ => format!("/%2e{path}"),
+            };
+            let spellings = [
+                encode(path.find(|c: char| c.is_ascii_alphabetic())),
+                encode(path.rfind('/').map(|at| at + 1)),
+                format!("/{path}"),
+                path.replacen('/', "//", 2).replacen("//", "/", 1),
+                format!("/.{path}"),
+                path.replacen('/', "/./", 2).replacen("/./", "/", 1),
+                format!("{path}/"),
+                path.to_uppercase(),
+            ];
+            for spelling in &spellings {
+                // Signed out: sent to sign in, or nothing there.
+                let (status, body) = app.raw(&method, spelling, &[], "").await;
+                let refused = if api { 401 } else { 303 };
+                assert!([refused, 404, 405].contains(&status), "signed out: {method} {spelling} answered {status}");
+                assert!(!body.contains("secret"), "signed out: {method} {spelling} showed the handoff");
+                // Signed in without the role the route needs.
+                for (name, cookie, token, csrf) in &people {
+                    let excluded = match route.access {
+                        Write | Admin => *name == "carol",
+                        _ => false,
+                    } || (route.access == Admin && *name == "alice");
+                    if !excluded {
+                        continue;
+                    }
+                    let mut headers = vec![("Cookie", cookie.clone())];
+                    let body = if api {
+                        headers.push(("Authorization", format!("Bearer {token}")));
+                        headers.push(("Content-Type", "application/json".into()));
+                        "{}".to_owned()
+                    } else {
+                        headers.push(("Content-Type", "application/x-www-form-urlencoded".into()));
+                        format!("csrf={csrf}&role=viewer&active=0&body=x")
+                    };
+                    let (status, _) = app.raw(&method, spelling, &headers, &body).await;
+                    assert!([403, 404, 405].contains(&status), "{name}: {method} {spelling} answered {status}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 30 * 8, "{checked} spellings tried");
+        // Nothing changed: the handoff, the roles.
+        let (_, after) = app.get_json(&format!("/api/v1/handoffs/{id}"), &alice_token).await;
+        assert_eq!(after["version"], handoff["version"]);
+        let mut conn = app.db.conn().unwrap();
+        let bob = baton::db::models::users::find_by_username(&mut conn, "bob").unwrap().unwrap();
+        assert_eq!(bob.role, "responder");
+        assert!(bob.active);
+    }
+
+    async fn an_encoded_admin_path_is_refused_in_local_mode_too(app) {
+        app.alice_bob_carol();
+        let (status, body) = app.raw("GET", "/%61dmin/users", &[], "").await;
+        assert_eq!(status, 303, "{body}");
+        assert!(!body.contains("alice"));
+        let (status, _) = app.raw("POST", "/%61dmin/users/bob/role", &[("Content-Type", "application/x-www-form-urlencoded".into())], "role=viewer").await;
+        assert_eq!(status, 303);
+    }
+
+    async fn an_unanswered_method_gets_405_with_the_methods_that_are(app) {
+        let (status, _) = app.raw("TRACE", "/api/v1/handoffs", &[], "").await;
+        assert_eq!(status, 405);
+        let res = Client::new().request(Method::PUT, app.url("/api/v1/handoffs")).send().await.unwrap();
+        assert_eq!(res.status(), 405);
+        assert_eq!(res.headers()["allow"], "GET, HEAD, POST");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
+        let res = Client::new().delete(app.url("/handoffs")).send().await.unwrap();
+        assert_eq!(res.status(), 405);
+        assert_eq!(res.headers()["allow"], "GET, HEAD, POST");
+        let res = Client::new().head(app.url("/healthz")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+    }
+
     async fn pages_carry_the_security_headers_and_the_cookie_is_http_only_and_lax(app) {
         app.alice_bob_carol();
         let res = reqwest::get(app.url("/login")).await.unwrap();

@@ -36,6 +36,7 @@ pub async fn show_users(
     state: web::Data<AppState>,
     viewer: Viewer,
 ) -> Result<HttpResponse, AppError> {
+    viewer.admin()?;
     let st = state.clone();
     let page = state
         .db
@@ -70,7 +71,7 @@ pub async fn change_role(
     path: web::Path<String>,
     form: web::Form<FormPairs>,
 ) -> Result<HttpResponse, AppError> {
-    let admin = viewer.signed_in()?.username.clone();
+    let admin = viewer.admin()?.username.clone();
     let username = path.into_inner();
     let role = Role::parse(field(&form, "role")).map_err(|e| AppError::invalid("role", e))?;
     if username == admin && role != Role::Admin {
@@ -106,7 +107,7 @@ pub async fn change_active(
     path: web::Path<String>,
     form: web::Form<FormPairs>,
 ) -> Result<HttpResponse, AppError> {
-    let admin = viewer.signed_in()?.username.clone();
+    let admin = viewer.admin()?.username.clone();
     let username = path.into_inner();
     let active = match field(&form, "active") {
         "1" => true,

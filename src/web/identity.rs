@@ -2,6 +2,8 @@
 //! caller (session cookie for pages, bearer token for the API) and checks
 //! the route table's access rule before any handler runs.
 
+use std::rc::Rc;
+
 use actix_session::SessionExt;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -12,7 +14,7 @@ use crate::db::models::users::User;
 use crate::db::models::{sessions, tokens};
 use crate::domain::time;
 use crate::error::{ApiError, AppError};
-use crate::routes::{self, Access};
+use crate::routes::{Access, Rules};
 use crate::web::AppState;
 
 /// The session keys of a signed-in browser.
@@ -129,6 +131,22 @@ async fn from_token(req: &ServiceRequest, state: &AppState) -> Result<Identity, 
     })
 }
 
+/// The caller the access decision admitted (`Some(None)`: signed out), or
+/// `None` when no decision was made for this request: then a handler must
+/// refuse, whatever it would show.
+pub fn decided(req: &HttpRequest) -> Option<Option<User>> {
+    req.extensions()
+        .get::<Identity>()
+        .map(|identity| identity.user.clone())
+}
+
+/// The refusal of a handler reached without an access decision (a route
+/// registered outside the route table).
+pub fn undecided() -> AppError {
+    tracing::error!("a handler was reached without an access decision");
+    AppError::Forbidden("this address has no access rule".into())
+}
+
 /// Whether `identity` may call a route of `access`; the error says why.
 fn check(
     access: Access,
@@ -155,24 +173,37 @@ fn check(
     }
 }
 
-/// The middleware: resolve the caller, enforce the route's access rule,
-/// and leave the [`Identity`] for the handler's extractors.
+/// The middleware around every route's resource: resolve the caller,
+/// enforce the access rule of the method on the path the router matched,
+/// and leave the [`Identity`] for the handler's extractors. `api`: the
+/// caller shows a bearer token rather than a session cookie. A method with
+/// no rule reaches no handler: it is answered 405 here.
 pub async fn authorize(
+    rules: Rc<Rules>,
+    api: bool,
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let Some(access) = routes::access_of(req.method(), req.path()) else {
-        // Not a route: the 404 handler answers.
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body);
+    let Some(access) = rules.access(req.method()) else {
+        let error = AppError::MethodNotAllowed(format!(
+            "{} is not a method of this address; it answers {}",
+            req.method(),
+            rules.allow()
+        ));
+        let mut res = if api {
+            req.error_response(ApiError(error))
+        } else {
+            req.error_response(error)
+        };
+        if let Ok(allow) = header::HeaderValue::from_str(&rules.allow()) {
+            res.headers_mut().insert(header::ALLOW, allow);
+        }
+        return Ok(res.map_into_right_body());
     };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         let error = AppError::internal("application state missing");
         return Ok(req.error_response(error).map_into_right_body());
     };
-    let api = req.path().starts_with("/api/");
     let path = req
         .uri()
         .path_and_query()

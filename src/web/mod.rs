@@ -22,9 +22,7 @@ use std::collections::HashMap;
 use std::future::{Ready, ready};
 
 use actix_session::SessionExt;
-use actix_web::{
-    FromRequest, HttpMessage, HttpRequest, HttpResponse, dev::Payload, http::header, web,
-};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::header, web};
 
 use crate::config::Settings;
 use crate::db::models::{shifts as shift_rows, users::User};
@@ -104,6 +102,20 @@ impl Viewer {
         Ok(user)
     }
 
+    /// The signed-in admin, or the reason they are not one. Admin handlers
+    /// ask this themselves, beside the route table's rule.
+    pub fn admin(&self) -> Result<&User, AppError> {
+        let user = self.signed_in()?;
+        if user.role() == crate::domain::handoff::Role::Admin {
+            Ok(user)
+        } else {
+            Err(AppError::Forbidden(format!(
+                "{} is not an admin",
+                user.username
+            )))
+        }
+    }
+
     /// The signed-in user, or a redirect to sign in.
     pub fn signed_in(&self) -> Result<&User, AppError> {
         self.user
@@ -122,10 +134,9 @@ impl FromRequest for Viewer {
     type Future = Ready<Result<Viewer, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let user = req
-            .extensions()
-            .get::<identity::Identity>()
-            .and_then(|i| i.user.clone());
+        let Some(user) = identity::decided(req) else {
+            return ready(Err(identity::undecided()));
+        };
         let csrf = csrf::token(&req.get_session());
         let path = req
             .uri()

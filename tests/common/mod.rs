@@ -205,6 +205,45 @@ impl TestApp {
         html[start..start + len].to_owned()
     }
 
+    /// Sends `method target` exactly as written (no normalisation of `%61`,
+    /// `//` or `/./`, as a client library would do) and returns the status
+    /// and the body.
+    pub async fn raw(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, String)],
+        body: &str,
+    ) -> (u16, String) {
+        use std::io::{Read, Write};
+        let host = self.address.trim_start_matches("http://").to_owned();
+        let mut request =
+            format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        tokio::task::spawn_blocking(move || {
+            let mut stream = std::net::TcpStream::connect(&host).expect("connect");
+            stream.write_all(request.as_bytes()).expect("send");
+            let mut response = Vec::new();
+            stream.read_to_end(&mut response).expect("receive");
+            let response = String::from_utf8_lossy(&response).into_owned();
+            let status = response
+                .split(' ')
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .expect("a status line");
+            let body = response
+                .split_once("\r\n\r\n")
+                .map(|(_, b)| b.to_owned())
+                .unwrap_or_default();
+            (status, body)
+        })
+        .await
+        .expect("raw request")
+    }
+
     /// Signs `browser` in as `username` (local mode).
     pub async fn sign_in(&self, browser: &Client, username: &str) {
         let (status, _, _) = self
