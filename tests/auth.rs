@@ -468,6 +468,95 @@ backend_tests! {
         assert_eq!(signed_in_as(&app, &browser).await, None);
     }
 
+    async fn a_hundred_wrong_passwords_at_once_get_at_most_five_checks(app) {
+        app.add_user("erin", "UTC", "responder");
+        {
+            let mut conn = app.db.conn().unwrap();
+            let hash = baton::domain::password::hash(PASSWORD).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+        }
+        let browser = common::browser();
+        let csrf = app.csrf_token(&browser).await;
+        let mut guesses = Vec::new();
+        for i in 0..100 {
+            let (browser, url, csrf) = (browser.clone(), app.url("/login/password"), csrf.clone());
+            guesses.push(tokio::spawn(async move {
+                let guess = format!("guess number {i}");
+                let form = [("username", "erin"), ("password", guess.as_str()), ("csrf", csrf.as_str())];
+                browser.post(url).form(&form).send().await.unwrap().status().as_u16()
+            }));
+        }
+        let mut statuses = HashMap::new();
+        for guess in guesses {
+            *statuses.entry(guess.await.unwrap()).or_insert(0) += 1;
+        }
+        assert_eq!(statuses.get(&401), Some(&5), "checked and wrong: {statuses:?}");
+        assert_eq!(statuses.get(&429), Some(&95), "refused unchecked: {statuses:?}");
+    }
+
+    async fn failures_from_one_address_never_lock_the_account_for_another(app) {
+        // Behind a trusted proxy (the test client's loopback address).
+        let app = TestApp::spawn_with(app.backend, &[("BATON_TRUSTED_PROXIES", "127.0.0.0/8, ::1")]).await.unwrap();
+        app.add_user("erin", "UTC", "responder");
+        {
+            let mut conn = app.db.conn().unwrap();
+            let hash = baton::domain::password::hash(PASSWORD).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+        }
+        let try_from = |address: &'static str, password: &'static str| {
+            let app = &app;
+            async move {
+                let browser = common::browser();
+                let csrf = app.csrf_token(&browser).await;
+                let form = [("username", "erin"), ("password", password), ("csrf", csrf.as_str())];
+                let res = browser
+                    .post(app.url("/login/password"))
+                    .header("X-Forwarded-For", format!("{address}, 127.0.0.1"))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap();
+                res.status().as_u16()
+            }
+        };
+        let mut statuses = Vec::new();
+        for _ in 0..10 {
+            statuses.push(try_from("203.0.113.66", "a wrong guess").await);
+        }
+        assert_eq!(statuses, [[401; 5], [429; 5]].concat());
+        // The guesser's right password waits; the engineer elsewhere signs in.
+        assert_eq!(try_from("203.0.113.66", PASSWORD).await, 429);
+        assert_eq!(try_from("198.51.100.7", PASSWORD).await, 303);
+        // The audit log names the addresses as the proxy passed them on.
+        let mut conn = app.db.conn().unwrap();
+        let entries = baton::db::models::audit::recent(&mut conn, 50).unwrap();
+        assert!(entries.iter().any(|e| e.action == "signin" && e.address == "198.51.100.7"));
+        assert!(entries.iter().any(|e| e.action == "signin_failed" && e.address == "203.0.113.66"));
+    }
+
+    async fn a_forwarded_address_from_an_untrusted_peer_is_ignored(app) {
+        app.add_user("erin", "UTC", "responder");
+        {
+            let mut conn = app.db.conn().unwrap();
+            let hash = baton::domain::password::hash(PASSWORD).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+        }
+        for i in 0..6 {
+            let browser = common::browser();
+            let csrf = app.csrf_token(&browser).await;
+            let form = [("username", "erin"), ("password", "wrong"), ("csrf", csrf.as_str())];
+            let status = browser
+                .post(app.url("/login/password"))
+                .header("X-Forwarded-For", format!("203.0.113.{i}"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(status, if i < 5 { 401 } else { 429 }, "a made-up address is not a new place");
+        }
+    }
+
     async fn every_route_refuses_whoever_its_access_rule_excludes(app) {
         // With GitLab sign-in configured (local mode lets anyone read), people
         // sign in here with break-glass passwords; GitLab is never contacted.

@@ -2,6 +2,7 @@
 //! caller (session cookie for pages, bearer token for the API) and checks
 //! the route table's access rule before any handler runs.
 
+use std::net::IpAddr;
 use std::rc::Rc;
 
 use actix_session::SessionExt;
@@ -34,11 +35,53 @@ pub struct Identity {
     pub kept_as: Option<String>,
 }
 
-/// The client's address as this server sees it (a proxy's, behind one).
+/// The client's address: the peer's, or, when the peer is a trusted proxy
+/// (`BATON_TRUSTED_PROXIES`), the nearest address in `X-Forwarded-For` that
+/// is not itself a trusted proxy. Entries a client wrote further left are
+/// never believed over a proxy's.
 pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "-".into())
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.settings.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    address_behind_proxies(
+        req.peer_addr().map(|a| a.ip()),
+        &forwarded.join(","),
+        trusted,
+    )
+}
+
+/// [`client_address`]'s rule, on plain values.
+fn address_behind_proxies(
+    peer: Option<IpAddr>,
+    forwarded: &str,
+    trusted: &[ipnet::IpNet],
+) -> String {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let Some(mut client) = peer else {
+        return "-".into();
+    };
+    if is_trusted(&client) {
+        for hop in forwarded
+            .rsplit(',')
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+        {
+            let Ok(ip) = hop.parse::<IpAddr>() else {
+                break;
+            };
+            client = ip;
+            if !is_trusted(&ip) {
+                break;
+            }
+        }
+    }
+    client.to_string()
 }
 
 fn bearer(req: &ServiceRequest) -> Option<String> {
@@ -256,6 +299,50 @@ mod tests {
             session_id: None,
             kept_as: None,
         }
+    }
+
+    #[test]
+    fn the_client_address_is_read_behind_trusted_proxies_only() {
+        let proxies: Vec<ipnet::IpNet> =
+            vec!["10.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        // No trusted proxy: the peer, whatever the header says.
+        assert_eq!(
+            address_behind_proxies(ip("192.0.2.7"), "203.0.113.9", &proxies),
+            "192.0.2.7"
+        );
+        assert_eq!(
+            address_behind_proxies(ip("10.1.1.1"), "203.0.113.9", &[]),
+            "10.1.1.1"
+        );
+        // Behind a trusted proxy: the nearest untrusted hop.
+        assert_eq!(
+            address_behind_proxies(ip("10.1.1.1"), "203.0.113.9", &proxies),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            address_behind_proxies(
+                ip("10.1.1.1"),
+                "198.51.100.1, 203.0.113.9, 10.2.2.2",
+                &proxies
+            ),
+            "203.0.113.9",
+            "what the client wrote further left is not believed"
+        );
+        assert_eq!(
+            address_behind_proxies(ip("::1"), "2001:db8::5", &proxies),
+            "2001:db8::5"
+        );
+        // No header, or garbage: the last address that could be read.
+        assert_eq!(
+            address_behind_proxies(ip("10.1.1.1"), "", &proxies),
+            "10.1.1.1"
+        );
+        assert_eq!(
+            address_behind_proxies(ip("10.1.1.1"), "nonsense", &proxies),
+            "10.1.1.1"
+        );
+        assert_eq!(address_behind_proxies(None, "203.0.113.9", &proxies), "-");
     }
 
     #[test]
