@@ -211,6 +211,7 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Admin get "/admin/users" => admin::show_users,
     Admin post "/admin/users/{username}/role" => admin::change_role,
     Admin post "/admin/users/{username}/active" => admin::change_active,
+    Admin post "/admin/users/{username}/gitlab" => admin::link_gitlab,
 });
 
 /// Every route of the site.

@@ -330,6 +330,52 @@ backend_tests! {
         assert_eq!(status, 403);
     }
 
+    async fn a_gitlab_sign_in_never_takes_over_an_unlinked_local_account(app) {
+        let backend = app.backend;
+        drop(app);
+        // GitLab's "erin" is somebody else than Baton's local admin "erin".
+        let gitlab = FakeGitLab::start("erin", &["gitlab-com/gl-infra"]).await;
+        let Some(app) = baton_with_gitlab(backend, &gitlab, &[]).await else { return };
+        app.add_user("erin", "UTC", "admin");
+        app.add_user("root", "UTC", "admin");
+        {
+            let mut conn = app.db.conn().unwrap();
+            let hash = baton::domain::password::hash(PASSWORD).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, "root", Some(&hash)).unwrap();
+        }
+        let browser = common::browser();
+        let refused = gitlab_round_trip(&app, &browser, "%2F").await;
+        assert_eq!(refused.status(), 403);
+        let page = refused.text().await.unwrap();
+        assert!(page.contains("not linked to this GitLab account"), "{page}");
+        assert!(page.contains("baton user link-gitlab erin 4242"), "{page}");
+        assert_eq!(signed_in_as(&app, &browser).await, None);
+        let mut conn = app.db.conn().unwrap();
+        let erin = baton::db::models::users::find_by_username(&mut conn, "erin").unwrap().unwrap();
+        assert_eq!(erin.gitlab_id, None, "nothing was linked");
+
+        // The admin sees the refusal, and links the two on /admin/users.
+        let admin = common::browser();
+        let (status, _, _) = app.post_form(&admin, "/login/password", &[("username", "root"), ("password", PASSWORD)]).await;
+        assert_eq!(status, 303);
+        let (_, users) = app.page(&admin, "/admin/users").await;
+        assert!(users.contains("gitlab: the Baton account erin is not linked"), "the refusal is audited");
+        let (status, _, page) = app.post_form(&admin, "/admin/users/erin/gitlab", &[("gitlab_id", "forty-two")]).await;
+        assert_eq!(status, 422, "{page}");
+        let (status, _, _) = app.post_form(&admin, "/admin/users/erin/gitlab", &[("gitlab_id", "4242")]).await;
+        assert_eq!(status, 303);
+        let (status, _, page) = app.post_form(&admin, "/admin/users/root/gitlab", &[("gitlab_id", "4242")]).await;
+        assert_eq!(status, 409, "one GitLab account, one user: {page}");
+        let (_, users) = app.page(&admin, "/admin/users").await;
+        assert!(has_audit_row(&users, &["gitlab_link", "root", "erin"]), "{users}");
+
+        // Now the GitLab sign-in is erin's.
+        let linked = gitlab_round_trip(&app, &common::browser(), "%2F").await;
+        assert_eq!(linked.status(), 303);
+        let erin = baton::db::models::users::find_by_username(&mut conn, "erin").unwrap().unwrap();
+        assert_eq!(erin.gitlab_id, Some(4242));
+    }
+
     async fn a_gitlab_account_outside_the_allowed_groups_is_refused_without_a_session(app) {
         let backend = app.backend;
         drop(app);

@@ -140,3 +140,35 @@ pub async fn change_active(
         .await?;
     Ok(see_other("/admin/users"))
 }
+
+/// `POST /admin/users/{username}/gitlab`: links the user to the GitLab
+/// account `gitlab_id`, so that a GitLab sign-in with it is theirs.
+pub async fn link_gitlab(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
+    let admin = viewer.admin()?.username.clone();
+    let username = path.into_inner();
+    let gitlab_id = users::parse_gitlab_id(field(&form, "gitlab_id"))
+        .map_err(|e| AppError::invalid("gitlab_id", e))?;
+    let address = client_address(&req);
+    state
+        .db
+        .run(move |conn| {
+            let user = users::link_gitlab(conn, &username, gitlab_id)?;
+            let detail = format!("GitLab user {gitlab_id}");
+            let event = audit::Event {
+                action: "gitlab_link",
+                actor: &admin,
+                subject: &user.username,
+                address: &address,
+                detail: &detail,
+            };
+            Ok(audit::record(conn, event)?)
+        })
+        .await?;
+    Ok(see_other("/admin/users"))
+}
