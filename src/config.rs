@@ -62,6 +62,10 @@ pub const OPTIONS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The environment variable naming the configuration file (read from the
+/// environment only, so not one of [`OPTIONS`]).
+pub const CONFIG_FILE: &str = "BATON_CONFIG";
+
 /// A secret setting: never printed, not even in debug output.
 #[derive(Clone)]
 pub struct Secret(String);
@@ -117,7 +121,7 @@ impl Settings {
     /// Reads the process environment, over `baton.toml` in the working
     /// directory (or the file `BATON_CONFIG` names) when there is one.
     pub fn from_env() -> Result<Settings, String> {
-        let file = std::env::var("BATON_CONFIG").ok();
+        let file = std::env::var(CONFIG_FILE).ok();
         let path = file.as_deref().unwrap_or("baton.toml");
         let mut values = match std::fs::read_to_string(path) {
             Ok(text) => parse_toml(&text).map_err(|e| format!("{path}: {e}"))?,
