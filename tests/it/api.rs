@@ -1,6 +1,6 @@
 //! The JSON API, end to end over HTTP, on both backends.
 
-mod common;
+use crate::common;
 
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -6,13 +6,11 @@
 //! `e2e/node_modules` are missing, unless `BATON_E2E_REQUIRED=1`. Each test
 //! leaves a screenshot of its last page in `target/e2e/{test}.png`.
 
-#[path = "support/browser.rs"]
-mod browser;
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
-use browser::{Browser, DESKTOP, E2e, PHONE};
+use crate::browser::{self, Browser, DESKTOP, E2e, PHONE};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use common::TestApp;
 use fantoccini::key::Key;

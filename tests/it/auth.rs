@@ -2,7 +2,7 @@
 //! GitLab, break-glass passwords, roles on every route, headers, cookies,
 //! deactivation, and logs without secrets.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::io::Write;

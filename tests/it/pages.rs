@@ -1,6 +1,6 @@
 //! The HTML pages, driven over HTTP like a browser, on both backends.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use common::TestApp;
