@@ -71,6 +71,7 @@ fn method_route(method: &str) -> actix_web::Route {
 route_table!(OPEN_ROUTES, register_open, "", {
     Public get "/healthz" => healthz,
     Public get "/readyz" => readyz,
+    Public get "/tzdata" => crate::web::zones::tzdata,
     Public get "/static/baton.css" => assets::stylesheet,
     Public get "/static/baton.js" => assets::script,
     Public get "/api/openapi.json" => api::openapi::openapi_json,
@@ -180,10 +181,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// `GET /healthz`: the process answers.
+/// `GET /healthz`: the process answers; the second line names the time
+/// zone rules compiled in (`tzdata 2026f`).
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain").body("ok\n")
+    HttpResponse::Ok()
+        .content_type("text/plain")
+        .body(HEALTH.as_str())
 }
+
+static HEALTH: LazyLock<String> =
+    LazyLock::new(|| format!("ok\ntzdata {}\n", crate::domain::time::TZDATA_VERSION));
 
 /// `GET /readyz`: the database answers.
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {

@@ -94,7 +94,7 @@ pub async fn change_role(
             Ok(audit::record(conn, event)?)
         })
         .await?;
-    Ok(see_other("/admin/users"))
+    Ok(see_other(&viewer.keep_tz("/admin/users")))
 }
 
 /// `POST /admin/users/{username}/active`: `active=0` deactivates (their
@@ -137,5 +137,5 @@ pub async fn change_active(
             Ok(audit::record(conn, event)?)
         })
         .await?;
-    Ok(see_other("/admin/users"))
+    Ok(see_other(&viewer.keep_tz("/admin/users")))
 }
