@@ -638,6 +638,35 @@ async fn every_page_is_accessible_in_light_and_dark_and_valid_html() {
         b.wait_for_path("/shifts").await;
         audit_here(&b, "shifts-errors").await;
         audit(&b, "shift-edit", &format!("/shifts/{}/edit", w.shift)).await;
+        // A shift starting in Amsterdam's repeated hour (the second 02:30 of
+        // 25 October 2026): the form offers both readings; saved unchanged,
+        // the confirmation names the zone and the reading, and nothing moved.
+        let token = t.app.token("alice");
+        let (status, repeated) = t
+            .app
+            .send_json(
+                reqwest::Method::POST,
+                "/api/v1/shifts",
+                &token,
+                &json!({"username": "bob", "role": "CMOC", "starts_at": "2026-10-25T01:30:00Z", "ends_at": "2026-10-25T09:00:00Z"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{repeated}");
+        let id = repeated["id"].as_str().unwrap().to_owned();
+        audit(&b, "shift-edit-repeated-hour", &format!("/shifts/{id}/edit")).await;
+        assert!(b.has("#s-start-2:checked").await, "the second 02:30 is not the one chosen");
+        b.click("form.stack button[type=submit]").await;
+        b.wait_for_path("/shifts").await;
+        let notice = b.text("p.notice").await;
+        assert!(notice.contains("times read in Europe/Amsterdam"), "{notice}");
+        assert!(notice.contains("02:30 CET (UTC+01:00), the second"), "{notice}");
+        audit_here(&b, "shift-saved").await;
+        b.collect_source("shift-saved").await;
+        let (_, listed) = t
+            .app
+            .get_json("/api/v1/shifts?from=2026-10-25T00:00:00Z&to=2026-10-26T00:00:00Z", &token)
+            .await;
+        assert_eq!(listed["shifts"][0]["starts_at"], "2026-10-25T01:30:00Z", "{listed}");
 
         audit(&b, "profile", "/me").await;
         b.fill("#timezone", "Mars/Olympus").await;
