@@ -1126,6 +1126,10 @@ backend_tests! {
         let (status, html) = app.page(&nora, "/shifts?week=2026-02-30").await;
         assert_eq!(status, 422);
         assert!(html.contains("2026-02-30"));
+        for edge in ["9999-12-31", "0001-01-01"] {
+            let (status, _) = app.page(&nora, &format!("/shifts?week={edge}&tz=Pacific/Kiritimati")).await;
+            assert_eq!(status, 200, "{edge}");
+        }
     }
 
     async fn the_time_zone_rules_version_is_on_healthz_every_page_and_the_scripts_rules(app) {

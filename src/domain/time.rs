@@ -180,8 +180,16 @@ impl Timezone {
         let midnight = date.to_datetime(civil::Time::midnight());
         match self.0.rules.to_ambiguous_timestamp(midnight).compatible() {
             Ok(ts) => instant(ts),
-            // Only at the ends of the representable range.
-            Err(_) => instant(Offset::UTC.to_timestamp(midnight).unwrap_or(Timestamp::MAX)),
+            // Only at the ends of the representable range: clamp to it.
+            Err(_) => instant(
+                Offset::UTC
+                    .to_timestamp(midnight)
+                    .unwrap_or(if date.year() < 0 {
+                        Timestamp::MIN
+                    } else {
+                        Timestamp::MAX
+                    }),
+            ),
         }
     }
 
@@ -1167,6 +1175,18 @@ mod tests {
         assert_eq!(hours(date(2026, 3, 8)), 23.0);
         assert_eq!(hours(date(2026, 11, 1)), 25.0);
         assert_eq!(hours(date(2026, 11, 2)), 24.0);
+    }
+
+    #[test]
+    fn weeks_at_the_ends_of_the_calendar_stay_in_order_without_panicking() {
+        for name in ["Pacific/Kiritimati", "Etc/GMT+12", "UTC"] {
+            for d in [date(9999, 12, 31), date(-9999, 1, 1), date(1, 1, 1)] {
+                let (start, end) = zone(name).week(d, Weekday::Monday);
+                assert!(start <= end, "{name} {d}");
+                let _ = TimeView::new(start, zone(name));
+                let _ = zone(name).add_days(end, 7);
+            }
+        }
     }
 
     #[test]
