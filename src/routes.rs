@@ -161,6 +161,7 @@ impl Resources {
 route_table!(OPEN_ROUTES, register_open, "", api: false, {
     Public get "/healthz" => healthz,
     Public get "/readyz" => readyz,
+    Public get "/tzdata" => crate::web::zones::tzdata,
     Public get "/static/baton.css" => assets::stylesheet,
     Public get "/static/baton.js" => assets::script,
     Public get "/api/openapi.json" => api::openapi::openapi_json,
@@ -244,10 +245,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// `GET /healthz`: the process answers.
+/// `GET /healthz`: the process answers; the second line names the time
+/// zone rules compiled in (`tzdata 2026f`).
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain").body("ok\n")
+    HttpResponse::Ok()
+        .content_type("text/plain")
+        .body(HEALTH.as_str())
 }
+
+static HEALTH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("ok\ntzdata {}\n", crate::domain::time::TZDATA_VERSION));
 
 /// `GET /readyz`: the database answers.
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {

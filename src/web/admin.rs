@@ -95,7 +95,7 @@ pub async fn change_role(
             Ok(audit::record(conn, event)?)
         })
         .await?;
-    Ok(see_other("/admin/users"))
+    Ok(see_other(&viewer.keep_tz("/admin/users")))
 }
 
 /// `POST /admin/users/{username}/active`: `active=0` deactivates (their
@@ -138,7 +138,7 @@ pub async fn change_active(
             Ok(audit::record(conn, event)?)
         })
         .await?;
-    Ok(see_other("/admin/users"))
+    Ok(see_other(&viewer.keep_tz("/admin/users")))
 }
 
 /// `POST /admin/users/{username}/gitlab`: links the user to the GitLab

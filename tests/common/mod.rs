@@ -329,3 +329,42 @@ macro_rules! backend_tests {
         }
     };
 }
+
+/// How a page should read the instant `iso` in `zone` by the bundled
+/// tzdata, worked out with jiff directly rather than with Baton's own
+/// formatting: (`Sun 29 Nov 09:00 CET`, `09:00`). For zones whose offsets
+/// have abbreviations (the numeric ones Baton writes as `UTC+05:45`).
+pub fn expected_local(iso: &str, zone: &str) -> (String, String) {
+    let ts: jiff::Timestamp = iso
+        .parse()
+        .unwrap_or_else(|_| panic!("datetime {iso:?} is not RFC 3339"));
+    let tz = jiff::tz::TimeZoneDatabase::bundled()
+        .get(zone)
+        .unwrap_or_else(|_| panic!("no zone {zone}"));
+    let local = ts.to_zoned_datetime(tz);
+    (
+        local.strftime("%a %d %b %H:%M %Z").to_string(),
+        local.strftime("%H:%M").to_string(),
+    )
+}
+
+/// The clock now in `zone`, and a minute later (a page may straddle a minute).
+pub fn clocks_now(zone: &str) -> [String; 2] {
+    let now = chrono::Utc::now();
+    let later = now + chrono::Duration::minutes(1);
+    [now, later]
+        .map(|t| expected_local(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), zone).1)
+}
+
+/// An instant as a `datetime-local` value in `zone` (to the minute), by the
+/// bundled tzdata.
+pub fn local_input(t: chrono::DateTime<chrono::Utc>, zone: &str) -> String {
+    let tz = jiff::tz::TimeZoneDatabase::bundled()
+        .get(zone)
+        .unwrap_or_else(|_| panic!("no zone {zone}"));
+    jiff::Timestamp::from_second(t.timestamp())
+        .expect("an instant jiff can hold")
+        .to_zoned_datetime(tz)
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
+}

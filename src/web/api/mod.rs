@@ -10,7 +10,7 @@ use std::future::{Ready, ready};
 
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -134,7 +134,7 @@ impl UserJson {
             username: user.username.clone(),
             name: user.name.clone(),
             timezone: user.timezone.clone(),
-            local_time: tz.local(now).to_rfc3339_opts(SecondsFormat::Secs, false),
+            local_time: tz.rfc3339_local(now),
             night: tz.is_night(now),
         }
     }
