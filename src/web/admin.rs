@@ -36,6 +36,7 @@ pub async fn show_users(
     state: web::Data<AppState>,
     viewer: Viewer,
 ) -> Result<HttpResponse, AppError> {
+    viewer.admin()?;
     let st = state.clone();
     let page = state
         .db
@@ -70,7 +71,7 @@ pub async fn change_role(
     path: web::Path<String>,
     form: web::Form<FormPairs>,
 ) -> Result<HttpResponse, AppError> {
-    let admin = viewer.signed_in()?.username.clone();
+    let admin = viewer.admin()?.username.clone();
     let username = path.into_inner();
     let role = Role::parse(field(&form, "role")).map_err(|e| AppError::invalid("role", e))?;
     if username == admin && role != Role::Admin {
@@ -94,7 +95,7 @@ pub async fn change_role(
             Ok(audit::record(conn, event)?)
         })
         .await?;
-    Ok(see_other("/admin/users"))
+    Ok(see_other(&viewer.keep_tz("/admin/users")))
 }
 
 /// `POST /admin/users/{username}/active`: `active=0` deactivates (their
@@ -106,7 +107,7 @@ pub async fn change_active(
     path: web::Path<String>,
     form: web::Form<FormPairs>,
 ) -> Result<HttpResponse, AppError> {
-    let admin = viewer.signed_in()?.username.clone();
+    let admin = viewer.admin()?.username.clone();
     let username = path.into_inner();
     let active = match field(&form, "active") {
         "1" => true,
@@ -133,6 +134,38 @@ pub async fn change_active(
                 subject: &username,
                 address: &address,
                 detail: "",
+            };
+            Ok(audit::record(conn, event)?)
+        })
+        .await?;
+    Ok(see_other(&viewer.keep_tz("/admin/users")))
+}
+
+/// `POST /admin/users/{username}/gitlab`: links the user to the GitLab
+/// account `gitlab_id`, so that a GitLab sign-in with it is theirs.
+pub async fn link_gitlab(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
+    let admin = viewer.admin()?.username.clone();
+    let username = path.into_inner();
+    let gitlab_id = users::parse_gitlab_id(field(&form, "gitlab_id"))
+        .map_err(|e| AppError::invalid("gitlab_id", e))?;
+    let address = client_address(&req);
+    state
+        .db
+        .run(move |conn| {
+            let user = users::link_gitlab(conn, &username, gitlab_id)?;
+            let detail = format!("GitLab user {gitlab_id}");
+            let event = audit::Event {
+                action: "gitlab_link",
+                actor: &admin,
+                subject: &user.username,
+                address: &address,
+                detail: &detail,
             };
             Ok(audit::record(conn, event)?)
         })

@@ -356,9 +356,11 @@ pub fn status_filters() -> Vec<&'static str> {
     values
 }
 
-/// Every IANA zone name `Timezone::parse` accepts, exactly as spelled.
+/// Every IANA zone name of the bundled database, exactly as spelled (the
+/// domain also reads them in any letter case; the API takes them exactly,
+/// as its document lists them).
 pub fn zone_names() -> Vec<&'static str> {
-    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect()
+    crate::domain::time::zone_names().to_vec()
 }
 
 /// A time zone: exactly one of [`zone_names`].

@@ -68,9 +68,10 @@ pub struct SpanParams {
     /// RFC 3339 (default now).
     #[param(schema_with = schemas::start)]
     from: Option<String>,
-    /// RFC 3339 (default `from` + 7 days). One answer covers at most 92
-    /// days: the answer's `to` says where it stopped. A `to` at or before
-    /// `from` is an empty span.
+    /// RFC 3339; default seven days after `from` on the caller's local
+    /// calendar (the same wall-clock time in their profile's zone). One
+    /// answer covers at most 92 days: the answer's `to` says where it
+    /// stopped. A `to` at or before `from` is an empty span.
     #[param(schema_with = schemas::end)]
     to: Option<String>,
 }
@@ -83,7 +84,7 @@ pub struct SpanParams {
     security(("bearer" = [])))]
 pub async fn list_shifts(
     state: web::Data<AppState>,
-    _user: ApiUser,
+    user: ApiUser,
     params: web::Query<SpanParams>,
 ) -> Result<web::Json<ShiftList>, ApiError> {
     let from = match params.from.as_deref() {
@@ -92,7 +93,8 @@ pub async fn list_shifts(
     };
     let to = match params.to.as_deref() {
         Some(t) => contract::instant("to", t)?,
-        None => from + Duration::days(7),
+        // A week is seven local days, not 168 hours.
+        None => user.0.tz().add_days(from, 7),
     };
     // A span longer than a query may cover is answered in part, and says so.
     let to = to.min(from + Duration::days(MAX_SPAN_DAYS)).max(from);
@@ -121,10 +123,10 @@ pub struct CreateShift {
     /// The rotation role (`EOC`, `IMOC`, `CMOC`, …).
     #[schema(schema_with = schemas::rotation_role)]
     role: String,
-    /// RFC 3339.
+    /// RFC 3339; kept to the second (a fraction of a second is dropped).
     #[schema(schema_with = schemas::start)]
     starts_at: String,
-    /// RFC 3339, after `starts_at`, at most 14 days later.
+    /// RFC 3339, after `starts_at`, at most 14 days later; kept to the second.
     #[schema(schema_with = schemas::end)]
     ends_at: String,
 }
@@ -146,8 +148,10 @@ pub async fn create_shift(
     contract::USERNAME_TEXT.check("username", &input.username)?;
     let role = contract::ROLE_TEXT.check("role", &input.role)?;
     let role = parse_rotation_role(role).map_err(|e| AppError::invalid("role", e))?;
-    let starts_at = contract::instant("starts_at", &input.starts_at)?;
-    let ends_at = contract::instant("ends_at", &input.ends_at)?;
+    // Shift times are kept to the second (a fraction is dropped), so that
+    // the edit form, which shows seconds, gives back exactly what is stored.
+    let starts_at = contract::instant("starts_at", &input.starts_at).map(time::whole_seconds)?;
+    let ends_at = contract::instant("ends_at", &input.ends_at).map(time::whole_seconds)?;
     let shift = state
         .db
         .run(move |conn| {
