@@ -1174,6 +1174,11 @@ impl Contract<'_> {
                         self.mutate(&property["items"], first, &item, change);
                     }
                 } else if current.is_object() {
+                    // serde alone would read the object's fields from an array.
+                    change(
+                        &join(name),
+                        Change::Set(json!([null, null]), "an array for an object".into()),
+                    );
                     self.mutate(property, current, &join(name), change);
                 }
             }

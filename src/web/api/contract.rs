@@ -878,10 +878,141 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 )))
                 .into());
             }
-            serde_path_to_error::deserialize(value)
+            serde_path_to_error::deserialize(Strict(value))
                 .map(ApiJson)
                 .map_err(|e| ApiError(shape_error(&e)).into())
         })
+    }
+}
+
+/// A JSON value to deserialize from that refuses to read a struct from
+/// anything but an object, at any depth (serde would read one from an
+/// array, `[null, null]`, field by field).
+struct Strict(Value);
+
+/// What a value is, for a type error.
+fn unexpected(value: &Value) -> de::Unexpected<'_> {
+    match value {
+        Value::Null => de::Unexpected::Unit,
+        Value::Bool(b) => de::Unexpected::Bool(*b),
+        Value::Number(_) => de::Unexpected::Other("number"),
+        Value::String(s) => de::Unexpected::Str(s),
+        Value::Array(_) => de::Unexpected::Seq,
+        Value::Object(_) => de::Unexpected::Map,
+    }
+}
+
+impl<'de> Deserializer<'de> for Strict {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Array(items) => visitor.visit_seq(StrictSeq(items.into_iter())),
+            Value::Object(map) => visitor.visit_map(StrictMap {
+                entries: map.into_iter(),
+                value: None,
+            }),
+            other => other.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Object(map) => visitor.visit_map(StrictMap {
+                entries: map.into_iter(),
+                value: None,
+            }),
+            other => Err(de::Error::invalid_type(
+                unexpected(&other),
+                &"a JSON object",
+            )),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            Value::Null => visitor.visit_none(),
+            other => visitor.visit_some(Strict(other)),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0.deserialize_enum(name, variants, visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map identifier ignored_any
+    }
+}
+
+/// The items of an array, each read strictly.
+struct StrictSeq(std::vec::IntoIter<Value>);
+
+impl<'de> de::SeqAccess<'de> for StrictSeq {
+    type Error = serde_json::Error;
+
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Self::Error> {
+        self.0
+            .next()
+            .map(|v| seed.deserialize(Strict(v)))
+            .transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+/// The members of an object, each value read strictly.
+struct StrictMap {
+    entries: serde_json::map::IntoIter,
+    value: Option<Value>,
+}
+
+impl<'de> de::MapAccess<'de> for StrictMap {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        match self.entries.next() {
+            Some((key, value)) => {
+                self.value = Some(value);
+                seed.deserialize(de::IntoDeserializer::<serde_json::Error>::into_deserializer(key))
+                    .map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        seed.deserialize(Strict(self.value.take().unwrap_or(Value::Null)))
     }
 }
 
@@ -1154,7 +1285,7 @@ mod tests {
             issues: Vec<String>,
         }
         let field = |v: Value| {
-            let err = serde_path_to_error::deserialize::<_, Outer>(v).unwrap_err();
+            let err = serde_path_to_error::deserialize::<_, Outer>(Strict(v)).unwrap_err();
             shape_error(&err).field().unwrap().to_owned()
         };
         assert_eq!(field(json!({"note": {"body": "x"}})), "title");
@@ -1175,5 +1306,8 @@ mod tests {
             field(json!({"title": "t", "note": {"body": "x"}, "issues": ["a", 2]})),
             "issues[1]"
         );
+        // serde alone reads a struct from an array; here a struct is an object.
+        assert_eq!(field(json!({"title": "t", "note": ["x"]})), "note");
+        assert_eq!(field(json!({"title": "t", "note": "x"})), "note");
     }
 }
