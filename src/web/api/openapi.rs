@@ -25,7 +25,10 @@ impl Modify for BearerAuth {
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Baton", description = "The on-call handoff log. Bearer tokens come from `baton token create USERNAME`."),
+    info(title = "Baton", description = "The on-call handoff log. Bearer tokens come from `baton token create USERNAME`. \
+Every JSON body is an object (else 400). A request this document allows is never a 422: a 422 names the field whose value \
+the document refuses; a well-formed request that conflicts with what exists (a stale version, a user who is not there, \
+a shift that does not fit) is a 409. A path answers only the methods listed here (else 405 with Allow)."),
     paths(
         handoffs::list_handoffs,
         handoffs::create_handoff,
