@@ -6,9 +6,9 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::{ApiError, AppError};
+use crate::web::api::{self, handoffs as api_handoffs, shifts as api_shifts, users as api_users};
 pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
-use crate::web::api::{self, handoffs as api_handoffs, shifts as api_shifts, users as api_users};
 use crate::web::{
     AppState, admin, assets, auth, cache, csrf, dashboard, gitlab, handoffs, handover, identity,
     profile, shifts,
@@ -80,7 +80,9 @@ impl Resources {
                 rules.push(method, access);
                 existing.extend(routes);
             }
-            None => self.0.push((path, Rules::new(vec![(method, access)]), routes)),
+            None => self
+                .0
+                .push((path, Rules::new(vec![(method, access)]), routes)),
         }
     }
 
