@@ -7,25 +7,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::{ApiError, AppError};
 use crate::web::api::{self, handoffs as api_handoffs, shifts as api_shifts, users as api_users};
+pub use crate::web::identity::Access;
+use crate::web::identity::Rules;
 use crate::web::{
     AppState, admin, assets, auth, cache, csrf, dashboard, gitlab, handoffs, handover, identity,
     profile, shifts,
 };
-
-/// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone (health checks, the stylesheet, signing in).
-    Public,
-    /// Signed-in users; signed-out visitors too with `BATON_PUBLIC_READ=1` (pages only).
-    Read,
-    /// Any signed-in user (their own profile, signing out).
-    SignedIn,
-    /// Responders and admins.
-    Write,
-    /// Admins.
-    Admin,
-}
 
 /// One route.
 #[derive(Debug, Clone, Copy)]
@@ -72,38 +59,6 @@ fn method_routes(method: &str) -> Vec<actix_web::Route> {
     }
 }
 
-/// The access rule of each method of one path.
-#[derive(Debug, Clone, Default)]
-pub struct Rules(Vec<(Method, Access)>);
-
-impl Rules {
-    /// The rule for `method`; `HEAD` follows `GET`. `None`: the path does not
-    /// answer this method.
-    pub fn access(&self, method: &Method) -> Option<Access> {
-        let method = if method == Method::HEAD {
-            &Method::GET
-        } else {
-            method
-        };
-        self.0
-            .iter()
-            .find(|(m, _)| m == method)
-            .map(|(_, access)| *access)
-    }
-
-    /// The `Allow` header's value: every method the path answers.
-    pub fn allow(&self) -> String {
-        let mut methods: Vec<&str> = Vec::new();
-        for (method, _) in &self.0 {
-            methods.push(method.as_str());
-            if method == Method::GET {
-                methods.push("HEAD");
-            }
-        }
-        methods.join(", ")
-    }
-}
-
 /// The routes of a scope grouped by path: one actix resource per path, so
 /// the router's match decides both the handler and the access rule, and a
 /// method the path does not answer gets 405 with `Allow`.
@@ -122,10 +77,12 @@ impl Resources {
             Method::from_bytes(method.to_ascii_uppercase().as_bytes()).unwrap_or(Method::GET);
         match self.0.iter_mut().find(|(p, _, _)| *p == path) {
             Some((_, rules, existing)) => {
-                rules.0.push((method, access));
+                rules.push(method, access);
                 existing.extend(routes);
             }
-            None => self.0.push((path, Rules(vec![(method, access)]), routes)),
+            None => self
+                .0
+                .push((path, Rules::new(vec![(method, access)]), routes)),
         }
     }
 

@@ -15,13 +15,70 @@ use crate::db::models::users::User;
 use crate::db::models::{sessions, tokens};
 use crate::domain::time;
 use crate::error::{ApiError, AppError};
-use crate::routes::{Access, Rules};
 use crate::web::AppState;
+use crate::web::cache::KeptAs;
 
 /// The session keys of a signed-in browser.
 pub const SESSION_USER: &str = "user_id";
 /// The server-side session row the cookie belongs to.
 pub const SESSION_ID: &str = "sid";
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (health checks, the stylesheet, signing in).
+    Public,
+    /// Signed-in users; signed-out visitors too with `BATON_PUBLIC_READ=1` (pages only).
+    Read,
+    /// Any signed-in user (their own profile, signing out).
+    SignedIn,
+    /// Responders and admins.
+    Write,
+    /// Admins.
+    Admin,
+}
+
+/// The access rule of each method of one path.
+#[derive(Debug, Clone, Default)]
+pub struct Rules(Vec<(Method, Access)>);
+
+impl Rules {
+    /// Rules from (method, access) pairs.
+    pub fn new(rules: Vec<(Method, Access)>) -> Rules {
+        Rules(rules)
+    }
+
+    /// Adds the rule of one more method.
+    pub fn push(&mut self, method: Method, access: Access) {
+        self.0.push((method, access));
+    }
+
+    /// The rule for `method`; `HEAD` follows `GET`. `None`: the path does not
+    /// answer this method.
+    pub fn access(&self, method: &Method) -> Option<Access> {
+        let method = if method == Method::HEAD {
+            &Method::GET
+        } else {
+            method
+        };
+        self.0
+            .iter()
+            .find(|(m, _)| m == method)
+            .map(|(_, access)| *access)
+    }
+
+    /// The `Allow` header's value: every method the path answers.
+    pub fn allow(&self) -> String {
+        let mut methods: Vec<&str> = Vec::new();
+        for (method, _) in &self.0 {
+            methods.push(method.as_str());
+            if method == Method::GET {
+                methods.push("HEAD");
+            }
+        }
+        methods.join(", ")
+    }
+}
 
 /// The caller, resolved once per request.
 #[derive(Debug, Clone, Default)]
@@ -262,6 +319,9 @@ pub async fn authorize(
     });
     match allowed {
         Ok(identity) => {
+            if let Some(kept_as) = &identity.kept_as {
+                req.extensions_mut().insert(KeptAs(kept_as.clone()));
+            }
             req.extensions_mut().insert(identity);
             let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
             let res = next.call(req).await;

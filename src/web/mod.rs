@@ -40,7 +40,7 @@ pub struct AppState {
     /// No GitLab application configured: anyone who reaches Baton picks a user.
     pub local_mode: bool,
     /// Sign in with GitLab, when configured.
-    pub gitlab: Option<gitlab::OAuthClient>,
+    pub gitlab: Option<crate::integrations::gitlab::OAuthClient>,
     /// Sessions and pages kept between requests.
     pub caches: cache::Caches,
 }
