@@ -3,7 +3,6 @@
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::db::Db;
 use crate::db::models::{audit, tokens, users};
 use crate::domain::handoff::Role;
 use crate::domain::time::Timezone;
@@ -144,17 +143,13 @@ fn read_password() -> Result<String, String> {
     }
 }
 
-/// Opens and migrates the configured database.
-fn open(settings: &Settings) -> Result<Db, String> {
-    let db = Db::connect(&settings.database_url)?;
-    db.migrate()?;
-    Ok(db)
-}
-
 /// Runs a command other than `serve`; returns what to print.
+///
+/// A command uses one plain connection, closed when it returns: a pool
+/// would keep opening connections on threads of its own while the process
+/// exits, which on PostgreSQL crashed the command after its output.
 pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
-    let db = open(settings)?;
-    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let mut conn = crate::db::connect_once(&settings.database_url)?;
     match command {
         Command::Serve => Err("serve is run by main".into()),
         Command::Migrate => Ok("migrations applied".into()),

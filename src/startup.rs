@@ -56,6 +56,8 @@ impl RootSpanBuilder for QuietRootSpan {
 pub struct Application {
     port: u16,
     server: Server,
+    db: Db,
+    watcher: Option<crate::web::cache::Watcher>,
 }
 
 impl Application {
@@ -80,9 +82,9 @@ impl Application {
         let secure = settings.is_https();
         let gitlab = crate::web::gitlab::OAuthClient::new(&settings)?;
         let caches = crate::web::cache::Caches::default();
-        crate::web::cache::watch(&db, &caches.changes);
+        let watcher = crate::web::cache::watch(&db, &caches.changes);
         let state = web::Data::new(AppState {
-            db,
+            db: db.clone(),
             settings,
             local_mode: gitlab.is_none(),
             gitlab,
@@ -123,6 +125,8 @@ impl Application {
         Ok(Application {
             port: addr.port(),
             server,
+            db,
+            watcher,
         })
     }
 
@@ -131,12 +135,22 @@ impl Application {
         self.port
     }
 
-    /// Serves until the process is stopped.
+    /// Serves until the process is told to stop (SIGINT, SIGTERM), then
+    /// winds down in order: the server has finished its requests, the
+    /// change watcher is stopped and joined, and the pool is closed, so that
+    /// nothing is still connecting to the database when the process exits.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(watcher) = self.watcher {
+            watcher.stop();
+        }
+        self.db.close();
+        tracing::info!("Baton stopped");
+        served
     }
 
-    /// The server, to spawn (tests) or await.
+    /// The server, to spawn (tests); the watcher and the pool keep running
+    /// for as long as the server does.
     pub fn into_server(self) -> Server {
         self.server
     }
