@@ -6,7 +6,7 @@ use crate::config::Settings;
 use crate::db::models::{audit, tokens, users};
 use crate::domain::handoff::Role;
 use crate::domain::time::Timezone;
-use crate::domain::user::{parse_display_name, parse_username};
+use crate::domain::user::{Username, parse_display_name};
 
 /// Baton, the on-call handoff log.
 #[derive(Debug, Parser)]
@@ -40,7 +40,7 @@ pub enum UserCommand {
     /// Add a user.
     Add {
         /// Username, as on GitLab.
-        username: String,
+        username: Username,
         /// Display name (default: the username).
         #[arg(long)]
         name: Option<String>,
@@ -57,29 +57,29 @@ pub enum UserCommand {
     /// standard input), for signing in while GitLab is down.
     SetPassword {
         /// Whose password.
-        username: String,
+        username: Username,
     },
     /// Remove a user's break-glass password.
     ClearPassword {
         /// Whose password.
-        username: String,
+        username: Username,
     },
     /// Change a user's role.
     SetRole {
         /// Whose role.
-        username: String,
+        username: Username,
         /// viewer, responder or admin.
         role: String,
     },
     /// Deactivate a user: their sessions and tokens stop working at once.
     Deactivate {
         /// Who.
-        username: String,
+        username: Username,
     },
     /// Reactivate a deactivated user.
     Reactivate {
         /// Who.
-        username: String,
+        username: Username,
     },
 }
 
@@ -89,7 +89,7 @@ pub enum TokenCommand {
     /// Create an API token for a user and print it once.
     Create {
         /// Whose token.
-        username: String,
+        username: Username,
         /// What the token is for (a bot's name, a script).
         #[arg(long, default_value = "")]
         label: String,
@@ -97,7 +97,7 @@ pub enum TokenCommand {
     /// List tokens (never their secrets) with their last use.
     List {
         /// Only this user's tokens.
-        username: Option<String>,
+        username: Option<Username>,
     },
     /// Revoke a token by its id (from `baton token list`).
     Revoke {
@@ -159,7 +159,6 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
             timezone,
             role,
         }) => {
-            let username = parse_username(&username)?;
             let name = parse_display_name(name.as_deref().unwrap_or(&username))?;
             let tz = Timezone::parse(&timezone)?;
             let role = Role::parse(&role)?;
@@ -239,15 +238,16 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
             Ok(format!("{} is active again", user.username))
         }
         Command::Token(TokenCommand::Create { username, label }) => {
-            let user = users::find_by_username(&mut conn, username.trim())
+            crate::domain::text::check_line("the label", &label)?;
+            let user = users::find_by_username(&mut conn, &username)
                 .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("there is no active user {username:?}"))?;
+                .ok_or_else(|| format!("there is no active user {username}"))?;
             let token = tokens::create(&mut conn, &user.id, &label).map_err(|e| e.to_string())?;
             audit(&mut conn, "token_create", &user.username, &label)?;
             Ok(token)
         }
         Command::Token(TokenCommand::List { username }) => {
-            let all = tokens::list(&mut conn, username.as_deref()).map_err(|e| e.to_string())?;
+            let all = tokens::list(&mut conn, username.as_ref()).map_err(|e| e.to_string())?;
             let mut out = format!(
                 "{:<36} {:<20} {:<20} {:<20} {:<20} LABEL",
                 "ID", "USER", "CREATED", "LAST USED", "REVOKED"
@@ -270,9 +270,12 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
             Ok(out)
         }
         Command::Token(TokenCommand::Revoke { id }) => {
-            let owner = tokens::revoke(&mut conn, id.trim()).map_err(|e| e.to_string())?;
-            audit(&mut conn, "token_revoke", &owner, id.trim())?;
-            Ok(format!("token {} of {owner} is revoked", id.trim()))
+            let id = uuid::Uuid::parse_str(id.trim())
+                .map_err(|_| format!("{id:?} is not a token id; see `baton token list`"))?
+                .to_string();
+            let owner = tokens::revoke(&mut conn, &id).map_err(|e| e.to_string())?;
+            audit(&mut conn, "token_revoke", &owner, &id)?;
+            Ok(format!("token {id} of {owner} is revoked"))
         }
         Command::Demo(args) => crate::demo::run(&mut conn, &args),
     }

@@ -314,7 +314,7 @@ backend_tests! {
         assert_eq!(location(&done), "/shifts");
         assert_eq!(signed_in_as(&app, &browser).await.as_deref(), Some("dana"));
         let mut conn = app.db.conn().unwrap();
-        let dana = baton::db::models::users::find_by_username(&mut conn, "dana").unwrap().unwrap();
+        let dana = baton::db::models::users::find_by_username(&mut conn, &"dana".parse().unwrap()).unwrap().unwrap();
         assert_eq!(dana.timezone, "UTC");
         assert_eq!(dana.name, "dana from GitLab");
         assert_eq!(dana.gitlab_id, Some(4242));
@@ -323,7 +323,7 @@ backend_tests! {
         gitlab.state.lock().unwrap().user.2 = "Dana Q.".into();
         let again = common::browser();
         assert_eq!(gitlab_round_trip(&app, &again, "%2F").await.status(), 303);
-        let dana = baton::db::models::users::find_by_username(&mut conn, "dana").unwrap().unwrap();
+        let dana = baton::db::models::users::find_by_username(&mut conn, &"dana".parse().unwrap()).unwrap().unwrap();
         assert_eq!(dana.name, "Dana Q.");
         // Local mode's user picker is off.
         let (status, _, _) = app.post_form(&common::browser(), "/login", &[("username", "dana")]).await;
@@ -342,7 +342,7 @@ backend_tests! {
         assert!(page.contains("not a member of gitlab-com/gl-infra"), "{page}");
         assert_eq!(signed_in_as(&app, &browser).await, None);
         let mut conn = app.db.conn().unwrap();
-        assert!(baton::db::models::users::find_by_username(&mut conn, "mallory").unwrap().is_none());
+        assert!(baton::db::models::users::find_by_username(&mut conn, &"mallory".parse().unwrap()).unwrap().is_none());
     }
 
     async fn a_missing_or_forged_state_is_refused(app) {
@@ -411,7 +411,7 @@ backend_tests! {
         {
             let mut conn = app.db.conn().unwrap();
             let hash = baton::domain::password::hash(PASSWORD).unwrap();
-            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, &"erin".parse().unwrap(), Some(&hash)).unwrap();
         }
         gitlab.stop().await;
 
@@ -451,7 +451,7 @@ backend_tests! {
         {
             let mut conn = app.db.conn().unwrap();
             let hash = baton::domain::password::hash(PASSWORD).unwrap();
-            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, &"erin".parse().unwrap(), Some(&hash)).unwrap();
         }
         let browser = common::browser();
         for _ in 0..5 {
@@ -484,7 +484,7 @@ backend_tests! {
             let mut conn = app.db.conn().unwrap();
             let hash = baton::domain::password::hash(PASSWORD).unwrap();
             for user in ["alice", "carol"] {
-                baton::db::models::users::set_password_hash(&mut conn, user, Some(&hash)).unwrap();
+                baton::db::models::users::set_password_hash(&mut conn, &user.parse().unwrap(), Some(&hash)).unwrap();
             }
         }
         app.add_user("erin", "UTC", "admin");
@@ -647,7 +647,7 @@ backend_tests! {
         {
             let mut conn = app.db.conn().unwrap();
             let hash = baton::domain::password::hash(PASSWORD).unwrap();
-            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, &"erin".parse().unwrap(), Some(&hash)).unwrap();
         }
         let token = app.token("erin");
         let browser = common::browser();

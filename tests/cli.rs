@@ -4,8 +4,9 @@
 //! result: the main thread was in `exit()` tearing OpenSSL down while a pool
 //! thread was still opening a PostgreSQL connection through libpq. Every
 //! command that touches the database now runs many times here, in parallel
-//! lanes, and must exit 0 every time; so must a server told to stop.
-//! Skipped when `BATON_TEST_POSTGRES_URL` is not set.
+//! lanes, and must exit 0 every time; so must a server told to stop. Those
+//! two are skipped when `BATON_TEST_POSTGRES_URL` is not set. The command
+//! line's refusals of invisible characters run on SQLite.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -390,4 +391,70 @@ fn a_server_told_to_stop_exits_0_every_time_on_postgresql() {
         .collect();
     assert!(bad.is_empty(), "servers that did not stop cleanly: {bad:?}");
     assert_eq!(outcomes.len(), SERVER_RUNS);
+}
+
+/// Runs `baton ARGS` on the SQLite file `db`: (exit code, stdout, stderr).
+fn baton_sqlite(db: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let url = format!("sqlite://{}", db.display());
+    let out = baton(&url, &job(args));
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_command_line_refuses_invisible_characters_and_compares_usernames_as_parsed() {
+    let db = std::env::temp_dir().join(format!("baton-cli-{}.db", uuid::Uuid::new_v4().simple()));
+    let refused = |args: &[&str], message: &str| {
+        let (code, _, stderr) = baton_sqlite(&db, args);
+        assert!(
+            matches!(code, Some(c) if c != 0),
+            "baton {args:?} exited {code:?}"
+        );
+        assert!(stderr.contains(message), "baton {args:?}: {stderr}");
+    };
+    refused(
+        &["user", "add", "dave\u{202E}"],
+        "a username contains U+202E",
+    );
+    refused(
+        &["user", "add", "dave", "--name", "Da\u{1}ve"],
+        "the name contains U+0001",
+    );
+    refused(
+        &["user", "add", "dave", "--timezone", "UTC\u{2066}"],
+        "the time zone contains U+2066",
+    );
+    refused(
+        &["user", "add", "dave", "--role", "admin\u{7}"],
+        "the role contains U+0007",
+    );
+    refused(
+        &["user", "set-role", "root\u{202D}", "viewer"],
+        "a username contains U+202D",
+    );
+
+    let (code, out, _) = baton_sqlite(&db, &["user", "add", " root ", "--role", "admin"]);
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("added root "), "{out}");
+    refused(&["user", "add", "Root"], "root differs only in case");
+    refused(
+        &["token", "create", "root", "--label", "bot\u{1B}"],
+        "the label contains U+001B",
+    );
+    let (code, token, _) = baton_sqlite(&db, &["token", "create", "root "]);
+    assert_eq!(code, Some(0), "a trailing space names root");
+    assert!(token.starts_with("baton_"), "{token}");
+    refused(
+        &["user", "set-role", " root", "viewer"],
+        "last active admin",
+    );
+    refused(&["user", "deactivate", "root\t"], "last active admin");
+    let (_, list, _) = baton_sqlite(&db, &["user", "list"]);
+    assert!(list.contains("root") && list.contains("admin"), "{list}");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
 }

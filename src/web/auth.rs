@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::db::models::users::{self, User};
 use crate::db::models::{audit, sessions};
+use crate::domain::user::Username;
 use crate::domain::{password, time};
 use crate::error::AppError;
 use crate::web::identity::{Identity, SESSION_ID, SESSION_USER, client_address};
@@ -166,7 +167,10 @@ pub async fn login(
     let name = username.clone();
     let user = state
         .db
-        .run(move |conn| Ok(users::find_by_username(conn, &name)?))
+        .run(move |conn| match Username::parse(&name) {
+            Ok(name) => Ok(users::find_by_username(conn, &name)?),
+            Err(_) => Ok(None),
+        })
         .await?;
     let Some(user) = user else {
         let error = Some("there is no such user; pick one from the list".into());
@@ -203,7 +207,10 @@ pub async fn login_with_password(
                     "too many failed sign-ins for this account or from this address; wait 15 minutes and try again".into(),
                 ));
             }
-            let user = users::find_by_username(conn, &name)?;
+            let user = match Username::parse(&name) {
+                Ok(name) => users::find_by_username(conn, &name)?,
+                Err(_) => None,
+            };
             let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
             if password::verify(&secret, stored) {
                 return Ok(user);

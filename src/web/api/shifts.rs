@@ -9,6 +9,7 @@ use crate::db::models::shifts::{self, Shift, ShiftInput};
 use crate::db::models::users::{self, User};
 use crate::domain::shift::{check_span, parse_rotation_role};
 use crate::domain::time::{self, parse_rfc3339};
+use crate::domain::user::Username;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::web::api::{ApiUser, UserJson, ts};
 use crate::web::{AppState, parse_id};
@@ -122,6 +123,8 @@ pub async fn create_shift(
 ) -> Result<HttpResponse, ApiError> {
     user.writer()?;
     let input = body.into_inner();
+    let username =
+        Username::parse(&input.username).map_err(|e| AppError::invalid("username", e))?;
     let role = parse_rotation_role(&input.role).map_err(|e| AppError::invalid("role", e))?;
     let starts_at =
         parse_rfc3339(&input.starts_at).map_err(|e| AppError::invalid("starts_at", e))?;
@@ -130,8 +133,8 @@ pub async fn create_shift(
     let shift = state
         .db
         .run(move |conn| {
-            let user = users::find_by_username(conn, input.username.trim())?.ok_or_else(|| {
-                AppError::invalid("username", format!("there is no user {:?}", input.username))
+            let user = users::find_by_username(conn, &username)?.ok_or_else(|| {
+                AppError::invalid("username", format!("there is no user {username}"))
             })?;
             let shift = shifts::create(
                 conn,
