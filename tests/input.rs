@@ -415,6 +415,32 @@ backend_tests! {
         assert!(err.message().contains("dave differs only in case"), "{err}");
     }
 
+    async fn a_break_glass_sign_in_with_an_invisible_character_in_the_username_is_refused_not_a_500(app) {
+        app.alice_bob_carol();
+        for (c, code) in INVISIBLE {
+            let (status, _, html) = app.post_form(&common::browser(), "/login/password", &[
+                ("username", &spoiled("alice", c)), ("password", "break glass in case of fire"), ("next", "/"),
+            ]).await;
+            assert_eq!(status, 422, "{code}:\n{html}");
+            assert!(html.contains(&format!("a username contains {code}")), "{html}");
+        }
+    }
+
+    async fn a_gitlab_sign_in_never_stores_an_invisible_character(app) {
+        use baton::db::models::users::{GitLabProfile, sign_in_from_gitlab};
+        use baton::domain::handoff::Role;
+        let mut conn = app.db.conn().unwrap();
+        for (id, c) in [(1, '\0'), (2, '\u{202E}')] {
+            let username = format!("zoe{id}");
+            let profile = GitLabProfile { id, username: username.clone(), name: format!("Zoe{c} Q.") };
+            let user = sign_in_from_gitlab(&mut conn, &profile, Role::Responder).unwrap();
+            assert_eq!(user.name, username, "the name from GitLab is not kept");
+            let profile = GitLabProfile { id: id + 10, username: format!("mallory{c}"), name: "M".into() };
+            let err = sign_in_from_gitlab(&mut conn, &profile, Role::Responder).unwrap_err();
+            assert_eq!(err.status().as_u16(), 403, "{err}");
+        }
+    }
+
     async fn a_pass_to_name_with_spaces_or_an_at_sign_names_the_same_user(app) {
         let (alice, _, _) = app.alice_bob_carol();
         let h = app.create_handoff(&alice, json!({"kind": "outage", "title": "DNS", "severity": 3,

@@ -193,6 +193,12 @@ pub async fn login_with_password(
     let username = field(&form, "username").trim().to_owned();
     let secret = field(&form, "password").to_owned();
     let next = safe_next(field(&form, "next")).to_owned();
+    // What cannot be a username names no account: no password is checked,
+    // and the raw text reaches no query.
+    if let Err(e) = Username::parse(&username) {
+        let page = load_login(&state, viewer, next, username, Some(e)).await?;
+        return render_page(&page, StatusCode::UNPROCESSABLE_ENTITY);
+    }
     let address = client_address(&req);
     let (name, addr) = (username.clone(), address.clone());
     let outcome = state

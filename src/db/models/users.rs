@@ -318,6 +318,9 @@ pub fn sign_in_from_gitlab(
     profile: &GitLabProfile,
     role: Role,
 ) -> Result<User, AppError> {
+    // Parsed before any query sees it, as every username is.
+    let username = Username::parse(&profile.username)
+        .map_err(|e| AppError::Forbidden(format!("the GitLab username: {e}")))?;
     conn.transaction(|conn| {
         let linked: Option<User> = users::table
             .filter(users::gitlab_id.eq(profile.id))
@@ -327,17 +330,18 @@ pub fn sign_in_from_gitlab(
             Some(user) => user,
             None => {
                 let same_name: Option<User> = users::table
-                    .filter(users::username.eq(&profile.username))
+                    .filter(users::username.eq(username.as_str()))
                     .filter(users::gitlab_id.is_null())
                     .first(conn)
                     .optional()?;
                 match same_name {
                     Some(user) => user,
                     None => {
-                        let username = Username::parse(&profile.username).map_err(|e| {
-                            AppError::Forbidden(format!("the GitLab username: {e}"))
-                        })?;
-                        create(conn, &username, &profile.name, Timezone::UTC, role)?
+                        // A GitLab name Baton would refuse (control or bidi
+                        // characters) is not kept: the username stands in.
+                        let name = crate::domain::user::parse_display_name(&profile.name)
+                            .unwrap_or_else(|_| username.to_string());
+                        create(conn, &username, &name, Timezone::UTC, role)?
                     }
                 }
             }
