@@ -61,12 +61,36 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the database, migrates it, binds the listener and builds the server.
-    pub async fn build(mut settings: Settings) -> Result<Application, String> {
+    /// Opens the database, migrates it, binds the listener and builds the
+    /// server, then starts the change watcher. If anything fails once the
+    /// pool is open, the pool is closed before the error is returned: the
+    /// process is about to exit with it, and no pool thread may still be
+    /// connecting then.
+    pub async fn build(settings: Settings) -> Result<Application, String> {
         settings.check_local_mode_bind()?;
         let db = Db::connect(&settings.database_url)?;
+        let built = Self::build_server(settings, &db);
+        if built.is_err() {
+            db.close();
+        }
+        let (port, server, changes) = built?;
+        let watcher = crate::web::cache::watch(&db, &changes);
+        Ok(Application {
+            port,
+            server,
+            db,
+            watcher,
+        })
+    }
+
+    /// The running server on `db`: its port, the server, and the count of
+    /// changes its kept pages depend on.
+    fn build_server(
+        mut settings: Settings,
+        db: &Db,
+    ) -> Result<(u16, Server, std::sync::Arc<crate::web::cache::Changes>), String> {
         db.migrate()?;
-        let key = session_key(&db, &settings)?;
+        let key = session_key(db, &settings)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -82,7 +106,7 @@ impl Application {
         let secure = settings.is_https();
         let gitlab = crate::web::gitlab::OAuthClient::new(&settings)?;
         let caches = crate::web::cache::Caches::default();
-        let watcher = crate::web::cache::watch(&db, &caches.changes);
+        let changes = caches.changes.clone();
         let state = web::Data::new(AppState {
             db: db.clone(),
             settings,
@@ -122,12 +146,7 @@ impl Application {
         .listen(listener)
         .map_err(|e| e.to_string())?
         .run();
-        Ok(Application {
-            port: addr.port(),
-            server,
-            db,
-            watcher,
-        })
+        Ok((addr.port(), server, changes))
     }
 
     /// The port it listens on (the tests bind port 0).

@@ -393,6 +393,42 @@ fn a_server_told_to_stop_exits_0_every_time_on_postgresql() {
     assert_eq!(outcomes.len(), SERVER_RUNS);
 }
 
+#[test]
+fn a_server_that_cannot_listen_exits_1_every_time_on_postgresql() {
+    let Some(db) = Scratch::create() else {
+        return;
+    };
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let bind = taken.local_addr().unwrap().to_string();
+    let tally = Mutex::new(BTreeMap::<String, usize>::new());
+    let next = Mutex::new(0..RUNS);
+    std::thread::scope(|s| {
+        for _ in 0..LANES {
+            s.spawn(|| {
+                while next.lock().unwrap().next().is_some() {
+                    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+                        .arg("serve")
+                        .env("BATON_DATABASE_URL", &db.url)
+                        .env("BATON_BIND", &bind)
+                        .env("RUST_LOG", "off")
+                        .env_remove("DATABASE_URL")
+                        .env_remove("BATON_CONFIG")
+                        .output()
+                        .expect("start baton");
+                    let mut tally = tally.lock().unwrap();
+                    *tally.entry(describe(out.status)).or_default() += 1;
+                }
+            });
+        }
+    });
+    let tally = tally.into_inner().unwrap();
+    assert_eq!(
+        tally.get("exit 1"),
+        Some(&RUNS),
+        "a failed start must end with its error, not a crash: {tally:?}"
+    );
+}
+
 /// Runs `baton ARGS` on the SQLite file `db`: (exit code, stdout, stderr).
 fn baton_sqlite(db: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
     let url = format!("sqlite://{}", db.display());
