@@ -81,6 +81,14 @@ pub enum UserCommand {
         /// Who.
         username: Username,
     },
+    /// Link a user to a GitLab account, so that signing in with GitLab
+    /// signs in as them (a GitLab sign-in never takes over an unlinked user).
+    LinkGitlab {
+        /// Who.
+        username: Username,
+        /// The GitLab account's numeric user id.
+        gitlab_id: String,
+    },
 }
 
 /// `baton token …`.
@@ -236,6 +244,23 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
             let user = users::set_active(&mut conn, &username, true).map_err(|e| e.to_string())?;
             audit(&mut conn, "reactivate", &user.username, "")?;
             Ok(format!("{} is active again", user.username))
+        }
+        Command::User(UserCommand::LinkGitlab {
+            username,
+            gitlab_id,
+        }) => {
+            let id = users::parse_gitlab_id(&gitlab_id)?;
+            let user = users::link_gitlab(&mut conn, &username, id).map_err(|e| e.to_string())?;
+            audit(
+                &mut conn,
+                "gitlab_link",
+                &user.username,
+                &format!("GitLab user {id}"),
+            )?;
+            Ok(format!(
+                "{} is linked to GitLab user {id}: signing in with it signs in as them",
+                user.username
+            ))
         }
         Command::Token(TokenCommand::Create { username, label }) => {
             crate::domain::text::check_line("the label", &label)?;

@@ -55,7 +55,16 @@ pub const OPTIONS: &[(&str, &str, &str)] = &[
         "0",
         "1 lets signed-out visitors read non-confidential handoffs",
     ),
+    (
+        "BATON_TRUSTED_PROXIES",
+        "none",
+        "CIDRs of reverse proxies, comma-separated; from these, the client address is read from X-Forwarded-For",
+    ),
 ];
+
+/// The environment variable naming the configuration file (read from the
+/// environment only, so not one of [`OPTIONS`]).
+pub const CONFIG_FILE: &str = "BATON_CONFIG";
 
 /// A secret setting: never printed, not even in debug output.
 #[derive(Clone)]
@@ -104,13 +113,15 @@ pub struct Settings {
     pub public_read: bool,
     /// Local mode may listen beyond loopback.
     pub allow_insecure_local_mode: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Settings {
     /// Reads the process environment, over `baton.toml` in the working
     /// directory (or the file `BATON_CONFIG` names) when there is one.
     pub fn from_env() -> Result<Settings, String> {
-        let file = std::env::var("BATON_CONFIG").ok();
+        let file = std::env::var(CONFIG_FILE).ok();
         let path = file.as_deref().unwrap_or("baton.toml");
         let mut values = match std::fs::read_to_string(path) {
             Ok(text) => parse_toml(&text).map_err(|e| format!("{path}: {e}"))?,
@@ -179,6 +190,19 @@ impl Settings {
             }
         };
         let allow = get("BATON_ALLOW_INSECURE_LOCAL_MODE");
+        let trusted_proxies = get("BATON_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        format!("BATON_TRUSTED_PROXIES: {p:?} is not an address or a CIDR like 10.0.0.0/8")
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Settings {
             database_url: get("BATON_DATABASE_URL")
                 .unwrap_or("sqlite://baton.db")
@@ -190,6 +214,7 @@ impl Settings {
             allow_insecure_local_mode: matches!(allow, Some("1" | "true" | "yes")),
             oauth,
             public_read: matches!(get("BATON_PUBLIC_READ"), Some("1" | "true" | "yes")),
+            trusted_proxies,
         })
     }
 

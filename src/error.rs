@@ -19,6 +19,8 @@ pub enum AppError {
     Forbidden(String),
     /// 404: no such thing.
     NotFound(String),
+    /// 405: the address does not answer this method (the `Allow` header says which it does).
+    MethodNotAllowed(String),
     /// 409: a stale version or a state change that is not possible now.
     Conflict(String),
     /// 413: a value or a body is too large.
@@ -65,6 +67,7 @@ impl AppError {
             AppError::SignInRequired(_) | AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -81,6 +84,7 @@ impl AppError {
             AppError::SignInRequired(_) | AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
+            AppError::MethodNotAllowed(_) => "method_not_allowed",
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge { .. } => "too_large",
             AppError::Invalid { .. } => "invalid",
@@ -98,6 +102,7 @@ impl AppError {
             | AppError::Forbidden(m)
             | AppError::NotFound(m)
             | AppError::Conflict(m)
+            | AppError::MethodNotAllowed(m)
             | AppError::RateLimited(m)
             | AppError::Unavailable(m) => m.clone(),
             AppError::SignInRequired(_) => "sign in first".into(),

@@ -1,4 +1,7 @@
 //! The `baton` binary: a thin command line over the library.
+// Input can reach almost any line: nothing outside the tests may panic on a
+// missing value.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 use std::process::ExitCode;
 

@@ -2,33 +2,17 @@
 //! The table both registers the handlers and drives the authorization
 //! middleware, so a route cannot exist without an access decision.
 
-use std::sync::LazyLock;
-
-use actix_web::dev::ResourceDef;
 use actix_web::http::Method;
-use actix_web::{HttpRequest, HttpResponse, guard, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::{ApiError, AppError};
 use crate::web::api::{self, handoffs as api_handoffs, shifts as api_shifts, users as api_users};
+pub use crate::web::identity::Access;
+use crate::web::identity::Rules;
 use crate::web::{
     AppState, admin, assets, auth, cache, csrf, dashboard, gitlab, handoffs, handover, identity,
     profile, shifts,
 };
-
-/// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone (health checks, the stylesheet, signing in).
-    Public,
-    /// Signed-in users; signed-out visitors too with `BATON_PUBLIC_READ=1` (pages only).
-    Read,
-    /// Any signed-in user (their own profile, signing out).
-    SignedIn,
-    /// Responders and admins.
-    Write,
-    /// Admins.
-    Admin,
-}
 
 /// One route.
 #[derive(Debug, Clone, Copy)]
@@ -42,41 +26,105 @@ pub struct Route {
 }
 
 macro_rules! route_table {
-    ($table:ident, $register:ident, $prefix:literal, { $($access:ident $method:ident $path:literal => $handler:path,)* }) => {
+    ($table:ident, $register:ident, $prefix:literal, api: $api:literal, { $($access:ident $method:ident $path:literal => $handler:path,)* }) => {
         /// The routes of this part of the site.
         pub const $table: &[Route] = &[
             $(Route { method: stringify!($method), path: concat!($prefix, $path), access: Access::$access },)*
         ];
 
         fn $register(scope: actix_web::Scope) -> actix_web::Scope {
-            scope $(.route($path, method_route(stringify!($method)).to($handler)))*
+            let mut resources = Resources::default();
+            $(resources.add(
+                $path,
+                stringify!($method),
+                Access::$access,
+                method_routes(stringify!($method)).into_iter().map(|r| r.to($handler)).collect(),
+            );)*
+            resources.register(scope, $api)
         }
     };
 }
 
-/// The actix route of a table method; a `get` answers `HEAD` too (headers
+/// The actix routes of a table method; a `get` answers `HEAD` too (headers
 /// only), as monitors and link checkers expect.
-fn method_route(method: &str) -> actix_web::Route {
+fn method_routes(method: &str) -> Vec<actix_web::Route> {
     match method {
-        "get" => web::route().guard(guard::Any(guard::Get()).or(guard::Head())),
-        "post" => web::post(),
-        "patch" => web::patch(),
-        "delete" => web::delete(),
-        other => web::route().method(
+        "get" => vec![web::get(), web::head()],
+        "post" => vec![web::post()],
+        "patch" => vec![web::patch()],
+        "delete" => vec![web::delete()],
+        other => vec![web::method(
             Method::from_bytes(other.to_ascii_uppercase().as_bytes()).unwrap_or(Method::GET),
-        ),
+        )],
     }
 }
 
-route_table!(OPEN_ROUTES, register_open, "", {
+/// The routes of a scope grouped by path: one actix resource per path, so
+/// the router's match decides both the handler and the access rule, and a
+/// method the path does not answer gets 405 with `Allow`.
+#[derive(Default)]
+struct Resources(Vec<(&'static str, Rules, Vec<actix_web::Route>)>);
+
+impl Resources {
+    fn add(
+        &mut self,
+        path: &'static str,
+        method: &str,
+        access: Access,
+        routes: Vec<actix_web::Route>,
+    ) {
+        let method =
+            Method::from_bytes(method.to_ascii_uppercase().as_bytes()).unwrap_or(Method::GET);
+        match self.0.iter_mut().find(|(p, _, _)| *p == path) {
+            Some((_, rules, existing)) => {
+                rules.push(method, access);
+                existing.extend(routes);
+            }
+            None => self
+                .0
+                .push((path, Rules::new(vec![(method, access)]), routes)),
+        }
+    }
+
+    /// Registers each path's resource with the access decision wrapped
+    /// around it, so it runs after the router matched this very resource.
+    fn register(self, mut scope: actix_web::Scope, api: bool) -> actix_web::Scope {
+        use actix_web::dev::ServiceRequest;
+        use actix_web::middleware::{Next, from_fn};
+        for (path, rules, routes) in self.0 {
+            let rules = std::rc::Rc::new(rules);
+            let resource = routes
+                .into_iter()
+                .fold(web::resource(path), |resource, route| resource.route(route))
+                .wrap(from_fn(cache::keep_pages));
+            scope = if api {
+                scope.service(
+                    resource.wrap(from_fn(move |req: ServiceRequest, next: Next<_>| {
+                        identity::authorize(rules.clone(), true, req, next)
+                    })),
+                )
+            } else {
+                scope.service(resource.wrap(from_fn(csrf::guard)).wrap(from_fn(
+                    move |req: ServiceRequest, next: Next<_>| {
+                        identity::authorize(rules.clone(), false, req, next)
+                    },
+                )))
+            };
+        }
+        scope
+    }
+}
+
+route_table!(OPEN_ROUTES, register_open, "", api: false, {
     Public get "/healthz" => healthz,
     Public get "/readyz" => readyz,
+    Public get "/tzdata" => crate::web::zones::tzdata,
     Public get "/static/baton.css" => assets::stylesheet,
     Public get "/static/baton.js" => assets::script,
     Public get "/api/openapi.json" => api::openapi::openapi_json,
 });
 
-route_table!(API_ROUTES, register_api, "/api/v1", {
+route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
     Read get "/handoffs" => api_handoffs::list_handoffs,
     Write post "/handoffs" => api_handoffs::create_handoff,
     Read get "/handoffs/{id}" => api_handoffs::get_handoff,
@@ -92,7 +140,7 @@ route_table!(API_ROUTES, register_api, "/api/v1", {
     SignedIn patch "/users/me" => api_users::patch_me,
 });
 
-route_table!(PAGE_ROUTES, register_pages, "", {
+route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Read get "/" => dashboard::show_dashboard,
     Public get "/login" => auth::show_login,
     Public post "/login" => auth::login,
@@ -121,6 +169,7 @@ route_table!(PAGE_ROUTES, register_pages, "", {
     Admin get "/admin/users" => admin::show_users,
     Admin post "/admin/users/{username}/role" => admin::change_role,
     Admin post "/admin/users/{username}/active" => admin::change_active,
+    Admin post "/admin/users/{username}/gitlab" => admin::link_gitlab,
 });
 
 /// Every route of the site.
@@ -128,34 +177,10 @@ pub fn all() -> impl Iterator<Item = &'static Route> {
     OPEN_ROUTES.iter().chain(API_ROUTES).chain(PAGE_ROUTES)
 }
 
-static MATCHERS: LazyLock<Vec<(Method, ResourceDef, Access)>> = LazyLock::new(|| {
-    all()
-        .filter_map(|r| {
-            let method = Method::from_bytes(r.method.to_ascii_uppercase().as_bytes()).ok()?;
-            Some((method, ResourceDef::new(r.path), r.access))
-        })
-        .collect()
-});
-
-/// The access rule of the route `method path` names, if it is one.
-pub fn access_of(method: &Method, path: &str) -> Option<Access> {
-    let method = if method == Method::HEAD {
-        &Method::GET
-    } else {
-        method
-    };
-    MATCHERS
-        .iter()
-        .find(|(m, def, _)| m == method && def.is_match(path))
-        .map(|(_, _, access)| *access)
-}
-
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         register_api(web::scope("/api/v1"))
-            .wrap(actix_web::middleware::from_fn(cache::keep_pages))
-            .wrap(actix_web::middleware::from_fn(identity::authorize))
             .app_data(
                 web::JsonConfig::default()
                     .limit(api::JSON_LIMIT)
@@ -167,9 +192,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         register_pages(register_open(web::scope("")))
-            .wrap(actix_web::middleware::from_fn(cache::keep_pages))
-            .wrap(actix_web::middleware::from_fn(csrf::guard))
-            .wrap(actix_web::middleware::from_fn(identity::authorize))
             .app_data(
                 web::FormConfig::default()
                     .limit(csrf::FORM_LIMIT)
@@ -180,10 +202,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// `GET /healthz`: the process answers.
+/// `GET /healthz`: the process answers; the second line names the time
+/// zone rules compiled in (`tzdata 2026f`).
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain").body("ok\n")
+    HttpResponse::Ok()
+        .content_type("text/plain")
+        .body(HEALTH.as_str())
 }
+
+static HEALTH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("ok\ntzdata {}\n", crate::domain::time::TZDATA_VERSION));
 
 /// `GET /readyz`: the database answers.
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
@@ -231,23 +259,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_route_is_found_with_its_own_access_rule() {
+    fn every_method_of_a_path_has_its_own_rule_and_head_follows_get() {
+        let mut resources = Resources::default();
+        resources.add("/x", "get", Access::Read, vec![]);
+        resources.add("/x", "post", Access::Write, vec![]);
+        resources.add("/y", "delete", Access::Admin, vec![]);
+        let rules = &resources.0[0].1;
+        assert_eq!(resources.0.len(), 2);
+        assert_eq!(rules.access(&Method::GET), Some(Access::Read));
+        assert_eq!(rules.access(&Method::HEAD), Some(Access::Read));
+        assert_eq!(rules.access(&Method::POST), Some(Access::Write));
+        assert_eq!(rules.access(&Method::DELETE), None);
+        assert_eq!(rules.allow(), "GET, HEAD, POST");
+        assert_eq!(resources.0[1].1.allow(), "DELETE");
+    }
+
+    #[test]
+    fn no_path_and_method_is_listed_twice() {
+        let mut seen = std::collections::HashSet::new();
         for route in all() {
-            let path = route
-                .path
-                .replace("{id}", "x")
-                .replace("{note_id}", "y")
-                .replace("{username}", "z");
-            let method = Method::from_bytes(route.method.to_ascii_uppercase().as_bytes()).unwrap();
-            assert_eq!(
-                access_of(&method, &path),
-                Some(route.access),
-                "{} {}",
+            assert!(
+                seen.insert((route.method, route.path)),
+                "{} {} is listed twice",
                 route.method,
                 route.path
             );
         }
-        assert_eq!(access_of(&Method::GET, "/nothing"), None);
-        assert_eq!(access_of(&Method::DELETE, "/handoffs/x"), None);
     }
 }

@@ -104,7 +104,7 @@ impl Application {
         };
         tracing::info!(%addr, public_url = %settings.public_url, mode, "Baton listening");
         let secure = settings.is_https();
-        let gitlab = crate::web::gitlab::OAuthClient::new(&settings)?;
+        let gitlab = crate::integrations::gitlab::OAuthClient::new(&settings)?;
         let caches = crate::web::cache::Caches::default();
         let changes = caches.changes.clone();
         let state = web::Data::new(AppState {

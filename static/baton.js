@@ -1,5 +1,6 @@
 /* Baton: progressive enhancement only. Every page works without this file.
- *  - a signed-out visitor, shown UTC by default, sees times in the browser's zone;
+ *  - a signed-out visitor, shown UTC by default, sees times in the browser's zone,
+ *    read with the server's time zone rules and names (from /tzdata);
  *  - a signed-in viewer keeps the zone of their profile, with the browser's
  *    time in each time's tooltip when the browser is elsewhere;
  *  - a handoff's permalink gets a "Copy link" button;
@@ -9,6 +10,7 @@
 
   var body = document.body;
   var pageZone = body.getAttribute('data-tz') || 'UTC';
+  var rulesVersion = body.getAttribute('data-tzdata') || '';
   var signedIn = body.hasAttribute('data-signed-in');
   var browserZone;
   try {
@@ -17,54 +19,101 @@
     browserZone = null;
   }
 
-  /* "Sun 29 Nov 19:20 CET", or "19:20" when `clockOnly`, in `zone`. */
-  function format(date, zone, clockOnly) {
-    var options = { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
-    if (!clockOnly) {
-      options.weekday = 'short';
-      options.day = '2-digit';
-      options.month = 'short';
-      options.timeZoneName = 'short';
+  /* A zone's offsets come from the server, from the same rules and with
+   * the same names as the pages ("EST" where the zone has an abbreviation,
+   * "UTC−05:00" where it has none): never from the browser's own
+   * rules, which may be older, nor its names ("GMT-5"). */
+  var UTC_RULES = { before: [0, 'UTC'], changes: [] };
+  var rulesCache = {};
+
+  function rulesFor(zone) {
+    if (zone === 'UTC') {
+      return Promise.resolve(UTC_RULES);
     }
-    var parts = {};
-    new Intl.DateTimeFormat('en-GB', options).formatToParts(date).forEach(function (p) {
-      parts[p.type] = p.value;
-    });
-    var clock = parts.hour + ':' + parts.minute;
+    if (!rulesCache[zone]) {
+      var url = '/tzdata?zone=' + encodeURIComponent(zone) + '&v=' + encodeURIComponent(rulesVersion);
+      rulesCache[zone] = fetch(url, { credentials: 'same-origin' }).then(function (response) {
+        if (!response.ok) {
+          throw new Error('no rules for ' + zone + ': ' + response.status);
+        }
+        return response.json();
+      });
+    }
+    return rulesCache[zone];
+  }
+
+  /* [offset in seconds, its name] in force at `seconds` (Unix time). */
+  function offsetAt(rules, seconds) {
+    var changes = rules.changes;
+    var lo = 0;
+    var hi = changes.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (changes[mid][0] <= seconds) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo === 0 ? rules.before : [changes[lo - 1][1], changes[lo - 1][2]];
+  }
+
+  var DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+  function pad(n) {
+    return (n < 10 ? '0' : '') + n;
+  }
+
+  /* "Sun 29 Nov 19:20 CET", or "19:20" when `clockOnly`, as the server
+   * writes it. */
+  function format(date, rules, clockOnly) {
+    var offset = offsetAt(rules, Math.floor(date.getTime() / 1000));
+    var wall = new Date(date.getTime() + offset[0] * 1000);
+    var clock = pad(wall.getUTCHours()) + ':' + pad(wall.getUTCMinutes());
     if (clockOnly) {
       return clock;
     }
-    return parts.weekday + ' ' + parts.day + ' ' + parts.month + ' ' + clock + ' ' + parts.timeZoneName;
+    return DAYS[wall.getUTCDay()] + ' ' + pad(wall.getUTCDate()) + ' ' + MONTHS[wall.getUTCMonth()] +
+      ' ' + clock + ' ' + offset[1];
   }
 
-  /* Times: the server renders them in the viewer's zone (UTC when signed out). */
+  /* Times: the server renders them in the viewer's zone (UTC when signed
+   * out). Marks the body `data-times="done"` once they are shown. */
   function convertTimes(root) {
     if (!browserZone || browserZone === pageZone) {
-      return;
+      body.setAttribute('data-times', 'done');
+      return Promise.resolve();
     }
     var explicitZone = /[?&]tz=/.test(location.search);
     var convert = !signedIn && !explicitZone && pageZone === 'UTC';
-    var times = root.querySelectorAll('time[datetime]');
-    for (var i = 0; i < times.length; i++) {
-      var t = times[i];
-      var date = new Date(t.getAttribute('datetime'));
-      if (isNaN(date.getTime())) {
-        continue;
+    return rulesFor(browserZone).then(function (rules) {
+      var times = root.querySelectorAll('time[datetime]');
+      for (var i = 0; i < times.length; i++) {
+        var t = times[i];
+        var date = new Date(t.getAttribute('datetime'));
+        if (isNaN(date.getTime())) {
+          continue;
+        }
+        var clockOnly = /^\d\d:\d\d$/.test(t.textContent.trim());
+        if (convert) {
+          t.title = format(date, UTC_RULES, clockOnly) + ' (UTC)';
+          t.textContent = format(date, rules, clockOnly);
+        } else if (!t.title) {
+          t.title = format(date, rules, false) + ' in your browser\u2019s zone (' + browserZone + ')';
+        }
       }
-      var clockOnly = /^\d\d:\d\d$/.test(t.textContent.trim());
       if (convert) {
-        t.title = format(date, 'UTC', clockOnly) + ' (UTC)';
-        t.textContent = format(date, browserZone, clockOnly);
-      } else if (!t.title) {
-        t.title = format(date, browserZone, false) + ' in your browser\u2019s zone (' + browserZone + ')';
+        var note = document.querySelector('footer .times-in');
+        if (note) {
+          note.textContent = 'Times in your browser\u2019s zone, ' + browserZone + '.';
+        }
       }
-    }
-    if (convert) {
-      var note = document.querySelector('footer .times-in');
-      if (note) {
-        note.textContent = 'Times in your browser\u2019s zone, ' + browserZone + '.';
-      }
-    }
+      body.setAttribute('data-times', 'done');
+    }, function () {
+      // Keep the server's times: they are right, in the zone the footer names.
+      body.setAttribute('data-times', 'unavailable');
+    });
   }
 
   /* "Copy link" beside a handoff's permalink. */
@@ -147,7 +196,9 @@
             now.replaceWith(document.importNode(next, true));
           }
         });
-        convertTimes(document);
+        return convertTimes(document);
+      })
+      .then(function () {
         body.setAttribute('data-refreshed', new Date().toISOString());
       });
   }

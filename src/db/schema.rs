@@ -137,6 +137,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    signin_attempts (id) {
+        id -> Text,
+        username -> Text,
+        address -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(shifts -> users (user_id));
@@ -155,4 +164,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     settings,
     sessions,
     audit_log,
+    signin_attempts,
 );

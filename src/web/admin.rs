@@ -37,6 +37,7 @@ pub async fn show_users(
     state: web::Data<AppState>,
     viewer: Viewer,
 ) -> Result<HttpResponse, AppError> {
+    viewer.admin()?;
     let st = state.clone();
     let page = state
         .db
@@ -77,7 +78,7 @@ pub async fn change_role(
     path: web::Path<String>,
     form: web::Form<FormPairs>,
 ) -> Result<HttpResponse, AppError> {
-    let admin = viewer.signed_in()?.username.clone();
+    let admin = viewer.admin()?.username.clone();
     let username = user_in_path(&path)?;
     let role = Role::parse(field(&form, "role")).map_err(|e| AppError::invalid("role", e))?;
     // Compared as parsed: `dave%20` is dave. The model refuses, besides,
@@ -103,7 +104,7 @@ pub async fn change_role(
             Ok(audit::record(conn, event)?)
         })
         .await?;
-    Ok(see_other("/admin/users"))
+    Ok(see_other(&viewer.keep_tz("/admin/users")))
 }
 
 /// `POST /admin/users/{username}/active`: `active=0` deactivates (their
@@ -115,7 +116,7 @@ pub async fn change_active(
     path: web::Path<String>,
     form: web::Form<FormPairs>,
 ) -> Result<HttpResponse, AppError> {
-    let admin = viewer.signed_in()?.username.clone();
+    let admin = viewer.admin()?.username.clone();
     let username = user_in_path(&path)?;
     let active = match field(&form, "active") {
         "1" => true,
@@ -142,6 +143,38 @@ pub async fn change_active(
                 subject: &username,
                 address: &address,
                 detail: "",
+            };
+            Ok(audit::record(conn, event)?)
+        })
+        .await?;
+    Ok(see_other(&viewer.keep_tz("/admin/users")))
+}
+
+/// `POST /admin/users/{username}/gitlab`: links the user to the GitLab
+/// account `gitlab_id`, so that a GitLab sign-in with it is theirs.
+pub async fn link_gitlab(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
+    let admin = viewer.admin()?.username.clone();
+    let username = user_in_path(&path)?;
+    let gitlab_id = users::parse_gitlab_id(field(&form, "gitlab_id"))
+        .map_err(|e| AppError::invalid("gitlab_id", e))?;
+    let address = client_address(&req);
+    state
+        .db
+        .run(move |conn| {
+            let user = users::link_gitlab(conn, &username, gitlab_id)?;
+            let detail = format!("GitLab user {gitlab_id}");
+            let event = audit::Event {
+                action: "gitlab_link",
+                actor: &admin,
+                subject: &user.username,
+                address: &address,
+                detail: &detail,
             };
             Ok(audit::record(conn, event)?)
         })

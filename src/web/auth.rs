@@ -8,6 +8,7 @@ use askama::Template;
 use chrono::Duration;
 use serde::Deserialize;
 
+use crate::db::models::signin_attempts::{self, Limits};
 use crate::db::models::users::{self, User};
 use crate::db::models::{audit, sessions};
 use crate::domain::user::Username;
@@ -17,12 +18,14 @@ use crate::web::identity::{Identity, SESSION_ID, SESSION_USER, client_address};
 use crate::web::unfurl::{self, Unfurl};
 use crate::web::{AppState, FormPairs, Layout, Viewer, field, render_page, see_other};
 
-/// Failed password sign-ins allowed per account within [`FAILURE_WINDOW`].
-const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// Failed password sign-ins allowed per address within [`FAILURE_WINDOW`].
-const MAX_FAILURES_PER_ADDRESS: i64 = 20;
-/// The window the limits count over.
-const FAILURE_WINDOW: Duration = Duration::minutes(15);
+/// Password checks allowed (under way or failed) within 15 minutes: 5 for
+/// one account from one address, 50 for one account from everywhere. The
+/// README states them.
+pub const PASSWORD_LIMITS: Limits = Limits {
+    per_account_and_address: 5,
+    per_account: 50,
+    window: Duration::minutes(15),
+};
 
 /// Only a local path is a place to go after signing in (no open redirect).
 pub fn safe_next(next: &str) -> &str {
@@ -182,7 +185,8 @@ pub async fn login(
 }
 
 /// `POST /login/password`: a break-glass account signs in while GitLab is
-/// down. Failures are rate-limited per account and per address.
+/// down. Each check is claimed against [`PASSWORD_LIMITS`] before the
+/// password is verified, so no more checks run than the limits allow.
 pub async fn login_with_password(
     state: web::Data<AppState>,
     session: Session,
@@ -195,38 +199,52 @@ pub async fn login_with_password(
     let next = safe_next(field(&form, "next")).to_owned();
     // What cannot be a username names no account: no password is checked,
     // and the raw text reaches no query.
-    if let Err(e) = Username::parse(&username) {
-        let page = load_login(&state, viewer, next, username, Some(e)).await?;
-        return render_page(&page, StatusCode::UNPROCESSABLE_ENTITY);
-    }
+    let account = match Username::parse(&username) {
+        Ok(account) => account,
+        Err(e) => {
+            let page = load_login(&state, viewer, next, username, Some(e)).await?;
+            return render_page(&page, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
     let address = client_address(&req);
     let (name, addr) = (username.clone(), address.clone());
-    let outcome = state
+    let claimed = state
         .db
         .run(move |conn| {
             let now = time::now();
-            let (by_account, by_address) = audit::recent_failures(conn, &name, &addr, FAILURE_WINDOW, now)?;
-            if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+            signin_attempts::forget_before(conn, PASSWORD_LIMITS.window, now)?;
+            if signin_attempts::claim(conn, &name, &addr, PASSWORD_LIMITS, now)?.is_none() {
                 let event = audit::Event { action: "signin_failed", actor: "-", subject: &name, address: &addr, detail: "password: rate limited" };
                 audit::record(conn, event)?;
                 return Err(AppError::RateLimited(
-                    "too many failed sign-ins for this account or from this address; wait 15 minutes and try again".into(),
+                    "too many failed sign-ins for this account from this address (or from everywhere); wait 15 minutes and try again".into(),
                 ));
             }
-            let user = match Username::parse(&name) {
-                Ok(name) => users::find_by_username(conn, &name)?,
-                Err(_) => None,
-            };
-            let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
-            if password::verify(&secret, stored) {
-                return Ok(user);
-            }
-            let event = audit::Event { action: "signin_failed", actor: "-", subject: &name, address: &addr, detail: "password: wrong username or password" };
-            audit::record(conn, event)?;
-            Ok(None)
+            Ok(users::find_by_username(conn, &account)?)
         })
         .await?;
-    let Some(user) = outcome else {
+    // Verified off the database connection: Argon2 takes its time on purpose.
+    let stored = claimed.as_ref().and_then(|u| u.password_hash.clone());
+    let verified = web::block(move || password::verify(&secret, stored.as_deref())).await?;
+    let user = claimed.filter(|_| verified);
+    let (name, addr, ok) = (username.clone(), address.clone(), user.is_some());
+    state
+        .db
+        .run(move |conn| {
+            if ok {
+                return Ok(signin_attempts::succeeded(conn, &name, &addr)?);
+            }
+            let event = audit::Event {
+                action: "signin_failed",
+                actor: "-",
+                subject: &name,
+                address: &addr,
+                detail: "password: wrong username or password",
+            };
+            Ok(audit::record(conn, event)?)
+        })
+        .await?;
+    let Some(user) = user else {
         let error = Some("wrong username or password".into());
         let page = load_login(&state, viewer, next, username, error).await?;
         return render_page(&page, StatusCode::UNAUTHORIZED);

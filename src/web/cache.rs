@@ -33,7 +33,6 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use crate::db::models::users::User;
 use crate::db::{ChangeFeed, Db};
 use crate::web::AppState;
-use crate::web::identity::Identity;
 
 /// How often the watcher asks the database whether anything committed.
 pub const WATCH_EVERY: Duration = Duration::from_millis(20);
@@ -328,6 +327,12 @@ fn respond(req: &HttpRequest, page: &KeptPage) -> HttpResponse {
     res
 }
 
+/// What the caller of this request's answers are kept under (its session,
+/// or its token's hash), left in the request by the access decision; a
+/// request without it is never answered from, or kept in, the cache.
+#[derive(Debug, Clone)]
+pub struct KeptAs(pub String);
+
 /// The headers of a page worth sending again.
 fn res_keeps(name: &header::HeaderName) -> bool {
     name == header::CONTENT_TYPE || name == header::CONTENT_LANGUAGE
@@ -350,10 +355,7 @@ pub async fn keep_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
-    let kept_as = req
-        .extensions()
-        .get::<Identity>()
-        .and_then(|i| i.kept_as.clone());
+    let kept_as = req.extensions().get::<KeptAs>().map(|k| k.0.clone());
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let (Method::GET, Some(kept_as), Some(state)) = (req.method().clone(), kept_as, state) else {
         return Ok(next

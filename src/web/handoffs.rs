@@ -20,8 +20,8 @@ use crate::error::AppError;
 use crate::web::unfurl::Unfurl;
 use crate::web::views::{self, DualTime, HandoffCard, IssueView, Loaded, UserOption};
 use crate::web::{
-    AppState, FormErrors, FormPairs, Layout, Viewer, field, parse_id, render_page, see_other,
-    split_issue_list,
+    AppState, FormErrors, FormPairs, Layout, Viewer, field, keep_tz, parse_id, render_page,
+    see_other, split_issue_list,
 };
 
 /// The longest free-text data-loss field.
@@ -348,7 +348,9 @@ pub async fn create_note(
         })
         .await?;
     match result {
-        Ok(note_id) => Ok(see_other(&format!("/handoffs/{id}#note-{note_id}"))),
+        Ok(note_id) => Ok(see_other(
+            &viewer.keep_tz(&format!("/handoffs/{id}#note-{note_id}")),
+        )),
         Err(errors) => {
             note_form.errors = errors;
             answer(state, viewer, id, (Some(note_form), None, None)).await
@@ -369,7 +371,7 @@ pub async fn acknowledge_handoff(
         .db
         .run(move |conn| handoffs::acknowledge(conn, &hid, &user))
         .await?;
-    Ok(see_other(&format!("/handoffs/{id}")))
+    Ok(see_other(&viewer.keep_tz(&format!("/handoffs/{id}"))))
 }
 
 /// `POST /handoffs/{id}/resolve`: resolve with a closing note.
@@ -401,7 +403,7 @@ pub async fn resolve_handoff(
         })
         .await?;
     match result {
-        None => Ok(see_other(&format!("/handoffs/{id}"))),
+        None => Ok(see_other(&viewer.keep_tz(&format!("/handoffs/{id}")))),
         Some(errors) => {
             resolve_form.errors = errors;
             answer(state, viewer, id, (None, None, Some(resolve_form))).await
@@ -506,7 +508,7 @@ pub async fn update_handoff(
         })
         .await?;
     match result {
-        None => Ok(see_other(&format!("/handoffs/{id}"))),
+        None => Ok(see_other(&viewer.keep_tz(&format!("/handoffs/{id}")))),
         Some((errors, current_version)) => {
             details.errors = errors;
             if let Some(v) = current_version {
@@ -537,7 +539,9 @@ pub async fn edit_note(
         .db
         .run(move |conn| handoffs::edit_note(conn, &hid, &nid, &author, body, &st.settings.gitlab))
         .await?;
-    Ok(see_other(&format!("/handoffs/{id}#note-{note_id}")))
+    Ok(see_other(
+        &viewer.keep_tz(&format!("/handoffs/{id}#note-{note_id}")),
+    ))
 }
 
 /// The values of the new-handoff form.
@@ -612,6 +616,7 @@ pub async fn create_handoff(
     form: web::Form<FormPairs>,
 ) -> Result<HttpResponse, AppError> {
     let author = viewer.writer()?.clone();
+    let chosen_tz = viewer.chosen_tz();
     let form = form.into_inner();
     let kept = NewForm {
         kind: field(&form, "kind").to_owned(),
@@ -677,7 +682,7 @@ pub async fn create_handoff(
         })
         .await?;
     match result {
-        Ok(id) => Ok(see_other(&format!("/handoffs/{id}"))),
+        Ok(id) => Ok(see_other(&keep_tz(&format!("/handoffs/{id}"), chosen_tz))),
         Err(page) => render_page(&page, StatusCode::UNPROCESSABLE_ENTITY),
     }
 }

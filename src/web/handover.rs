@@ -12,7 +12,9 @@ use crate::domain::text::check_multiline;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::web::views::{self, HandoffCard, Loaded, UserOption};
-use crate::web::{AppState, FormErrors, FormPairs, Layout, Viewer, field, render_page, see_other};
+use crate::web::{
+    AppState, FormErrors, FormPairs, Layout, Viewer, field, keep_tz, render_page, see_other,
+};
 
 /// The note written on a handoff whose box was left empty.
 const DEFAULT_NOTE: &str = "Handed over at shift change; no change since the last note.";
@@ -113,6 +115,7 @@ pub async fn submit_handover(
     form: web::Form<FormPairs>,
 ) -> Result<HttpResponse, AppError> {
     let me = viewer.writer()?.clone();
+    let chosen_tz = viewer.chosen_tz();
     let form = form.into_inner();
     let st = state.clone();
     let result = state
@@ -170,7 +173,7 @@ pub async fn submit_handover(
         })
         .await?;
     match result {
-        None => Ok(see_other("/")),
+        None => Ok(see_other(&keep_tz("/", chosen_tz))),
         Some(page) => render_page(&page, StatusCode::UNPROCESSABLE_ENTITY),
     }
 }

@@ -2,6 +2,9 @@
 //! caller (session cookie for pages, bearer token for the API) and checks
 //! the route table's access rule before any handler runs.
 
+use std::net::IpAddr;
+use std::rc::Rc;
+
 use actix_session::SessionExt;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -12,13 +15,70 @@ use crate::db::models::users::User;
 use crate::db::models::{sessions, tokens};
 use crate::domain::time;
 use crate::error::{ApiError, AppError};
-use crate::routes::{self, Access};
 use crate::web::AppState;
+use crate::web::cache::KeptAs;
 
 /// The session keys of a signed-in browser.
 pub const SESSION_USER: &str = "user_id";
 /// The server-side session row the cookie belongs to.
 pub const SESSION_ID: &str = "sid";
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (health checks, the stylesheet, signing in).
+    Public,
+    /// Signed-in users; signed-out visitors too with `BATON_PUBLIC_READ=1` (pages only).
+    Read,
+    /// Any signed-in user (their own profile, signing out).
+    SignedIn,
+    /// Responders and admins.
+    Write,
+    /// Admins.
+    Admin,
+}
+
+/// The access rule of each method of one path.
+#[derive(Debug, Clone, Default)]
+pub struct Rules(Vec<(Method, Access)>);
+
+impl Rules {
+    /// Rules from (method, access) pairs.
+    pub fn new(rules: Vec<(Method, Access)>) -> Rules {
+        Rules(rules)
+    }
+
+    /// Adds the rule of one more method.
+    pub fn push(&mut self, method: Method, access: Access) {
+        self.0.push((method, access));
+    }
+
+    /// The rule for `method`; `HEAD` follows `GET`. `None`: the path does not
+    /// answer this method.
+    pub fn access(&self, method: &Method) -> Option<Access> {
+        let method = if method == Method::HEAD {
+            &Method::GET
+        } else {
+            method
+        };
+        self.0
+            .iter()
+            .find(|(m, _)| m == method)
+            .map(|(_, access)| *access)
+    }
+
+    /// The `Allow` header's value: every method the path answers.
+    pub fn allow(&self) -> String {
+        let mut methods: Vec<&str> = Vec::new();
+        for (method, _) in &self.0 {
+            methods.push(method.as_str());
+            if method == Method::GET {
+                methods.push("HEAD");
+            }
+        }
+        methods.join(", ")
+    }
+}
 
 /// The caller, resolved once per request.
 #[derive(Debug, Clone, Default)]
@@ -32,11 +92,53 @@ pub struct Identity {
     pub kept_as: Option<String>,
 }
 
-/// The client's address as this server sees it (a proxy's, behind one).
+/// The client's address: the peer's, or, when the peer is a trusted proxy
+/// (`BATON_TRUSTED_PROXIES`), the nearest address in `X-Forwarded-For` that
+/// is not itself a trusted proxy. Entries a client wrote further left are
+/// never believed over a proxy's.
 pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "-".into())
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.settings.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    address_behind_proxies(
+        req.peer_addr().map(|a| a.ip()),
+        &forwarded.join(","),
+        trusted,
+    )
+}
+
+/// [`client_address`]'s rule, on plain values.
+fn address_behind_proxies(
+    peer: Option<IpAddr>,
+    forwarded: &str,
+    trusted: &[ipnet::IpNet],
+) -> String {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let Some(mut client) = peer else {
+        return "-".into();
+    };
+    if is_trusted(&client) {
+        for hop in forwarded
+            .rsplit(',')
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+        {
+            let Ok(ip) = hop.parse::<IpAddr>() else {
+                break;
+            };
+            client = ip;
+            if !is_trusted(&ip) {
+                break;
+            }
+        }
+    }
+    client.to_string()
 }
 
 fn bearer(req: &ServiceRequest) -> Option<String> {
@@ -129,6 +231,22 @@ async fn from_token(req: &ServiceRequest, state: &AppState) -> Result<Identity, 
     })
 }
 
+/// The caller the access decision admitted (`Some(None)`: signed out), or
+/// `None` when no decision was made for this request: then a handler must
+/// refuse, whatever it would show.
+pub fn decided(req: &HttpRequest) -> Option<Option<User>> {
+    req.extensions()
+        .get::<Identity>()
+        .map(|identity| identity.user.clone())
+}
+
+/// The refusal of a handler reached without an access decision (a route
+/// registered outside the route table).
+pub fn undecided() -> AppError {
+    tracing::error!("a handler was reached without an access decision");
+    AppError::Forbidden("this address has no access rule".into())
+}
+
 /// Whether `identity` may call a route of `access`; the error says why.
 fn check(
     access: Access,
@@ -155,24 +273,37 @@ fn check(
     }
 }
 
-/// The middleware: resolve the caller, enforce the route's access rule,
-/// and leave the [`Identity`] for the handler's extractors.
+/// The middleware around every route's resource: resolve the caller,
+/// enforce the access rule of the method on the path the router matched,
+/// and leave the [`Identity`] for the handler's extractors. `api`: the
+/// caller shows a bearer token rather than a session cookie. A method with
+/// no rule reaches no handler: it is answered 405 here.
 pub async fn authorize(
+    rules: Rc<Rules>,
+    api: bool,
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let Some(access) = routes::access_of(req.method(), req.path()) else {
-        // Not a route: the 404 handler answers.
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body);
+    let Some(access) = rules.access(req.method()) else {
+        let error = AppError::MethodNotAllowed(format!(
+            "{} is not a method of this address; it answers {}",
+            req.method(),
+            rules.allow()
+        ));
+        let mut res = if api {
+            req.error_response(ApiError(error))
+        } else {
+            req.error_response(error)
+        };
+        if let Ok(allow) = header::HeaderValue::from_str(&rules.allow()) {
+            res.headers_mut().insert(header::ALLOW, allow);
+        }
+        return Ok(res.map_into_right_body());
     };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         let error = AppError::internal("application state missing");
         return Ok(req.error_response(error).map_into_right_body());
     };
-    let api = req.path().starts_with("/api/");
     let path = req
         .uri()
         .path_and_query()
@@ -188,6 +319,9 @@ pub async fn authorize(
     });
     match allowed {
         Ok(identity) => {
+            if let Some(kept_as) = &identity.kept_as {
+                req.extensions_mut().insert(KeptAs(kept_as.clone()));
+            }
             req.extensions_mut().insert(identity);
             let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
             let res = next.call(req).await;
@@ -225,6 +359,50 @@ mod tests {
             session_id: None,
             kept_as: None,
         }
+    }
+
+    #[test]
+    fn the_client_address_is_read_behind_trusted_proxies_only() {
+        let proxies: Vec<ipnet::IpNet> =
+            vec!["10.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        // No trusted proxy: the peer, whatever the header says.
+        assert_eq!(
+            address_behind_proxies(ip("192.0.2.7"), "203.0.113.9", &proxies),
+            "192.0.2.7"
+        );
+        assert_eq!(
+            address_behind_proxies(ip("10.1.1.1"), "203.0.113.9", &[]),
+            "10.1.1.1"
+        );
+        // Behind a trusted proxy: the nearest untrusted hop.
+        assert_eq!(
+            address_behind_proxies(ip("10.1.1.1"), "203.0.113.9", &proxies),
+            "203.0.113.9"
+        );
+        assert_eq!(
+            address_behind_proxies(
+                ip("10.1.1.1"),
+                "198.51.100.1, 203.0.113.9, 10.2.2.2",
+                &proxies
+            ),
+            "203.0.113.9",
+            "what the client wrote further left is not believed"
+        );
+        assert_eq!(
+            address_behind_proxies(ip("::1"), "2001:db8::5", &proxies),
+            "2001:db8::5"
+        );
+        // No header, or garbage: the last address that could be read.
+        assert_eq!(
+            address_behind_proxies(ip("10.1.1.1"), "", &proxies),
+            "10.1.1.1"
+        );
+        assert_eq!(
+            address_behind_proxies(ip("10.1.1.1"), "nonsense", &proxies),
+            "10.1.1.1"
+        );
+        assert_eq!(address_behind_proxies(None, "203.0.113.9", &proxies), "-");
     }
 
     #[test]

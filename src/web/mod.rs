@@ -17,14 +17,13 @@ pub mod profile;
 pub mod shifts;
 pub mod unfurl;
 pub mod views;
+pub mod zones;
 
 use std::collections::HashMap;
 use std::future::{Ready, ready};
 
 use actix_session::SessionExt;
-use actix_web::{
-    FromRequest, HttpMessage, HttpRequest, HttpResponse, dev::Payload, http::header, web,
-};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::header, web};
 
 use crate::config::Settings;
 use crate::db::models::{shifts as shift_rows, users::User};
@@ -41,7 +40,7 @@ pub struct AppState {
     /// No GitLab application configured: anyone who reaches Baton picks a user.
     pub local_mode: bool,
     /// Sign in with GitLab, when configured.
-    pub gitlab: Option<gitlab::OAuthClient>,
+    pub gitlab: Option<crate::integrations::gitlab::OAuthClient>,
     /// Sessions and pages kept between requests.
     pub caches: cache::Caches,
 }
@@ -58,6 +57,26 @@ impl AppState {
 /// Percent-encodes a query parameter value.
 pub fn encode_query(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// `location` with the zone chosen with `?tz=` carried on (`?tz=` or
+/// `&tz=`, before any `#fragment`), so that the redirect after a form keeps
+/// showing the zone the form was shown in.
+pub fn keep_tz(location: &str, chosen: Option<Timezone>) -> String {
+    match chosen {
+        Some(zone) => with_tz(location, zone),
+        None => location.to_owned(),
+    }
+}
+
+/// `location` with `tz=zone` added to its query (before any `#fragment`).
+pub fn with_tz(location: &str, zone: Timezone) -> String {
+    let (path, fragment) = match location.find('#') {
+        Some(at) => location.split_at(at),
+        None => (location, ""),
+    };
+    let join = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{join}tz={}{fragment}", encode_query(zone.name()))
 }
 
 /// A 303 to `location` (POST/redirect/GET).
@@ -82,6 +101,9 @@ pub struct Viewer {
     pub user: Option<User>,
     /// Their zone, `?tz=`, or UTC.
     pub tz: Timezone,
+    /// Whether the zone was chosen with `?tz=` (and so is carried on by the
+    /// page's forms and the redirects after them).
+    pub tz_chosen: bool,
     /// The path and query, to come back to after signing in.
     pub path: String,
     /// The session's CSRF token, for the forms of the page.
@@ -104,6 +126,20 @@ impl Viewer {
         Ok(user)
     }
 
+    /// The signed-in admin, or the reason they are not one. Admin handlers
+    /// ask this themselves, beside the route table's rule.
+    pub fn admin(&self) -> Result<&User, AppError> {
+        let user = self.signed_in()?;
+        if user.role() == crate::domain::handoff::Role::Admin {
+            Ok(user)
+        } else {
+            Err(AppError::Forbidden(format!(
+                "{} is not an admin",
+                user.username
+            )))
+        }
+    }
+
     /// The signed-in user, or a redirect to sign in.
     pub fn signed_in(&self) -> Result<&User, AppError> {
         self.user
@@ -115,6 +151,31 @@ impl Viewer {
     pub fn is(&self, user_id: &str) -> bool {
         self.user.as_ref().is_some_and(|u| u.id == user_id)
     }
+
+    /// The zone the viewer sees without `?tz=`: their profile's, or UTC.
+    pub fn own_tz(&self) -> Timezone {
+        self.user.as_ref().map(User::tz).unwrap_or(Timezone::UTC)
+    }
+
+    /// `?tz=Asia%2FTokyo` when the page was shown in a zone chosen with
+    /// `?tz=`, for its forms' actions; empty otherwise.
+    pub fn tz_query(&self) -> String {
+        if self.tz_chosen {
+            format!("?tz={}", encode_query(self.tz.name()))
+        } else {
+            String::new()
+        }
+    }
+
+    /// The zone chosen with `?tz=`, if any.
+    pub fn chosen_tz(&self) -> Option<Timezone> {
+        self.tz_chosen.then_some(self.tz)
+    }
+
+    /// `location` with the chosen zone carried on (see [`keep_tz`]).
+    pub fn keep_tz(&self, location: &str) -> String {
+        keep_tz(location, self.chosen_tz())
+    }
 }
 
 impl FromRequest for Viewer {
@@ -122,10 +183,9 @@ impl FromRequest for Viewer {
     type Future = Ready<Result<Viewer, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let user = req
-            .extensions()
-            .get::<identity::Identity>()
-            .and_then(|i| i.user.clone());
+        let Some(user) = identity::decided(req) else {
+            return ready(Err(identity::undecided()));
+        };
         let csrf = csrf::token(&req.get_session());
         let path = req
             .uri()
@@ -135,16 +195,17 @@ impl FromRequest for Viewer {
         let tz_param = web::Query::<HashMap<String, String>>::from_query(req.query_string())
             .ok()
             .and_then(|q| q.get("tz").cloned());
-        let tz = match tz_param.filter(|t| !t.is_empty()) {
+        let (tz, tz_chosen) = match tz_param.filter(|t| !t.is_empty()) {
             Some(name) => match Timezone::parse(&name) {
-                Ok(tz) => tz,
+                Ok(tz) => (tz, true),
                 Err(e) => return ready(Err(AppError::invalid("tz", e))),
             },
-            None => user.as_ref().map(User::tz).unwrap_or(Timezone::UTC),
+            None => (user.as_ref().map(User::tz).unwrap_or(Timezone::UTC), false),
         };
         ready(Ok(Viewer {
             user,
             tz,
+            tz_chosen,
             path,
             csrf,
         }))
@@ -177,6 +238,8 @@ pub struct Layout {
     pub local_mode: bool,
     /// The viewer's zone name.
     pub tz: String,
+    /// `?tz=…` when the zone was chosen with `?tz=`, for form actions.
+    pub tz_query: String,
     /// Now, in the viewer's zone.
     pub now: Option<TimeView>,
     /// Who is on call now.
@@ -197,6 +260,7 @@ impl Layout {
             is_admin: false,
             local_mode: false,
             tz: "UTC".into(),
+            tz_query: String::new(),
             now: None,
             oncall: vec![],
             show_oncall: false,
@@ -264,6 +328,7 @@ impl Layout {
                 .is_some_and(|u| u.role() == crate::domain::handoff::Role::Admin),
             local_mode: state.local_mode,
             tz: viewer.tz.name().to_owned(),
+            tz_query: viewer.tz_query(),
             now: Some(TimeView::new(now, viewer.tz)),
             oncall,
             show_oncall: visible,

@@ -20,7 +20,7 @@ struct ProfilePage {
     name: String,
     timezone: String,
     local: TimeView,
-    zones: Vec<&'static str>,
+    zones: &'static [&'static str],
     errors: FormErrors,
 }
 
@@ -40,7 +40,7 @@ fn load_page(
         local: TimeView::new(time::now(), me.tz()),
         name,
         timezone,
-        zones: chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect(),
+        zones: time::zone_names(),
         errors,
     })
 }

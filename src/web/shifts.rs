@@ -1,22 +1,29 @@
 //! `/shifts`: a week of shifts, with hours in the viewer's zone and UTC;
 //! add, edit, delete.
+//!
+//! The week is seven days of the viewer's local calendar, from Monday 00:00
+//! to the next Monday 00:00 (167 to 169 hours when the clocks change). The
+//! form shows times to the second in the zone of the page, says which zone
+//! that is in a hidden field, and offers both readings of a time that
+//! happens twice, so that saving it unchanged changes nothing.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use jiff::civil::Weekday;
 use serde::Deserialize;
 
 use crate::db::DbConnection;
 use crate::db::models::shifts::{self, ShiftInput};
 use crate::db::models::users;
 use crate::domain::shift::{check_span, parse_rotation_role};
-use crate::domain::time::{self, TimeView, Timezone, human_duration};
+use crate::domain::time::{self, OffsetChoice, TimeView, Timezone, human_duration};
 use crate::domain::user::Username;
 use crate::error::AppError;
 use crate::web::views::UserOption;
 use crate::web::{
     AppState, FormErrors, FormPairs, Layout, Viewer, field, parse_id, render_page, see_other,
+    with_tz,
 };
 
 /// A shift as listed.
@@ -40,7 +47,40 @@ pub struct ShiftForm {
     role: String,
     starts_at: String,
     ends_at: String,
+    /// The offset chosen for a start that happens twice (`-04:00`).
+    starts_offset: String,
+    /// The offset chosen for an end that happens twice.
+    ends_offset: String,
+    /// The zone the form's times are in.
+    tz: String,
+    /// The two readings of a start that happens twice.
+    starts_repeated: Option<[OffsetChoice; 2]>,
+    /// The two readings of an end that happens twice.
+    ends_repeated: Option<[OffsetChoice; 2]>,
     errors: FormErrors,
+}
+
+impl ShiftForm {
+    /// The form shown in `zone`, with the choice of reading for a start or
+    /// an end that happens twice there.
+    fn in_zone(mut self, zone: Timezone) -> ShiftForm {
+        self.tz = zone.name().to_owned();
+        self.starts_repeated = time::repeated(&self.starts_at, zone, &self.starts_offset);
+        self.ends_repeated = time::repeated(&self.ends_at, zone, &self.ends_offset);
+        self
+    }
+}
+
+/// The confirmation after a shift was saved.
+pub struct Saved {
+    role: String,
+    username: String,
+    starts: TimeView,
+    ends: TimeView,
+    /// The zone the times were read in.
+    zone: String,
+    /// What to know about a time that happens twice.
+    notes: Vec<String>,
 }
 
 #[derive(Template)]
@@ -50,12 +90,20 @@ struct ShiftsPage {
     week_label: String,
     prev_week: String,
     next_week: String,
+    /// The week's first and last instants (local Monday 00:00 to the next).
+    week_from: TimeView,
+    week_to: TimeView,
+    /// Its length in hours: 168, or 167/169 when the clocks change.
+    week_hours: String,
+    saved: Option<Saved>,
     rows: Vec<ShiftRow>,
     form: ShiftForm,
     users: Vec<UserOption>,
     roles: Vec<String>,
     can_write: bool,
     tz: String,
+    /// `&tz=…` for the week links when the zone was chosen with `?tz=`.
+    tz_suffix: String,
 }
 
 #[derive(Template)]
@@ -65,26 +113,53 @@ struct EditPage {
     id: String,
     form: ShiftForm,
     users: Vec<UserOption>,
-    tz: String,
 }
 
-/// `?week=YYYY-MM-DD`.
+/// `?week=YYYY-MM-DD&saved=ID`.
 #[derive(Deserialize)]
 pub struct WeekQuery {
     week: Option<String>,
+    /// A shift just saved, to confirm.
+    saved: Option<String>,
 }
 
-/// The Monday 00:00 (in `zone`) of the week holding `day`.
-fn week_start(day: NaiveDate, zone: Timezone) -> DateTime<Utc> {
-    let monday = day - Duration::days(day.weekday().num_days_from_monday().into());
-    time::parse_local(&format!("{}T00:00", monday.format("%Y-%m-%d")), zone)
-        .or_else(|_| time::parse_local(&format!("{}T01:00", monday.format("%Y-%m-%d")), zone))
-        .unwrap_or_else(|_| monday.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+/// Where to go after saving `shift` from a form in `zone`: its week, with
+/// the confirmation, in that zone (`tz=` when it is not the viewer's own).
+fn after_save(shift: &shifts::Shift, zone: Timezone, viewer: &Viewer) -> String {
+    let location = format!(
+        "/shifts?week={}&saved={}",
+        time::iso_date(zone.date(shift.starts())),
+        shift.id
+    );
+    if zone == viewer.own_tz() {
+        location
+    } else {
+        with_tz(&location, zone)
+    }
 }
 
-/// The `?week=` value that shows `instant` to a viewer in `zone`.
-fn week_of(instant: DateTime<Utc>, zone: Timezone) -> String {
-    zone.local(instant).format("%Y-%m-%d").to_string()
+/// The confirmation of `shift`, saved by a form in `zone`.
+fn saved_view(shift: &shifts::Shift, username: String, zone: Timezone) -> Saved {
+    let notes = [("starts", shift.starts()), ("ends", shift.ends())]
+        .into_iter()
+        .filter_map(|(what, at)| {
+            let text = time::to_local_input(at, zone);
+            let choices = time::repeated(&text, zone, &time::offset_value(at, zone))?;
+            let chosen = choices.iter().find(|c| c.chosen)?;
+            Some(format!(
+                "It {what} at a time that happens twice in {zone} (the clocks go back): {}; edit the shift to choose the other.",
+                chosen.label
+            ))
+        })
+        .collect();
+    Saved {
+        role: shift.role.clone(),
+        username,
+        starts: TimeView::new(shift.starts(), zone),
+        ends: TimeView::new(shift.ends(), zone),
+        zone: zone.name().to_owned(),
+        notes,
+    }
 }
 
 fn all_users(conn: &mut DbConnection) -> Result<Vec<UserOption>, AppError> {
@@ -101,18 +176,27 @@ fn load_page(
     conn: &mut DbConnection,
     state: &AppState,
     viewer: &Viewer,
-    week: Option<&str>,
+    query: &WeekQuery,
     form: ShiftForm,
 ) -> Result<ShiftsPage, AppError> {
     let now = time::now();
-    let day = match week {
-        Some(w) if !w.is_empty() => NaiveDate::parse_from_str(w, "%Y-%m-%d").map_err(|_| {
-            AppError::invalid("week", format!("{w:?} is not a date such as 2026-11-30"))
-        })?,
-        _ => viewer.tz.local(now).date_naive(),
+    let day = match query.week.as_deref() {
+        Some(w) if !w.is_empty() => {
+            time::parse_date(w).map_err(|e| AppError::invalid("week", e))?
+        }
+        _ => viewer.tz.date(now),
     };
-    let from = week_start(day, viewer.tz);
-    let to = from + Duration::days(7);
+    // Seven local days: Monday 00:00 to the next Monday 00:00, whatever
+    // the clocks do in between.
+    let (from, to) = viewer.tz.week(day, Weekday::Monday);
+    let saved = match query.saved.as_deref().map(parse_id) {
+        Some(Ok(id)) => match shifts::find(conn, &id) {
+            Ok((s, u)) => Some(saved_view(&s, u.username, viewer.tz)),
+            Err(diesel::result::Error::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        _ => None,
+    };
     let rows: Vec<ShiftRow> = shifts::list_between(conn, from, to)?
         .into_iter()
         .map(|(s, u)| ShiftRow {
@@ -137,17 +221,30 @@ fn load_page(
             roles.push(r.role.clone());
         }
     }
+    let minutes = (to - from).num_minutes();
     Ok(ShiftsPage {
         layout: Layout::load(conn, state, viewer, "Shifts")?,
-        week_label: format!("Week of {}", viewer.tz.local(from).format("%a %d %b %Y")),
-        prev_week: (day - Duration::days(7)).format("%Y-%m-%d").to_string(),
-        next_week: (day + Duration::days(7)).format("%Y-%m-%d").to_string(),
+        week_label: format!(
+            "Week of {}",
+            time::date_text(time::week_start(day, Weekday::Monday))
+        ),
+        prev_week: time::iso_date(time::add_days(day, -7)),
+        next_week: time::iso_date(time::add_days(day, 7)),
+        week_from: TimeView::new(from, viewer.tz),
+        week_to: TimeView::new(to, viewer.tz),
+        week_hours: if minutes % 60 == 0 {
+            (minutes / 60).to_string()
+        } else {
+            format!("{}", minutes as f64 / 60.0)
+        },
+        saved,
         rows,
-        form,
+        form: form.in_zone(viewer.tz),
         users: all_users(conn)?,
         roles,
         can_write: viewer.user.as_ref().is_some_and(|u| u.role().can_write()),
         tz: viewer.tz.name().to_owned(),
+        tz_suffix: viewer.tz_query().replacen('?', "&", 1),
     })
 }
 
@@ -160,20 +257,22 @@ pub async fn list_shifts(
     let st = state.clone();
     let page = state
         .db
-        .run(move |conn| {
-            load_page(
-                conn,
-                &st,
-                &viewer,
-                query.week.as_deref(),
-                ShiftForm::default(),
-            )
-        })
+        .run(move |conn| load_page(conn, &st, &viewer, &query, ShiftForm::default()))
         .await?;
     render_page(&page, StatusCode::OK)
 }
 
-/// Reads a shift form; the times are wall-clock times in the viewer's zone.
+/// The zone a shift form's times are in: the one it says it was shown in
+/// (its hidden `tz` field), else the viewer's.
+fn form_zone(form: &FormPairs, viewer: &Viewer) -> Result<Timezone, AppError> {
+    match field(form, "tz").trim() {
+        "" => Ok(viewer.tz),
+        name => Timezone::parse(name).map_err(|e| AppError::invalid("tz", e)),
+    }
+}
+
+/// Reads a shift form; the times are wall-clock times in `zone`, to the
+/// second, with the offset chosen for a time that happens twice.
 fn parse_form(
     conn: &mut DbConnection,
     form: &FormPairs,
@@ -184,7 +283,9 @@ fn parse_form(
         role: field(form, "role").to_owned(),
         starts_at: field(form, "starts_at").to_owned(),
         ends_at: field(form, "ends_at").to_owned(),
-        errors: FormErrors::default(),
+        starts_offset: field(form, "starts_offset").to_owned(),
+        ends_offset: field(form, "ends_offset").to_owned(),
+        ..ShiftForm::default()
     };
     let errors = &mut kept.errors;
     let user = match Username::parse(&kept.username) {
@@ -201,8 +302,14 @@ fn parse_form(
         }
     };
     let role = errors.check("role", parse_rotation_role(&kept.role));
-    let starts = errors.check("starts_at", time::parse_local(&kept.starts_at, zone));
-    let ends = errors.check("ends_at", time::parse_local(&kept.ends_at, zone));
+    let starts = errors.check(
+        "starts_at",
+        time::parse_local_as(&kept.starts_at, zone, &kept.starts_offset),
+    );
+    let ends = errors.check(
+        "ends_at",
+        time::parse_local_as(&kept.ends_at, zone, &kept.ends_offset),
+    );
     if let (Some(s), Some(e)) = (starts, ends) {
         errors.check("ends_at", check_span(s, e));
     }
@@ -225,22 +332,29 @@ pub async fn create_shift(
     form: web::Form<FormPairs>,
 ) -> Result<HttpResponse, AppError> {
     viewer.writer()?;
+    let zone = form_zone(&form, &viewer)?;
     let st = state.clone();
     let result = state
         .db
         .run(move |conn| {
-            let (mut kept, input) = parse_form(conn, &form, viewer.tz)?;
+            let (mut kept, input) = parse_form(conn, &form, zone)?;
             if let Some(input) = input {
                 match shifts::create(conn, &input) {
-                    Ok(s) => return Ok(Ok(week_of(s.starts(), viewer.tz))),
+                    Ok(s) => return Ok(Ok(after_save(&s, zone, &viewer))),
                     Err(e) => kept.errors.absorb("starts_at", e)?,
                 }
             }
-            Ok(Err(load_page(conn, &st, &viewer, None, kept)?))
+            let query = WeekQuery {
+                week: None,
+                saved: None,
+            };
+            let mut page = load_page(conn, &st, &viewer, &query, ShiftForm::default())?;
+            page.form = kept.in_zone(zone);
+            Ok(Err(page))
         })
         .await?;
     match result {
-        Ok(week) => Ok(see_other(&format!("/shifts?week={week}"))),
+        Ok(location) => Ok(see_other(&location)),
         Err(page) => render_page(&page, StatusCode::UNPROCESSABLE_ENTITY),
     }
 }
@@ -250,25 +364,32 @@ fn edit_page(
     state: &AppState,
     viewer: &Viewer,
     id: &str,
-    form: Option<ShiftForm>,
+    form: Option<(ShiftForm, Timezone)>,
 ) -> Result<EditPage, AppError> {
     let (shift, user) = shifts::find(conn, id).map_err(|e| match e {
         diesel::result::Error::NotFound => AppError::NotFound("no such shift".into()),
         other => other.into(),
     })?;
-    let form = form.unwrap_or_else(|| ShiftForm {
-        username: user.username,
-        role: shift.role.clone(),
-        starts_at: time::to_local_input(shift.starts(), viewer.tz),
-        ends_at: time::to_local_input(shift.ends(), viewer.tz),
-        errors: FormErrors::default(),
+    let (form, zone) = form.unwrap_or_else(|| {
+        // Exactly the stored instants: the wall clock to the second, and
+        // the offset, which tells the two readings of a repeated time apart.
+        let zone = viewer.tz;
+        let form = ShiftForm {
+            username: user.username,
+            role: shift.role.clone(),
+            starts_at: time::to_local_input(shift.starts(), zone),
+            ends_at: time::to_local_input(shift.ends(), zone),
+            starts_offset: time::offset_value(shift.starts(), zone),
+            ends_offset: time::offset_value(shift.ends(), zone),
+            ..ShiftForm::default()
+        };
+        (form, zone)
     });
     Ok(EditPage {
         layout: Layout::load(conn, state, viewer, "Edit shift")?,
         id: shift.id,
-        form,
+        form: form.in_zone(zone),
         users: all_users(conn)?,
-        tz: viewer.tz.name().to_owned(),
     })
 }
 
@@ -301,22 +422,23 @@ pub async fn update_shift(
 ) -> Result<HttpResponse, AppError> {
     viewer.writer()?;
     let id = parse_shift_id(&path)?;
+    let zone = form_zone(&form, &viewer)?;
     let st = state.clone();
     let result = state
         .db
         .run(move |conn| {
-            let (mut kept, input) = parse_form(conn, &form, viewer.tz)?;
+            let (mut kept, input) = parse_form(conn, &form, zone)?;
             if let Some(input) = input {
                 match shifts::update(conn, &id, &input) {
-                    Ok(s) => return Ok(Ok(week_of(s.starts(), viewer.tz))),
+                    Ok(s) => return Ok(Ok(after_save(&s, zone, &viewer))),
                     Err(e) => kept.errors.absorb("starts_at", e)?,
                 }
             }
-            Ok(Err(edit_page(conn, &st, &viewer, &id, Some(kept))?))
+            Ok(Err(edit_page(conn, &st, &viewer, &id, Some((kept, zone)))?))
         })
         .await?;
     match result {
-        Ok(week) => Ok(see_other(&format!("/shifts?week={week}"))),
+        Ok(location) => Ok(see_other(&location)),
         Err(page) => render_page(&page, StatusCode::UNPROCESSABLE_ENTITY),
     }
 }
@@ -329,6 +451,7 @@ pub async fn delete_shift(
 ) -> Result<HttpResponse, AppError> {
     viewer.writer()?;
     let id = parse_shift_id(&path)?;
+    let location = viewer.keep_tz("/shifts");
     state.db.run(move |conn| shifts::delete(conn, &id)).await?;
-    Ok(see_other("/shifts"))
+    Ok(see_other(&location))
 }

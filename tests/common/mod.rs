@@ -205,6 +205,45 @@ impl TestApp {
         html[start..start + len].to_owned()
     }
 
+    /// Sends `method target` exactly as written (no normalisation of `%61`,
+    /// `//` or `/./`, as a client library would do) and returns the status
+    /// and the body.
+    pub async fn raw(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, String)],
+        body: &str,
+    ) -> (u16, String) {
+        use std::io::{Read, Write};
+        let host = self.address.trim_start_matches("http://").to_owned();
+        let mut request =
+            format!("{method} {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        tokio::task::spawn_blocking(move || {
+            let mut stream = std::net::TcpStream::connect(&host).expect("connect");
+            stream.write_all(request.as_bytes()).expect("send");
+            let mut response = Vec::new();
+            stream.read_to_end(&mut response).expect("receive");
+            let response = String::from_utf8_lossy(&response).into_owned();
+            let status = response
+                .split(' ')
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .expect("a status line");
+            let body = response
+                .split_once("\r\n\r\n")
+                .map(|(_, b)| b.to_owned())
+                .unwrap_or_default();
+            (status, body)
+        })
+        .await
+        .expect("raw request")
+    }
+
     /// Signs `browser` in as `username` (local mode).
     pub async fn sign_in(&self, browser: &Client, username: &str) {
         let (status, _, _) = self
@@ -289,4 +328,43 @@ macro_rules! backend_tests {
             )*
         }
     };
+}
+
+/// How a page should read the instant `iso` in `zone` by the bundled
+/// tzdata, worked out with jiff directly rather than with Baton's own
+/// formatting: (`Sun 29 Nov 09:00 CET`, `09:00`). For zones whose offsets
+/// have abbreviations (the numeric ones Baton writes as `UTC+05:45`).
+pub fn expected_local(iso: &str, zone: &str) -> (String, String) {
+    let ts: jiff::Timestamp = iso
+        .parse()
+        .unwrap_or_else(|_| panic!("datetime {iso:?} is not RFC 3339"));
+    let tz = jiff::tz::TimeZoneDatabase::bundled()
+        .get(zone)
+        .unwrap_or_else(|_| panic!("no zone {zone}"));
+    let local = ts.to_zoned_datetime(tz);
+    (
+        local.strftime("%a %d %b %H:%M %Z").to_string(),
+        local.strftime("%H:%M").to_string(),
+    )
+}
+
+/// The clock now in `zone`, and a minute later (a page may straddle a minute).
+pub fn clocks_now(zone: &str) -> [String; 2] {
+    let now = chrono::Utc::now();
+    let later = now + chrono::Duration::minutes(1);
+    [now, later]
+        .map(|t| expected_local(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), zone).1)
+}
+
+/// An instant as a `datetime-local` value in `zone` (to the minute), by the
+/// bundled tzdata.
+pub fn local_input(t: chrono::DateTime<chrono::Utc>, zone: &str) -> String {
+    let tz = jiff::tz::TimeZoneDatabase::bundled()
+        .get(zone)
+        .unwrap_or_else(|_| panic!("no zone {zone}"));
+    jiff::Timestamp::from_second(t.timestamp())
+        .expect("an instant jiff can hold")
+        .to_zoned_datetime(tz)
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
 }

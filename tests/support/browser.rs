@@ -598,6 +598,26 @@ impl Browser {
         }
     }
 
+    /// Waits until the page script has shown the page's times (converted
+    /// to the browser's zone, or given their tooltips).
+    pub async fn wait_for_times(&self) {
+        let started = Instant::now();
+        loop {
+            let state = self
+                .js("return document.body.getAttribute('data-times')", vec![])
+                .await;
+            if state == json!("done") {
+                return;
+            }
+            assert!(
+                state != json!("unavailable"),
+                "the script could not load the zone's rules"
+            );
+            assert!(started.elapsed() < PATIENCE, "the times were never shown");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Runs `script` (a function body) in the page and returns its value.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
         self.client

@@ -1,6 +1,6 @@
 //! The audit log: sign-ins, failed sign-ins, role changes, tokens, deactivations.
 
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
@@ -72,28 +72,4 @@ pub fn recent(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Entry>> {
         .order(audit_log::id.desc())
         .limit(limit)
         .load(conn)
-}
-
-/// Failed sign-ins for `subject` and from `address` within `window` before `now`.
-pub fn recent_failures(
-    conn: &mut DbConnection,
-    subject: &str,
-    address: &str,
-    window: Duration,
-    now: DateTime<Utc>,
-) -> QueryResult<(i64, i64)> {
-    let since = time::to_db(now - window);
-    let by_subject = audit_log::table
-        .filter(audit_log::action.eq("signin_failed"))
-        .filter(audit_log::subject.eq(subject))
-        .filter(audit_log::at.gt(since))
-        .count()
-        .get_result(conn)?;
-    let by_address = audit_log::table
-        .filter(audit_log::action.eq("signin_failed"))
-        .filter(audit_log::address.eq(address))
-        .filter(audit_log::at.gt(since))
-        .count()
-        .get_result(conn)?;
-    Ok((by_subject, by_address))
 }

@@ -7,6 +7,7 @@ pub mod handovers;
 pub mod sessions;
 pub mod settings;
 pub mod shifts;
+pub mod signin_attempts;
 pub mod tokens;
 pub mod users;
 

@@ -309,10 +309,12 @@ pub struct GitLabProfile {
     pub name: String,
 }
 
-/// The user a GitLab sign-in is for: the one linked to that GitLab account,
-/// else the unlinked one with the same username (linking it), else a new
-/// user (time zone UTC, `role`). The name follows GitLab's. A deactivated
-/// user is refused.
+/// The user a GitLab sign-in is for: the one linked to that GitLab account
+/// by its id, else a new user (time zone UTC, `role`). A Baton user with the
+/// same username that is not linked to this GitLab account is never taken
+/// over: the sign-in is refused until an admin links the two
+/// ([`link_gitlab`]). The name follows GitLab's. A deactivated user is
+/// refused.
 pub fn sign_in_from_gitlab(
     conn: &mut DbConnection,
     profile: &GitLabProfile,
@@ -329,21 +331,25 @@ pub fn sign_in_from_gitlab(
         let user = match linked {
             Some(user) => user,
             None => {
+                // The same name in another case is the same GitLab account
+                // (see `Username`): a clash too.
                 let same_name: Option<User> = users::table
-                    .filter(users::username.eq(username.as_str()))
-                    .filter(users::gitlab_id.is_null())
+                    .filter(lower(users::username).eq(username.to_ascii_lowercase()))
                     .first(conn)
                     .optional()?;
-                match same_name {
-                    Some(user) => user,
-                    None => {
-                        // A GitLab name Baton would refuse (control or bidi
-                        // characters) is not kept: the username stands in.
-                        let name = crate::domain::user::parse_display_name(&profile.name)
-                            .unwrap_or_else(|_| username.to_string());
-                        create(conn, &username, &name, Timezone::UTC, role)?
-                    }
+                if let Some(user) = same_name {
+                    return Err(AppError::Forbidden(format!(
+                        "the Baton account {} is not linked to this GitLab account (id {}), \
+                         so it cannot be signed in to with it; an admin can link the two on \
+                         /admin/users or with: baton user link-gitlab {} {}",
+                        user.username, profile.id, user.username, profile.id
+                    )));
                 }
+                // A GitLab name Baton would refuse (control or bidi
+                // characters) is not kept: the username stands in.
+                let name = crate::domain::user::parse_display_name(&profile.name)
+                    .unwrap_or_else(|_| username.to_string());
+                create(conn, &username, &name, Timezone::UTC, role)?
             }
         };
         if !user.active {
@@ -359,4 +365,44 @@ pub fn sign_in_from_gitlab(
             .execute(conn)?;
         Ok(users::table.filter(users::id.eq(&user.id)).first(conn)?)
     })
+}
+
+/// Links `username` to the GitLab account with id `gitlab_id`, so that
+/// signing in with that account signs in as this user; returns the user as
+/// it was. A GitLab account can be linked to one user only.
+pub fn link_gitlab(
+    conn: &mut DbConnection,
+    username: &Username,
+    gitlab_id: i64,
+) -> Result<User, AppError> {
+    conn.transaction(|conn| {
+        let user = find_any(conn, username)?;
+        let holder: Option<User> = users::table
+            .filter(users::gitlab_id.eq(gitlab_id))
+            .first(conn)
+            .optional()?;
+        match holder {
+            Some(other) if other.id != user.id => Err(AppError::Conflict(format!(
+                "GitLab account {gitlab_id} is linked to {} already",
+                other.username
+            ))),
+            _ => {
+                diesel::update(users::table.filter(users::id.eq(&user.id)))
+                    .set(users::gitlab_id.eq(Some(gitlab_id)))
+                    .execute(conn)?;
+                Ok(user)
+            }
+        }
+    })
+}
+
+/// Parses a GitLab user id as people type it.
+pub fn parse_gitlab_id(raw: &str) -> Result<i64, String> {
+    match raw.trim().parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(format!(
+            "a GitLab user id is a positive whole number (see the user's GitLab profile or /api/v4/users?username=…), not {:?}",
+            raw.trim()
+        )),
+    }
 }

@@ -9,8 +9,8 @@ pub mod users;
 use std::future::{Ready, ready};
 
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
-use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
-use chrono::{DateTime, SecondsFormat, Utc};
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -45,10 +45,9 @@ impl FromRequest for ApiUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         // The authorization middleware has checked the token already.
-        let user = req
-            .extensions()
-            .get::<crate::web::identity::Identity>()
-            .and_then(|i| i.user.clone());
+        let Some(user) = crate::web::identity::decided(req) else {
+            return ready(Err(ApiError(crate::web::identity::undecided())));
+        };
         ready(user.map(ApiUser).ok_or_else(|| {
             ApiError(AppError::Unauthorized(
                 "send a token as 'Authorization: Bearer …'".into(),
@@ -135,7 +134,7 @@ impl UserJson {
             username: user.username.clone(),
             name: user.name.clone(),
             timezone: user.timezone.clone(),
-            local_time: tz.local(now).to_rfc3339_opts(SecondsFormat::Secs, false),
+            local_time: tz.rfc3339_local(now),
             night: tz.is_night(now),
         }
     }

@@ -57,7 +57,9 @@ pub struct ShiftList {
 pub struct SpanParams {
     /// RFC 3339; default now.
     from: Option<String>,
-    /// RFC 3339; default `from` + 7 days; at most 92 days after `from`.
+    /// RFC 3339; default seven days after `from` on the caller's local
+    /// calendar (the same wall-clock time in their profile's zone); at most
+    /// 92 days after `from`.
     to: Option<String>,
 }
 
@@ -67,7 +69,7 @@ pub struct SpanParams {
     security(("bearer" = [])))]
 pub async fn list_shifts(
     state: web::Data<AppState>,
-    _user: ApiUser,
+    user: ApiUser,
     params: web::Query<SpanParams>,
 ) -> Result<web::Json<ShiftList>, ApiError> {
     let from = match params.from.as_deref().filter(|f| !f.is_empty()) {
@@ -76,7 +78,8 @@ pub async fn list_shifts(
     };
     let to = match params.to.as_deref().filter(|t| !t.is_empty()) {
         Some(t) => parse_rfc3339(t).map_err(|e| AppError::invalid("to", e))?,
-        None => from + Duration::days(7),
+        // A week is seven local days, not 168 hours.
+        None => user.0.tz().add_days(from, 7),
     };
     if to <= from {
         return Err(AppError::invalid("to", "to must be after from").into());
@@ -105,9 +108,9 @@ pub struct CreateShift {
     username: String,
     /// The rotation role (`EOC`, `IMOC`, `CMOC`, …).
     role: String,
-    /// RFC 3339.
+    /// RFC 3339; kept to the second (a fraction of a second is dropped).
     starts_at: String,
-    /// RFC 3339, after `starts_at`, at most 14 days later.
+    /// RFC 3339, after `starts_at`, at most 14 days later; kept to the second.
     ends_at: String,
 }
 
@@ -126,9 +129,14 @@ pub async fn create_shift(
     let username =
         Username::parse(&input.username).map_err(|e| AppError::invalid("username", e))?;
     let role = parse_rotation_role(&input.role).map_err(|e| AppError::invalid("role", e))?;
-    let starts_at =
-        parse_rfc3339(&input.starts_at).map_err(|e| AppError::invalid("starts_at", e))?;
-    let ends_at = parse_rfc3339(&input.ends_at).map_err(|e| AppError::invalid("ends_at", e))?;
+    // Shift times are kept to the second (a fraction is dropped), so that
+    // the edit form, which shows seconds, gives back exactly what is stored.
+    let starts_at = parse_rfc3339(&input.starts_at)
+        .map(time::whole_seconds)
+        .map_err(|e| AppError::invalid("starts_at", e))?;
+    let ends_at = parse_rfc3339(&input.ends_at)
+        .map(time::whole_seconds)
+        .map_err(|e| AppError::invalid("ends_at", e))?;
     check_span(starts_at, ends_at).map_err(|e| AppError::invalid("ends_at", e))?;
     let shift = state
         .db

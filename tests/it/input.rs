@@ -4,9 +4,7 @@
 //! field, and a username is compared as parsed everywhere, so that
 //! `/admin/users/dave%20/role` is dave's and cannot demote the last admin.
 
-mod common;
-
-use common::TestApp;
+use crate::common::{self, TestApp};
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
 

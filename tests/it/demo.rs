@@ -1,7 +1,7 @@
 //! `baton demo` at a small size, on both backends: the counts it promises,
 //! rows consistent with what the application writes, and pages that show them.
 
-mod common;
+use crate::common;
 
 use baton::db::DbConnection;
 use baton::db::schema::{handoffs, notes, shifts, users};

@@ -2,7 +2,7 @@
 //! GitLab, break-glass passwords, roles on every route, headers, cookies,
 //! deactivation, and logs without secrets.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -330,6 +330,52 @@ backend_tests! {
         assert_eq!(status, 403);
     }
 
+    async fn a_gitlab_sign_in_never_takes_over_an_unlinked_local_account(app) {
+        let backend = app.backend;
+        drop(app);
+        // GitLab's "erin" is somebody else than Baton's local admin "erin".
+        let gitlab = FakeGitLab::start("erin", &["gitlab-com/gl-infra"]).await;
+        let Some(app) = baton_with_gitlab(backend, &gitlab, &[]).await else { return };
+        app.add_user("erin", "UTC", "admin");
+        app.add_user("root", "UTC", "admin");
+        {
+            let mut conn = app.db.conn().unwrap();
+            let hash = baton::domain::password::hash(PASSWORD).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, &"root".parse().unwrap(), Some(&hash)).unwrap();
+        }
+        let browser = common::browser();
+        let refused = gitlab_round_trip(&app, &browser, "%2F").await;
+        assert_eq!(refused.status(), 403);
+        let page = refused.text().await.unwrap();
+        assert!(page.contains("not linked to this GitLab account"), "{page}");
+        assert!(page.contains("baton user link-gitlab erin 4242"), "{page}");
+        assert_eq!(signed_in_as(&app, &browser).await, None);
+        let mut conn = app.db.conn().unwrap();
+        let erin = baton::db::models::users::find_by_username(&mut conn, &"erin".parse().unwrap()).unwrap().unwrap();
+        assert_eq!(erin.gitlab_id, None, "nothing was linked");
+
+        // The admin sees the refusal, and links the two on /admin/users.
+        let admin = common::browser();
+        let (status, _, _) = app.post_form(&admin, "/login/password", &[("username", "root"), ("password", PASSWORD)]).await;
+        assert_eq!(status, 303);
+        let (_, users) = app.page(&admin, "/admin/users").await;
+        assert!(users.contains("gitlab: the Baton account erin is not linked"), "the refusal is audited");
+        let (status, _, page) = app.post_form(&admin, "/admin/users/erin/gitlab", &[("gitlab_id", "forty-two")]).await;
+        assert_eq!(status, 422, "{page}");
+        let (status, _, _) = app.post_form(&admin, "/admin/users/erin/gitlab", &[("gitlab_id", "4242")]).await;
+        assert_eq!(status, 303);
+        let (status, _, page) = app.post_form(&admin, "/admin/users/root/gitlab", &[("gitlab_id", "4242")]).await;
+        assert_eq!(status, 409, "one GitLab account, one user: {page}");
+        let (_, users) = app.page(&admin, "/admin/users").await;
+        assert!(has_audit_row(&users, &["gitlab_link", "root", "erin"]), "{users}");
+
+        // Now the GitLab sign-in is erin's.
+        let linked = gitlab_round_trip(&app, &common::browser(), "%2F").await;
+        assert_eq!(linked.status(), 303);
+        let erin = baton::db::models::users::find_by_username(&mut conn, &"erin".parse().unwrap()).unwrap().unwrap();
+        assert_eq!(erin.gitlab_id, Some(4242));
+    }
+
     async fn a_gitlab_account_outside_the_allowed_groups_is_refused_without_a_session(app) {
         let backend = app.backend;
         drop(app);
@@ -468,6 +514,95 @@ backend_tests! {
         assert_eq!(signed_in_as(&app, &browser).await, None);
     }
 
+    async fn a_hundred_wrong_passwords_at_once_get_at_most_five_checks(app) {
+        app.add_user("erin", "UTC", "responder");
+        {
+            let mut conn = app.db.conn().unwrap();
+            let hash = baton::domain::password::hash(PASSWORD).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, &"erin".parse().unwrap(), Some(&hash)).unwrap();
+        }
+        let browser = common::browser();
+        let csrf = app.csrf_token(&browser).await;
+        let mut guesses = Vec::new();
+        for i in 0..100 {
+            let (browser, url, csrf) = (browser.clone(), app.url("/login/password"), csrf.clone());
+            guesses.push(tokio::spawn(async move {
+                let guess = format!("guess number {i}");
+                let form = [("username", "erin"), ("password", guess.as_str()), ("csrf", csrf.as_str())];
+                browser.post(url).form(&form).send().await.unwrap().status().as_u16()
+            }));
+        }
+        let mut statuses = HashMap::new();
+        for guess in guesses {
+            *statuses.entry(guess.await.unwrap()).or_insert(0) += 1;
+        }
+        assert_eq!(statuses.get(&401), Some(&5), "checked and wrong: {statuses:?}");
+        assert_eq!(statuses.get(&429), Some(&95), "refused unchecked: {statuses:?}");
+    }
+
+    async fn failures_from_one_address_never_lock_the_account_for_another(app) {
+        // Behind a trusted proxy (the test client's loopback address).
+        let app = TestApp::spawn_with(app.backend, &[("BATON_TRUSTED_PROXIES", "127.0.0.0/8, ::1")]).await.unwrap();
+        app.add_user("erin", "UTC", "responder");
+        {
+            let mut conn = app.db.conn().unwrap();
+            let hash = baton::domain::password::hash(PASSWORD).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, &"erin".parse().unwrap(), Some(&hash)).unwrap();
+        }
+        let try_from = |address: &'static str, password: &'static str| {
+            let app = &app;
+            async move {
+                let browser = common::browser();
+                let csrf = app.csrf_token(&browser).await;
+                let form = [("username", "erin"), ("password", password), ("csrf", csrf.as_str())];
+                let res = browser
+                    .post(app.url("/login/password"))
+                    .header("X-Forwarded-For", format!("{address}, 127.0.0.1"))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap();
+                res.status().as_u16()
+            }
+        };
+        let mut statuses = Vec::new();
+        for _ in 0..10 {
+            statuses.push(try_from("203.0.113.66", "a wrong guess").await);
+        }
+        assert_eq!(statuses, [[401; 5], [429; 5]].concat());
+        // The guesser's right password waits; the engineer elsewhere signs in.
+        assert_eq!(try_from("203.0.113.66", PASSWORD).await, 429);
+        assert_eq!(try_from("198.51.100.7", PASSWORD).await, 303);
+        // The audit log names the addresses as the proxy passed them on.
+        let mut conn = app.db.conn().unwrap();
+        let entries = baton::db::models::audit::recent(&mut conn, 50).unwrap();
+        assert!(entries.iter().any(|e| e.action == "signin" && e.address == "198.51.100.7"));
+        assert!(entries.iter().any(|e| e.action == "signin_failed" && e.address == "203.0.113.66"));
+    }
+
+    async fn a_forwarded_address_from_an_untrusted_peer_is_ignored(app) {
+        app.add_user("erin", "UTC", "responder");
+        {
+            let mut conn = app.db.conn().unwrap();
+            let hash = baton::domain::password::hash(PASSWORD).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, &"erin".parse().unwrap(), Some(&hash)).unwrap();
+        }
+        for i in 0..6 {
+            let browser = common::browser();
+            let csrf = app.csrf_token(&browser).await;
+            let form = [("username", "erin"), ("password", "wrong"), ("csrf", csrf.as_str())];
+            let status = browser
+                .post(app.url("/login/password"))
+                .header("X-Forwarded-For", format!("203.0.113.{i}"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(status, if i < 5 { 401 } else { 429 }, "a made-up address is not a new place");
+        }
+    }
+
     async fn every_route_refuses_whoever_its_access_rule_excludes(app) {
         // With GitLab sign-in configured (local mode lets anyone read), people
         // sign in here with break-glass passwords; GitLab is never contacted.
@@ -563,6 +698,144 @@ backend_tests! {
         let (_, after) = app.get_json(&format!("/api/v1/handoffs/{id}"), &alice_token).await;
         assert_eq!(after["version"], handoff["version"]);
         assert_eq!(after["notes"].as_array().unwrap().len(), 1);
+    }
+
+    async fn no_spelling_of_a_path_gets_past_its_access_rule(app) {
+        // GitLab mode without public read: every page needs a sign-in.
+        let app = TestApp::spawn_with(app.backend, &[
+            ("BATON_GITLAB_URL", "http://127.0.0.1:9"),
+            ("BATON_GITLAB_CLIENT_ID", CLIENT_ID),
+            ("BATON_GITLAB_CLIENT_SECRET", CLIENT_SECRET),
+            ("BATON_GITLAB_ALLOWED_GROUPS", "gitlab-com/gl-infra"),
+        ])
+        .await
+        .unwrap();
+        let (alice_token, _, carol_token) = app.alice_bob_carol();
+        {
+            let mut conn = app.db.conn().unwrap();
+            let hash = baton::domain::password::hash(PASSWORD).unwrap();
+            for user in ["alice", "carol"] {
+                baton::db::models::users::set_password_hash(&mut conn, &user.parse().unwrap(), Some(&hash)).unwrap();
+            }
+        }
+        let handoff = app.create_handoff(&alice_token, json!({
+            "kind": "outage", "title": "secret title", "severity": 2, "note": {"body": "secret note"}
+        })).await;
+        let id = handoff["id"].as_str().unwrap().to_owned();
+        let note_id = handoff["notes"][0]["id"].as_str().unwrap().to_owned();
+        let now = chrono::Utc::now();
+        let (_, shift) = app.send_json(Method::POST, "/api/v1/shifts", &alice_token, &json!({
+            "username": "alice", "role": "EOC",
+            "starts_at": now.to_rfc3339(), "ends_at": (now + chrono::Duration::hours(8)).to_rfc3339()
+        })).await;
+        let shift_id = shift["id"].as_str().unwrap().to_owned();
+
+        // Signed-in browsers whose cookies the raw requests carry.
+        let mut people = Vec::new();
+        for (name, token) in [("carol", &carol_token), ("alice", &alice_token)] {
+            use reqwest::cookie::CookieStore;
+            let jar = Arc::new(reqwest::cookie::Jar::default());
+            let browser = Client::builder().cookie_provider(jar.clone()).redirect(redirect::Policy::none()).build().unwrap();
+            let (status, _, _) = app
+                .post_form(&browser, "/login/password", &[("username", name), ("password", PASSWORD)])
+                .await;
+            assert_eq!(status, 303);
+            let csrf = app.csrf_token(&browser).await;
+            let url = reqwest::Url::parse(&app.address).unwrap();
+            let cookie = jar.cookies(&url).unwrap().to_str().unwrap().to_owned();
+            people.push((name, cookie, token.clone(), csrf));
+        }
+
+        let mut checked = 0;
+        for route in baton::routes::all() {
+            use baton::routes::Access::*;
+            if route.access == Public {
+                continue;
+            }
+            let path = route
+                .path
+                .replace("{note_id}", &note_id)
+                .replace("{username}", "bob")
+                .replace("{id}", if route.path.contains("shifts") { &shift_id } else { &id });
+            let api = route.path.starts_with("/api/");
+            let method = route.method.to_ascii_uppercase();
+            // A letter written as %XX: the first of the path, and the first of its last segment.
+            let encode = |at: Option<usize>| match at {
+                Some(at) if at < path.len() => format!("{}%{:02x}{}", &path[..at], path.as_bytes()[at], &path[at + 1..]),
+                _ => format!("/%2e{path}"),
+            };
+            let spellings = [
+                encode(path.find(|c: char| c.is_ascii_alphabetic())),
+                encode(path.rfind('/').map(|at| at + 1)),
+                format!("/{path}"),
+                path.replacen('/', "//", 2).replacen("//", "/", 1),
+                format!("/.{path}"),
+                path.replacen('/', "/./", 2).replacen("/./", "/", 1),
+                format!("{path}/"),
+                path.to_uppercase(),
+            ];
+            for spelling in &spellings {
+                // Signed out: sent to sign in, or nothing there.
+                let (status, body) = app.raw(&method, spelling, &[], "").await;
+                let refused = if api { 401 } else { 303 };
+                assert!([refused, 404, 405].contains(&status), "signed out: {method} {spelling} answered {status}");
+                assert!(!body.contains("secret"), "signed out: {method} {spelling} showed the handoff");
+                // Signed in without the role the route needs.
+                for (name, cookie, token, csrf) in &people {
+                    let excluded = match route.access {
+                        Write | Admin => *name == "carol",
+                        _ => false,
+                    } || (route.access == Admin && *name == "alice");
+                    if !excluded {
+                        continue;
+                    }
+                    let mut headers = vec![("Cookie", cookie.clone())];
+                    let body = if api {
+                        headers.push(("Authorization", format!("Bearer {token}")));
+                        headers.push(("Content-Type", "application/json".into()));
+                        "{}".to_owned()
+                    } else {
+                        headers.push(("Content-Type", "application/x-www-form-urlencoded".into()));
+                        format!("csrf={csrf}&role=viewer&active=0&body=x")
+                    };
+                    let (status, _) = app.raw(&method, spelling, &headers, &body).await;
+                    assert!([403, 404, 405].contains(&status), "{name}: {method} {spelling} answered {status}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 30 * 8, "{checked} spellings tried");
+        // Nothing changed: the handoff, the roles.
+        let (_, after) = app.get_json(&format!("/api/v1/handoffs/{id}"), &alice_token).await;
+        assert_eq!(after["version"], handoff["version"]);
+        let mut conn = app.db.conn().unwrap();
+        let bob = baton::db::models::users::find_by_username(&mut conn, &"bob".parse().unwrap()).unwrap().unwrap();
+        assert_eq!(bob.role, "responder");
+        assert!(bob.active);
+    }
+
+    async fn an_encoded_admin_path_is_refused_in_local_mode_too(app) {
+        app.alice_bob_carol();
+        let (status, body) = app.raw("GET", "/%61dmin/users", &[], "").await;
+        assert_eq!(status, 303, "{body}");
+        assert!(!body.contains("alice"));
+        let (status, _) = app.raw("POST", "/%61dmin/users/bob/role", &[("Content-Type", "application/x-www-form-urlencoded".into())], "role=viewer").await;
+        assert_eq!(status, 303);
+    }
+
+    async fn an_unanswered_method_gets_405_with_the_methods_that_are(app) {
+        let (status, _) = app.raw("TRACE", "/api/v1/handoffs", &[], "").await;
+        assert_eq!(status, 405);
+        let res = Client::new().request(Method::PUT, app.url("/api/v1/handoffs")).send().await.unwrap();
+        assert_eq!(res.status(), 405);
+        assert_eq!(res.headers()["allow"], "GET, HEAD, POST");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
+        let res = Client::new().delete(app.url("/handoffs")).send().await.unwrap();
+        assert_eq!(res.status(), 405);
+        assert_eq!(res.headers()["allow"], "GET, HEAD, POST");
+        let res = Client::new().head(app.url("/healthz")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
     }
 
     async fn pages_carry_the_security_headers_and_the_cookie_is_http_only_and_lax(app) {

@@ -1,6 +1,6 @@
 //! The JSON API, end to end over HTTP, on both backends.
 
-mod common;
+use crate::common;
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -393,6 +393,28 @@ backend_tests! {
         assert_eq!(res.status(), 204);
         let res = app.api(Method::DELETE, &format!("/api/v1/shifts/{id}"), &alice).send().await.unwrap();
         assert_eq!(res.status(), 404);
+    }
+
+    async fn a_shift_is_kept_to_the_second_and_the_default_span_is_seven_days_of_the_callers_calendar(app) {
+        let (alice, _, _) = app.alice_bob_carol();
+        app.add_user("nora", "America/New_York", "responder");
+        let nora = app.token("nora");
+        // Sunday 1 November 2026, 23:30:15.75 in New York (after the fall-back).
+        let shift = json!({"username": "bob", "role": "EOC", "starts_at": "2026-11-02T04:30:15.750Z", "ends_at": "2026-11-01T23:50:00.25-05:00"});
+        let (status, created) = app.send_json(Method::POST, "/api/v1/shifts", &alice, &shift).await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(created["starts_at"], "2026-11-02T04:30:15Z");
+        assert_eq!(created["ends_at"], "2026-11-02T04:50:00Z");
+        // From Monday 26 October 00:00 in New York, a week is 169 hours:
+        // it holds the shift late on Sunday 1 November.
+        let (status, listed) = app.get_json("/api/v1/shifts?from=2026-10-26T04:00:00Z", &nora).await;
+        assert_eq!(status, 200);
+        assert_eq!(listed["shifts"].as_array().unwrap().len(), 1, "{listed}");
+        assert_eq!(listed["shifts"][0]["starts_at"], "2026-11-02T04:30:15Z");
+        // In Amsterdam (whose clocks went back on 25 October) the same
+        // instant plus seven local days ends at 04:00 UTC, before the shift.
+        let (_, listed) = app.get_json("/api/v1/shifts?from=2026-10-26T04:00:00Z", &alice).await;
+        assert_eq!(listed["shifts"].as_array().unwrap().len(), 0, "{listed}");
     }
 
     async fn carry_over_counts_the_shift_changes_a_handoff_survived(app) {

@@ -6,13 +6,11 @@
 //! `e2e/node_modules` are missing, unless `BATON_E2E_REQUIRED=1`. Each test
 //! leaves a screenshot of its last page in `target/e2e/{test}.png`.
 
-#[path = "support/browser.rs"]
-mod browser;
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
-use browser::{Browser, DESKTOP, E2e, PHONE};
+use crate::browser::{self, Browser, DESKTOP, E2e, PHONE};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use common::TestApp;
 use fantoccini::key::Key;
@@ -63,37 +61,21 @@ async fn rota(app: &TestApp, token: &str) {
 }
 
 /// Asserts that every `<time>` of the page shows its instant in `zone`.
-async fn assert_times_in(b: &Browser, zone: chrono_tz::Tz, abbrevs: &[&str]) {
+async fn assert_times_in(b: &Browser, zone: &str, abbrevs: &[&str]) {
     let times = b.times().await;
     assert!(!times.is_empty(), "no <time> on the page");
     for (iso, text) in times {
-        let instant = DateTime::parse_from_rfc3339(&iso)
-            .unwrap_or_else(|_| panic!("datetime {iso:?} is not RFC 3339"))
-            .with_timezone(&zone);
-        let clock = instant.format("%H:%M").to_string();
+        let (full, clock) = common::expected_local(&iso, zone);
         if text.len() == 5 {
             assert_eq!(text, clock, "{iso}");
         } else {
-            assert_eq!(
-                text,
-                instant.format("%a %d %b %H:%M %Z").to_string(),
-                "{iso}"
-            );
+            assert_eq!(text, full, "{iso}");
             assert!(
                 abbrevs.iter().any(|a| text.ends_with(a)),
                 "{text} is not in {zone}"
             );
         }
     }
-}
-
-/// The clock now in `zone`, and a minute later (a page may straddle a minute).
-fn clocks_now(zone: chrono_tz::Tz) -> [String; 2] {
-    let now = Utc::now().with_timezone(&zone);
-    [
-        now.format("%H:%M").to_string(),
-        (now + Duration::minutes(1)).format("%H:%M").to_string(),
-    ]
 }
 
 /// Part 1 and 2 of the shift change: alice (at `alice_size`) hands over
@@ -241,9 +223,9 @@ async fn shift_change(t: Arc<E2e>, alice_size: (u32, u32), bob_size: (u32, u32))
             "{title} is not waiting for bob: {titles:?}"
         );
     }
-    assert_times_in(&bob, chrono_tz::Asia::Tokyo, &["JST"]).await;
+    assert_times_in(&bob, "Asia/Tokyo", &["JST"]).await;
     let holder = bob.text(".for-you .card .who").await;
-    let amsterdam = clocks_now(chrono_tz::Europe::Amsterdam);
+    let amsterdam = common::clocks_now("Europe/Amsterdam");
     assert!(
         amsterdam
             .iter()
@@ -273,7 +255,7 @@ async fn shift_change(t: Arc<E2e>, alice_size: (u32, u32), bob_size: (u32, u32))
         timeline.contains("for alice (Europe/Amsterdam)"),
         "alice's own time is not beside bob's: {timeline}"
     );
-    assert_times_in(&bob, chrono_tz::Asia::Tokyo, &["JST"]).await;
+    assert_times_in(&bob, "Asia/Tokyo", &["JST"]).await;
     bob.click(".pending-box button.primary").await;
     bob.wait_for_path(&uploads_path).await;
     let who = bob.text(".handoff .who").await;
@@ -654,6 +636,35 @@ async fn every_page_is_accessible_in_light_and_dark_and_valid_html() {
         b.wait_for_path("/shifts").await;
         audit_here(&b, "shifts-errors").await;
         audit(&b, "shift-edit", &format!("/shifts/{}/edit", w.shift)).await;
+        // A shift starting in Amsterdam's repeated hour (the second 02:30 of
+        // 25 October 2026): the form offers both readings; saved unchanged,
+        // the confirmation names the zone and the reading, and nothing moved.
+        let token = t.app.token("alice");
+        let (status, repeated) = t
+            .app
+            .send_json(
+                reqwest::Method::POST,
+                "/api/v1/shifts",
+                &token,
+                &json!({"username": "bob", "role": "CMOC", "starts_at": "2026-10-25T01:30:00Z", "ends_at": "2026-10-25T09:00:00Z"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{repeated}");
+        let id = repeated["id"].as_str().unwrap().to_owned();
+        audit(&b, "shift-edit-repeated-hour", &format!("/shifts/{id}/edit")).await;
+        assert!(b.has("#s-start-2:checked").await, "the second 02:30 is not the one chosen");
+        b.click("form.stack button[type=submit]").await;
+        b.wait_for_path("/shifts").await;
+        let notice = b.text("p.notice").await;
+        assert!(notice.contains("times read in Europe/Amsterdam"), "{notice}");
+        assert!(notice.contains("02:30 CET (UTC+01:00), the second"), "{notice}");
+        audit_here(&b, "shift-saved").await;
+        b.collect_source("shift-saved").await;
+        let (_, listed) = t
+            .app
+            .get_json("/api/v1/shifts?from=2026-10-25T00:00:00Z&to=2026-10-26T00:00:00Z", &token)
+            .await;
+        assert_eq!(listed["shifts"][0]["starts_at"], "2026-10-25T01:30:00Z", "{listed}");
 
         audit(&b, "profile", "/me").await;
         b.fill("#timezone", "Mars/Olympus").await;
@@ -777,11 +788,7 @@ async fn at_360_px_every_page_fits_and_its_primary_action_works_from_the_keyboar
         b.select("#s-user", "erin").await;
         b.fill("#s-role", "CMOC").await;
         let start = Utc::now() + Duration::hours(1);
-        let local = |t: DateTime<Utc>| {
-            t.with_timezone(&chrono_tz::Europe::Amsterdam)
-                .format("%Y-%m-%dT%H:%M")
-                .to_string()
-        };
+        let local = |t: DateTime<Utc>| common::local_input(t, "Europe/Amsterdam");
         b.set_value("#s-start", &local(start)).await;
         b.set_value("#s-end", &local(start + Duration::hours(8)))
             .await;
@@ -852,20 +859,11 @@ async fn the_script_shows_visitors_their_own_zone_copies_permalinks_and_refreshe
         let path = format!("/handoffs/{}", h["id"].as_str().unwrap());
 
         // A signed-out visitor in Tokyo reads the times in Tokyo's zone.
+        // The offsets are named as the server names them ("JST", not "GMT+9").
         let visitor = t.browser(PHONE, "Asia/Tokyo").await;
         visitor.goto(&path).await;
-        let times = visitor.times().await;
-        assert!(!times.is_empty());
-        for (iso, text) in times {
-            let tokyo = DateTime::parse_from_rfc3339(&iso)
-                .unwrap()
-                .with_timezone(&chrono_tz::Asia::Tokyo);
-            if text.len() == 5 {
-                assert_eq!(text, tokyo.format("%H:%M").to_string());
-            } else {
-                assert_eq!(text, tokyo.format("%a %d %b %H:%M GMT+9").to_string(), "{iso}");
-            }
-        }
+        visitor.wait_for_times().await;
+        assert_times_in(&visitor, "Asia/Tokyo", &["JST"]).await;
         assert_eq!(
             visitor.text("footer .times-in").await,
             "Times in your browser\u{2019}s zone, Asia/Tokyo."
@@ -887,7 +885,8 @@ async fn the_script_shows_visitors_their_own_zone_copies_permalinks_and_refreshe
         let alice = t.browser(DESKTOP, "Asia/Tokyo").await;
         alice.sign_in("alice").await;
         alice.goto(&path).await;
-        assert_times_in(&alice, chrono_tz::Europe::Amsterdam, &["CET", "CEST"]).await;
+        alice.wait_for_times().await;
+        assert_times_in(&alice, "Europe/Amsterdam", &["CET", "CEST"]).await;
         let tip = alice
             .find("main time")
             .await
@@ -916,7 +915,7 @@ async fn the_script_shows_visitors_their_own_zone_copies_permalinks_and_refreshe
         assert_eq!(refreshed, json!(true));
         assert!(alice.text("main").await.contains("Disk alert on gitaly-07"));
         assert_eq!(alice.js("return window.__same_page === true", vec![]).await, json!(true));
-        assert_times_in(&alice, chrono_tz::Europe::Amsterdam, &["CET", "CEST"]).await;
+        assert_times_in(&alice, "Europe/Amsterdam", &["CET", "CEST"]).await;
     })
     .await;
 }

@@ -1,0 +1,17 @@
+//! The integration tests, in one binary: it links Baton once. Each module
+//! starts the real server on port 0 with a fresh database per test.
+
+#[path = "../common/mod.rs"]
+#[macro_use]
+mod common;
+#[path = "../support/browser.rs"]
+mod browser;
+
+mod api;
+mod auth;
+mod cli;
+mod demo;
+mod drift;
+mod e2e;
+mod input;
+mod pages;
