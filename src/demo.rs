@@ -23,6 +23,7 @@ use crate::domain::handoff::{Kind, Role, Status, Verification};
 use crate::domain::issue_ref::{GitLab, find_refs};
 use crate::domain::markdown;
 use crate::domain::time::{self, Timezone};
+use crate::domain::user::Username;
 
 /// The sizes of what `baton demo` makes.
 #[derive(Debug, Clone, clap::Args)]
@@ -314,10 +315,10 @@ fn add_team(conn: &mut DbConnection, count: usize, summary: &mut Summary) -> Res
     let mut zones = std::collections::HashSet::new();
     for i in 0..count {
         let base = NAMES[i % NAMES.len()];
-        let username = match i / NAMES.len() {
+        let username = Username::parse(&match i / NAMES.len() {
             0 => base.to_owned(),
             n => format!("{base}{}", n + 1),
-        };
+        })?;
         let (zone, region) = ZONES[i % ZONES.len()];
         let role = if i == 0 {
             Role::Admin

@@ -460,7 +460,7 @@ backend_tests! {
         // Shifts that started after the handoff was opened: two changes.
         let now = chrono::Utc::now();
         let mut conn = app.db.conn().unwrap();
-        let alice_user = baton::db::models::users::find_by_username(&mut conn, "alice").unwrap().unwrap();
+        let alice_user = baton::db::models::users::find_by_username(&mut conn, &"alice".parse().unwrap()).unwrap().unwrap();
         for (role, start_ms) in [("EOC", 5), ("IMOC", 10)] {
             let input = baton::db::models::shifts::ShiftInput {
                 user_id: alice_user.id.clone(),
@@ -686,7 +686,7 @@ backend_tests! {
 
         // Revoked elsewhere (the command line): refused within moments.
         let mut conn = app.db.conn().unwrap();
-        let id = baton::db::models::tokens::list(&mut conn, Some("alice")).unwrap()[0].id.clone();
+        let id = baton::db::models::tokens::list(&mut conn, Some(&"alice".parse().unwrap())).unwrap()[0].id.clone();
         baton::db::models::tokens::revoke(&mut conn, &id).unwrap();
         let mut refused = false;
         for _ in 0..100 {

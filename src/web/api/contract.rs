@@ -28,12 +28,13 @@ use crate::domain::handoff::{Kind, MAX_ISSUES, MAX_NOTE_BYTES, Status, Verificat
 use crate::domain::issue_ref::{GitLab, IssueRef};
 use crate::error::{ApiError, AppError};
 
-/// Characters no text field takes: C0 and C1 controls, DEL, and the
-/// bidirectional overrides and isolates that make text read differently
-/// from what it is (U+202A–U+202E, U+2066–U+2069).
+/// Characters no one-line text field takes: C0 and C1 controls, DEL, and
+/// every bidirectional formatting character (the marks U+061C, U+200E,
+/// U+200F, the embeddings and overrides U+202A–U+202E, the isolates
+/// U+2066–U+2069), exactly as `domain::text::check_line` refuses them.
 macro_rules! controls_and_bidi {
     () => {
-        r"\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"
+        r"\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
     };
 }
 

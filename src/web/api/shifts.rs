@@ -9,6 +9,7 @@ use crate::db::models::shifts::{self, Shift, ShiftInput};
 use crate::db::models::users::{self, User};
 use crate::domain::shift::{check_span, parse_rotation_role};
 use crate::domain::time;
+use crate::domain::user::Username;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::web::api::contract::{self, ApiJson, schemas};
 use crate::web::api::{ApiUser, UserJson, ts};
@@ -146,6 +147,8 @@ pub async fn create_shift(
     user.writer()?;
     let input = body.0;
     contract::USERNAME_TEXT.check("username", &input.username)?;
+    let username =
+        Username::parse(&input.username).map_err(|e| AppError::invalid("username", e))?;
     let role = contract::ROLE_TEXT.check("role", &input.role)?;
     let role = parse_rotation_role(role).map_err(|e| AppError::invalid("role", e))?;
     // Shift times are kept to the second (a fraction is dropped), so that
@@ -155,8 +158,8 @@ pub async fn create_shift(
     let shift = state
         .db
         .run(move |conn| {
-            let user = users::find_by_username(conn, &input.username)?.ok_or_else(|| {
-                contract::conflict("username", format!("there is no user {:?}", input.username))
+            let user = users::find_by_username(conn, &username)?.ok_or_else(|| {
+                contract::conflict("username", format!("there is no user {username}"))
             })?;
             // Each time is well formed alone; the pair is not a shift the
             // schedule can hold, as an overlapping one is not.
