@@ -1,10 +1,9 @@
-//! One error type for the whole application, answered as an HTML page
-//! ([`AppError`]) or as the API's JSON error body ([`ApiError`]).
+//! One error type for the layers above the domain; `web::respond` answers
+//! it as an HTML page or as the API's JSON error body.
 
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, ResponseError};
-use askama::Template;
-use serde::Serialize;
+use actix_web::http::StatusCode;
+
+use crate::domain::rejection::Rejection;
 
 /// Everything that can go wrong while answering a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +142,17 @@ impl std::fmt::Display for AppError {
 
 impl std::error::Error for AppError {}
 
+impl From<Rejection> for AppError {
+    fn from(r: Rejection) -> Self {
+        match r {
+            Rejection::Invalid { field, message } => AppError::Invalid { field, message },
+            Rejection::TooLarge { field, message } => AppError::TooLarge { field, message },
+            Rejection::Conflict(message) => AppError::Conflict(message),
+            Rejection::NotYours(message) => AppError::Forbidden(message),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
@@ -161,111 +171,5 @@ impl From<diesel::r2d2::PoolError> for AppError {
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         AppError::internal(format!("blocking task: {e}"))
-    }
-}
-
-/// The error page.
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    layout: crate::web::Layout,
-    status: u16,
-    reason: &'a str,
-    message: String,
-}
-
-impl ResponseError for AppError {
-    fn status_code(&self) -> StatusCode {
-        self.status()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        if let AppError::SignInRequired(next) = self {
-            let location = format!("/login?next={}", crate::web::encode_query(next));
-            return HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, location))
-                .finish();
-        }
-        let status = self.status();
-        let page = ErrorPage {
-            layout: crate::web::Layout::bare(status.canonical_reason().unwrap_or("Error")),
-            status: status.as_u16(),
-            reason: status.canonical_reason().unwrap_or("Error"),
-            message: self.message(),
-        };
-        match page.render() {
-            Ok(html) => HttpResponse::build(status)
-                .content_type("text/html; charset=utf-8")
-                .body(html),
-            Err(e) => {
-                tracing::error!(error = %e, "rendering the error page");
-                HttpResponse::build(status).body(self.message())
-            }
-        }
-    }
-}
-
-/// An [`AppError`] answered as the API's JSON error body.
-#[derive(Debug)]
-pub struct ApiError(pub AppError);
-
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
-        ApiError(e)
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        ApiError(e.into())
-    }
-}
-
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// The JSON error body: `{"error": {"code", "message", "field"}}`.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// The error.
-    pub error: ErrorDetail,
-}
-
-/// What went wrong.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
-    /// `malformed`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `too_large`, `invalid` or `internal`.
-    pub code: String,
-    /// A sentence for a person.
-    pub message: String,
-    /// The request field the error is about, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.0.status()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.0.code().into(),
-                message: self.0.message(),
-                field: self.0.field().map(str::to_owned),
-            },
-        };
-        let mut response = HttpResponse::build(self.0.status());
-        if matches!(
-            self.0,
-            AppError::SignInRequired(_) | AppError::Unauthorized(_)
-        ) {
-            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
-        }
-        response.json(body)
     }
 }

@@ -5,10 +5,11 @@
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::error::{ApiError, AppError};
+use crate::error::AppError;
 use crate::web::api::{self, handoffs as api_handoffs, shifts as api_shifts, users as api_users};
 pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
+use crate::web::respond::ApiError;
 use crate::web::{
     AppState, admin, assets, auth, cache, csrf, dashboard, gitlab, handoffs, handover, identity,
     profile, shifts,

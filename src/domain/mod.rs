@@ -4,6 +4,7 @@ pub mod handoff;
 pub mod issue_ref;
 pub mod markdown;
 pub mod password;
+pub mod rejection;
 pub mod shift;
 pub mod text;
 pub mod time;

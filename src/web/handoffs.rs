@@ -395,6 +395,7 @@ pub async fn resolve_handoff(
         .run(move |conn| {
             let mut errors = FormErrors::default();
             let outcome = parse_note_body("body", &body)
+                .map_err(AppError::from)
                 .and_then(|body| handoffs::resolve(conn, &hid, &author, body, &st.settings.gitlab));
             match outcome {
                 Ok(_) => Ok(None),

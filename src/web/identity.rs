@@ -14,9 +14,10 @@ use actix_web::{HttpMessage, HttpRequest, http::Method, http::header, web};
 use crate::db::models::users::User;
 use crate::db::models::{sessions, tokens};
 use crate::domain::time;
-use crate::error::{ApiError, AppError};
+use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::cache::KeptAs;
+use crate::web::respond::ApiError;
 
 /// The session keys of a signed-in browser.
 pub const SESSION_USER: &str = "user_id";

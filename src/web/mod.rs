@@ -14,6 +14,7 @@ pub mod handoffs;
 pub mod handover;
 pub mod identity;
 pub mod profile;
+pub mod respond;
 pub mod shifts;
 pub mod unfurl;
 pub mod views;
@@ -366,7 +367,8 @@ impl FormErrors {
 
     /// Records a 422/413/409 from the model on its field (or on `fallback`),
     /// and passes any other error on.
-    pub fn absorb(&mut self, fallback: &str, error: AppError) -> Result<(), AppError> {
+    pub fn absorb(&mut self, fallback: &str, error: impl Into<AppError>) -> Result<(), AppError> {
+        let error = error.into();
         match &error {
             AppError::Invalid { field, message } | AppError::TooLarge { field, message } => {
                 self.add(field, message);

@@ -14,4 +14,5 @@ mod demo;
 mod drift;
 mod e2e;
 mod input;
+mod layers;
 mod pages;

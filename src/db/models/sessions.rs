@@ -61,8 +61,3 @@ pub fn end(conn: &mut DbConnection, session_id: &str) -> QueryResult<()> {
         .execute(conn)
         .map(|_| ())
 }
-
-/// Ends every session of a user.
-pub fn end_all_for(conn: &mut DbConnection, user_id: &str) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)
-}

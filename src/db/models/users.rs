@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::users;
+use crate::db::schema::{sessions, users};
 use crate::domain::handoff::Role;
 use crate::domain::time::{self, Timezone};
 use crate::domain::user::Username;
@@ -279,7 +279,8 @@ pub fn set_active(
             .execute(conn)?;
         keep_an_admin(conn, &user)?;
         if !active {
-            super::sessions::end_all_for(conn, &user.id)?;
+            // Their sessions end with them (in this transaction).
+            diesel::delete(sessions::table.filter(sessions::user_id.eq(&user.id))).execute(conn)?;
         }
         Ok(user)
     })

@@ -26,7 +26,8 @@ use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, 
 
 use crate::domain::handoff::{Kind, MAX_ISSUES, MAX_NOTE_BYTES, Status, Verification};
 use crate::domain::issue_ref::{GitLab, IssueRef};
-use crate::error::{ApiError, AppError};
+use crate::error::AppError;
+use crate::web::respond::ApiError;
 
 /// Characters no one-line text field takes: C0 and C1 controls, DEL, and
 /// every bidirectional formatting character (the marks U+061C, U+200E,

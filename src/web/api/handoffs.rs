@@ -14,9 +14,10 @@ use crate::domain::handoff::{
     Kind, Severity, Status, Verification, parse_note_body, parse_short_text, parse_title,
 };
 use crate::domain::time;
-use crate::error::{ApiError, AppError, ErrorBody};
+use crate::error::AppError;
 use crate::web::api::contract::{self, ApiJson, Int, IssueLink, schemas};
 use crate::web::api::{ApiUser, IssueJson, UserJson, ts};
+use crate::web::respond::{ApiError, ErrorBody};
 use crate::web::views::Loaded;
 use crate::web::{AppState, parse_id};
 

@@ -17,7 +17,8 @@ use utoipa::ToSchema;
 
 use crate::db::models::users::User;
 use crate::domain::issue_ref::{GitLab, IssueRef};
-use crate::error::{ApiError, AppError};
+use crate::error::AppError;
+use crate::web::respond::ApiError;
 
 /// The largest JSON body; beyond: 413. Every body the document allows fits,
 /// and so does one a character or an item past a documented limit (which

@@ -10,9 +10,10 @@ use crate::db::models::users::{self, User};
 use crate::domain::shift::{check_span, parse_rotation_role};
 use crate::domain::time;
 use crate::domain::user::Username;
-use crate::error::{ApiError, AppError, ErrorBody};
+use crate::error::AppError;
 use crate::web::api::contract::{self, ApiJson, schemas};
 use crate::web::api::{ApiUser, UserJson, ts};
+use crate::web::respond::{ApiError, ErrorBody};
 use crate::web::{AppState, parse_id};
 
 /// The longest span one `GET /api/v1/shifts` may ask for.

@@ -7,10 +7,11 @@ use utoipa::ToSchema;
 use crate::db::models::users::{self, User};
 use crate::domain::time::{self, Timezone};
 use crate::domain::user::parse_display_name;
-use crate::error::{ApiError, AppError, ErrorBody};
+use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::api::contract::{self, ApiJson, schemas};
 use crate::web::api::{ApiUser, UserJson};
+use crate::web::respond::{ApiError, ErrorBody};
 
 /// Your profile.
 #[derive(Debug, Serialize, ToSchema)]

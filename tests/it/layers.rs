@@ -1,0 +1,240 @@
+//! The layers point one way: `domain` ← `db` ← `integrations` ← `jobs` ←
+//! `web` ← `routes` ← `startup`/`cli`. This test reads every source file's
+//! `crate::` and `super::` paths, and fails on an arrow against that
+//! direction or on any cycle between modules (a module and its own
+//! submodules aside).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Every module of the crate, by path (`web::handoffs`), with its source.
+fn modules() -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    let mut stack = vec![Path::new("src").to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let relative = path
+                .strip_prefix("src")
+                .expect("under src")
+                .with_extension("");
+            let mut parts: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if parts.last().is_some_and(|p| p == "mod") {
+                parts.pop();
+            }
+            let name = parts.join("::");
+            if name == "lib" || name == "main" {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("source");
+            // Only what the module itself uses: its tests may reach anywhere.
+            let text = match text.find("#[cfg(test)]\nmod tests") {
+                Some(at) => text[..at].to_owned(),
+                None => text,
+            };
+            found.insert(name, text);
+        }
+    }
+    found
+}
+
+/// The paths a source names after `crate::` or `super::`, with `{…}`
+/// groups expanded; `super` is resolved against `module`.
+fn paths_named(module: &str, text: &str) -> Vec<String> {
+    fn path_at(text: &str, prefix: &str, out: &mut Vec<String>) -> usize {
+        let bytes = text.as_bytes();
+        let mut end = 0;
+        while end < bytes.len()
+            && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_' || bytes[end] == b':')
+        {
+            end += 1;
+        }
+        let path = text[..end].trim_end_matches(':');
+        let full = if prefix.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{prefix}::{path}")
+        };
+        if text[end..].starts_with('{') {
+            let mut depth = 0;
+            let mut start = end + 1;
+            let mut at = end;
+            while at < bytes.len() {
+                match bytes[at] {
+                    b'{' => depth += 1,
+                    b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            path_at(text[start..at].trim(), full.trim_end_matches(':'), out);
+                            return at + 1;
+                        }
+                    }
+                    b',' if depth == 1 => {
+                        path_at(text[start..at].trim(), full.trim_end_matches(':'), out);
+                        start = at + 1;
+                    }
+                    _ => {}
+                }
+                at += 1;
+            }
+            end
+        } else {
+            out.push(full);
+            end
+        }
+    }
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices("crate::") {
+        if at > 0 && text.as_bytes()[at - 1] == b'$' {
+            continue; // `$crate::` in a macro
+        }
+        path_at(&text[at + "crate::".len()..], "", &mut out);
+    }
+    for (at, _) in text.match_indices("super::") {
+        let parent = module.rsplit_once("::").map(|(p, _)| p).unwrap_or("");
+        path_at(&text[at + "super::".len()..], parent, &mut out);
+    }
+    out
+}
+
+/// The module-to-module arrows: each named path's longest prefix that is a
+/// module, between modules that are not each other's ancestors.
+fn arrows() -> BTreeMap<String, BTreeSet<String>> {
+    let modules = modules();
+    let mut arrows: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (module, text) in &modules {
+        for path in paths_named(module, text) {
+            let segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+            let target = (1..=segments.len())
+                .rev()
+                .map(|n| segments[..n].join("::"))
+                .find(|candidate| modules.contains_key(candidate));
+            let Some(target) = target else { continue };
+            let related = |a: &str, b: &str| a == b || a.starts_with(&format!("{b}::"));
+            if related(module, &target) || related(&target, module) {
+                continue;
+            }
+            arrows.entry(module.clone()).or_default().insert(target);
+        }
+    }
+    arrows
+}
+
+fn top(module: &str) -> &str {
+    module.split("::").next().unwrap_or(module)
+}
+
+#[test]
+fn no_module_imports_against_the_layers() {
+    // What each top-level module may use, besides itself.
+    let allowed: BTreeMap<&str, &[&str]> = BTreeMap::from([
+        ("domain", &[][..]),
+        ("config", &["domain"][..]),
+        ("error", &["domain"][..]),
+        ("db", &["domain", "error", "config"][..]),
+        ("integrations", &["domain", "error", "config"][..]),
+        (
+            "jobs",
+            &["domain", "error", "config", "db", "integrations"][..],
+        ),
+        (
+            "web",
+            &["domain", "error", "config", "db", "integrations", "jobs"][..],
+        ),
+        ("routes", &["domain", "error", "config", "web"][..]),
+        ("demo", &["domain", "error", "config", "db"][..]),
+        ("cli", &["domain", "error", "config", "db", "demo"][..]),
+        (
+            "startup",
+            &[
+                "domain",
+                "error",
+                "config",
+                "db",
+                "integrations",
+                "jobs",
+                "web",
+                "routes",
+            ][..],
+        ),
+    ]);
+    let mut wrong = Vec::new();
+    for (from, targets) in arrows() {
+        let Some(may) = allowed.get(top(&from)) else {
+            wrong.push(format!(
+                "{from} is a top-level module this test does not place in a layer"
+            ));
+            continue;
+        };
+        for to in targets {
+            if top(&to) != top(&from) && !may.contains(&top(&to)) {
+                wrong.push(format!("{from} -> {to}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "arrows against the layers:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn no_two_modules_import_each_other_even_through_others() {
+    let arrows = arrows();
+    let reach = |from: &str| {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![from.to_owned()];
+        while let Some(node) = todo.pop() {
+            for next in arrows.get(&node).into_iter().flatten() {
+                if seen.insert(next.clone()) {
+                    todo.push(next.clone());
+                }
+            }
+        }
+        seen
+    };
+    let reached: BTreeMap<&String, BTreeSet<String>> =
+        arrows.keys().map(|m| (m, reach(m))).collect();
+    // Modules that reach each other form one group; each group is a cycle.
+    let mut cycles: BTreeSet<Vec<String>> = BTreeSet::new();
+    for (module, from_here) in &reached {
+        if !from_here.contains(*module) {
+            continue;
+        }
+        let group: Vec<String> = from_here
+            .iter()
+            .filter(|other| reached.get(other).is_some_and(|r| r.contains(*module)))
+            .cloned()
+            .collect();
+        cycles.insert(group);
+    }
+    let cycles: Vec<String> = cycles.into_iter().map(|c| c.join(" <-> ")).collect();
+    assert!(
+        cycles.is_empty(),
+        "modules that import each other:\n{}",
+        cycles.join("\n")
+    );
+}
+
+#[test]
+fn grouped_and_relative_imports_are_read() {
+    let named = paths_named(
+        "web::shifts",
+        "use crate::web::{AppState, cache::Caches};\nuse super::identity;\nx = $crate::common;",
+    );
+    assert_eq!(
+        named,
+        ["web::AppState", "web::cache::Caches", "web::identity"]
+    );
+}
