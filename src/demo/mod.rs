@@ -7,7 +7,7 @@
 //! links follow the application's rules by construction. Only the times are
 //! made up (each id is a UUID v7 from its row's own time, so that id order
 //! is time order), and the rows are written in big batches, each one
-//! transaction: a million notes load in seconds. Note bodies come from a
+//! transaction: a million notes load in well under a minute. Note bodies come from a
 //! handful of templates rendered once; only the issue number differs
 //! between uses.
 //!

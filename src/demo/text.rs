@@ -5,7 +5,7 @@ use crate::db::models::handoffs::Rendered;
 use crate::domain::issue_ref::{GitLab, IssueRef};
 
 /// The issue number that note templates carry until a handoff's own is substituted.
-pub(super) const SENTINEL: &str = "999999999";
+const SENTINEL: &str = "999999999";
 
 /// The project of every demo handoff's incident issue.
 pub(super) const PROJECT: &str = "gitlab-com/gl-infra/production";
@@ -24,6 +24,7 @@ pub(super) const TITLES: &[&str] = &[
     "Memory leak suspected in",
 ];
 
+/// What a title is about.
 pub(super) const COMPONENTS: &[&str] = &[
     "the main database cluster",
     "the container registry",
@@ -45,7 +46,7 @@ pub(super) const DATA_LOSS_TITLES: &[&str] = &[
 ];
 
 /// Note bodies; `999999999` becomes the handoff's incident issue.
-pub(super) const NOTE_TEMPLATES: &[&str] = &[
+const NOTE_TEMPLATES: &[&str] = &[
     "Checked the dashboards again: error rate back under 0.1 %, but the p99 is still twice the baseline. Leaving the alert silenced until 18:00 UTC.",
     "**Current state:** mitigated, not fixed.\n\n- traffic drained from the bad node\n- replica rebuilt from the last snapshot\n- follow-up in gitlab-com/gl-infra/production#999999999\n\nNext: confirm with the database team before re-enabling.",
     "Rolled back the last deploy; see gitlab-com/gl-infra/production#999999999 for the timeline. Watching for another 30 minutes.",
