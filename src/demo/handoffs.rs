@@ -137,12 +137,16 @@ struct Writer<'a> {
 /// Notes per transaction.
 const BATCH_NOTES: usize = 25_000;
 
+/// Room for a batch's notes: a batch ends after the handoff that reaches
+/// `BATCH_NOTES`.
+const BATCH_CAPACITY: usize = BATCH_NOTES + 1_000;
+
 impl<'a> Writer<'a> {
     fn new(templates: &'a Templates, summary: &'a mut Summary) -> Writer<'a> {
         Writer {
             templates,
             summary,
-            batch: Batch::default(),
+            batch: Batch::with_capacity(BATCH_CAPACITY),
             announced: 0,
         }
     }
@@ -181,13 +185,12 @@ impl<'a> Writer<'a> {
                 issues: Vec::new(),
             };
             let mut d = match draft.take() {
-                None => Draft::open(
-                    rng,
-                    author,
-                    self.opening(plan, std::mem::take(&mut issues), note),
-                    rendered,
-                    at,
-                ),
+                None => {
+                    let opening = self.opening(plan, std::mem::take(&mut issues), note);
+                    let mut d = Draft::open(rng, author, opening, rendered, at);
+                    d.reserve(n - 1);
+                    d
+                }
                 Some(mut d) => {
                     if step.resolves {
                         d.resolve(rng, author, note.body, rendered, at);
@@ -320,7 +323,7 @@ impl<'a> Writer<'a> {
         if self.batch.handoffs() == 0 {
             return Ok(());
         }
-        let batch = std::mem::take(&mut self.batch);
+        let batch = std::mem::replace(&mut self.batch, Batch::with_capacity(BATCH_CAPACITY));
         let (notes, links) = (batch.notes(), batch.links());
         conn.transaction(|conn| batch.write(conn))
             .map_err(|e| format!("writing handoffs and notes: {e}"))?;

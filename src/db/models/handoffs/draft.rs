@@ -140,6 +140,13 @@ impl Draft {
         }
     }
 
+    /// Makes room for `notes` more notes (and as many links), for a writer
+    /// that knows how many it will add.
+    pub fn reserve(&mut self, notes: usize) {
+        self.notes.reserve(notes);
+        self.links.reserve(notes);
+    }
+
     /// The handoff as the change leaves it so far.
     pub fn handoff(&self) -> &Handoff {
         &self.handoff

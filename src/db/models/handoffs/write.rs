@@ -32,6 +32,15 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// An empty batch with room for `notes` notes (and as many links).
+    pub fn with_capacity(notes: usize) -> Batch {
+        Batch {
+            notes: Vec::with_capacity(notes),
+            links: Vec::with_capacity(notes),
+            ..Batch::default()
+        }
+    }
+
     /// Adds a draft.
     pub fn push(&mut self, draft: Draft) {
         let Finished {
