@@ -261,6 +261,9 @@ impl<'a> Writer<'a> {
         } else {
             None
         };
+        // The application refuses a pass to the holder (with one writer, the
+        // only one there is).
+        let pass_to = pass_to.filter(|&to| to != holder);
         let template = match pass_to {
             Some(_) => &t.passes[rng.below(3) as usize],
             None => &t.notes[rng.below(t.notes.len() as u64) as usize],
