@@ -3,11 +3,10 @@
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::db::Db;
 use crate::db::models::{audit, tokens, users};
 use crate::domain::handoff::Role;
 use crate::domain::time::Timezone;
-use crate::domain::user::{parse_display_name, parse_username};
+use crate::domain::user::{Username, parse_display_name};
 
 /// Baton, the on-call handoff log.
 #[derive(Debug, Parser)]
@@ -41,7 +40,7 @@ pub enum UserCommand {
     /// Add a user.
     Add {
         /// Username, as on GitLab.
-        username: String,
+        username: Username,
         /// Display name (default: the username).
         #[arg(long)]
         name: Option<String>,
@@ -58,35 +57,35 @@ pub enum UserCommand {
     /// standard input), for signing in while GitLab is down.
     SetPassword {
         /// Whose password.
-        username: String,
+        username: Username,
     },
     /// Remove a user's break-glass password.
     ClearPassword {
         /// Whose password.
-        username: String,
+        username: Username,
     },
     /// Change a user's role.
     SetRole {
         /// Whose role.
-        username: String,
+        username: Username,
         /// viewer, responder or admin.
         role: String,
     },
     /// Deactivate a user: their sessions and tokens stop working at once.
     Deactivate {
         /// Who.
-        username: String,
+        username: Username,
     },
     /// Reactivate a deactivated user.
     Reactivate {
         /// Who.
-        username: String,
+        username: Username,
     },
     /// Link a user to a GitLab account, so that signing in with GitLab
     /// signs in as them (a GitLab sign-in never takes over an unlinked user).
     LinkGitlab {
         /// Who.
-        username: String,
+        username: Username,
         /// The GitLab account's numeric user id.
         gitlab_id: String,
     },
@@ -98,7 +97,7 @@ pub enum TokenCommand {
     /// Create an API token for a user and print it once.
     Create {
         /// Whose token.
-        username: String,
+        username: Username,
         /// What the token is for (a bot's name, a script).
         #[arg(long, default_value = "")]
         label: String,
@@ -106,7 +105,7 @@ pub enum TokenCommand {
     /// List tokens (never their secrets) with their last use.
     List {
         /// Only this user's tokens.
-        username: Option<String>,
+        username: Option<Username>,
     },
     /// Revoke a token by its id (from `baton token list`).
     Revoke {
@@ -152,17 +151,13 @@ fn read_password() -> Result<String, String> {
     }
 }
 
-/// Opens and migrates the configured database.
-fn open(settings: &Settings) -> Result<Db, String> {
-    let db = Db::connect(&settings.database_url)?;
-    db.migrate()?;
-    Ok(db)
-}
-
 /// Runs a command other than `serve`; returns what to print.
+///
+/// A command uses one plain connection, closed when it returns: a pool
+/// would keep opening connections on threads of its own while the process
+/// exits, which on PostgreSQL crashed the command after its output.
 pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
-    let db = open(settings)?;
-    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let mut conn = crate::db::connect_once(&settings.database_url)?;
     match command {
         Command::Serve => Err("serve is run by main".into()),
         Command::Migrate => Ok("migrations applied".into()),
@@ -172,7 +167,6 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
             timezone,
             role,
         }) => {
-            let username = parse_username(&username)?;
             let name = parse_display_name(name.as_deref().unwrap_or(&username))?;
             let tz = Timezone::parse(&timezone)?;
             let role = Role::parse(&role)?;
@@ -269,15 +263,16 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
             ))
         }
         Command::Token(TokenCommand::Create { username, label }) => {
-            let user = users::find_by_username(&mut conn, username.trim())
+            crate::domain::text::check_line("the label", &label)?;
+            let user = users::find_by_username(&mut conn, &username)
                 .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("there is no active user {username:?}"))?;
+                .ok_or_else(|| format!("there is no active user {username}"))?;
             let token = tokens::create(&mut conn, &user.id, &label).map_err(|e| e.to_string())?;
             audit(&mut conn, "token_create", &user.username, &label)?;
             Ok(token)
         }
         Command::Token(TokenCommand::List { username }) => {
-            let all = tokens::list(&mut conn, username.as_deref()).map_err(|e| e.to_string())?;
+            let all = tokens::list(&mut conn, username.as_ref()).map_err(|e| e.to_string())?;
             let mut out = format!(
                 "{:<36} {:<20} {:<20} {:<20} {:<20} LABEL",
                 "ID", "USER", "CREATED", "LAST USED", "REVOKED"
@@ -300,9 +295,12 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
             Ok(out)
         }
         Command::Token(TokenCommand::Revoke { id }) => {
-            let owner = tokens::revoke(&mut conn, id.trim()).map_err(|e| e.to_string())?;
-            audit(&mut conn, "token_revoke", &owner, id.trim())?;
-            Ok(format!("token {} of {owner} is revoked", id.trim()))
+            let id = uuid::Uuid::parse_str(id.trim())
+                .map_err(|_| format!("{id:?} is not a token id; see `baton token list`"))?
+                .to_string();
+            let owner = tokens::revoke(&mut conn, &id).map_err(|e| e.to_string())?;
+            audit(&mut conn, "token_revoke", &owner, &id)?;
+            Ok(format!("token {id} of {owner} is revoked"))
         }
         Command::Demo(args) => crate::demo::run(&mut conn, &args),
     }

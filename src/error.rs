@@ -21,6 +21,14 @@ pub enum AppError {
     NotFound(String),
     /// 405: the address does not answer this method (the `Allow` header says which it does).
     MethodNotAllowed(String),
+    /// 409 on a field: a well-formed value that conflicts with what exists
+    /// (a user who is not there, a pass to whoever holds it already).
+    ConflictAt {
+        /// The field that holds the value.
+        field: String,
+        /// What it conflicts with.
+        message: String,
+    },
     /// 409: a stale version or a state change that is not possible now.
     Conflict(String),
     /// 413: a value or a body is too large.
@@ -68,7 +76,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::ConflictAt { .. } => StatusCode::CONFLICT,
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -85,7 +93,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed(_) => "method_not_allowed",
-            AppError::Conflict(_) => "conflict",
+            AppError::Conflict(_) | AppError::ConflictAt { .. } => "conflict",
             AppError::TooLarge { .. } => "too_large",
             AppError::Invalid { .. } => "invalid",
             AppError::RateLimited(_) => "rate_limited",
@@ -106,9 +114,9 @@ impl AppError {
             | AppError::RateLimited(m)
             | AppError::Unavailable(m) => m.clone(),
             AppError::SignInRequired(_) => "sign in first".into(),
-            AppError::TooLarge { message, .. } | AppError::Invalid { message, .. } => {
-                message.clone()
-            }
+            AppError::TooLarge { message, .. }
+            | AppError::Invalid { message, .. }
+            | AppError::ConflictAt { message, .. } => message.clone(),
             AppError::Internal(_) => "something went wrong on our side; it has been logged".into(),
         }
     }
@@ -116,7 +124,9 @@ impl AppError {
     /// The field the error is about, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
-            AppError::TooLarge { field, .. } | AppError::Invalid { field, .. } => Some(field),
+            AppError::TooLarge { field, .. }
+            | AppError::Invalid { field, .. }
+            | AppError::ConflictAt { field, .. } => Some(field),
             _ => None,
         }
     }

@@ -56,15 +56,41 @@ impl RootSpanBuilder for QuietRootSpan {
 pub struct Application {
     port: u16,
     server: Server,
+    db: Db,
+    watcher: Option<crate::web::cache::Watcher>,
 }
 
 impl Application {
-    /// Opens the database, migrates it, binds the listener and builds the server.
-    pub async fn build(mut settings: Settings) -> Result<Application, String> {
+    /// Opens the database, migrates it, binds the listener and builds the
+    /// server, then starts the change watcher. If anything fails once the
+    /// pool is open, the pool is closed before the error is returned: the
+    /// process is about to exit with it, and no pool thread may still be
+    /// connecting then.
+    pub async fn build(settings: Settings) -> Result<Application, String> {
         settings.check_local_mode_bind()?;
         let db = Db::connect(&settings.database_url)?;
+        let built = Self::build_server(settings, &db);
+        if built.is_err() {
+            db.close();
+        }
+        let (port, server, changes) = built?;
+        let watcher = crate::web::cache::watch(&db, &changes);
+        Ok(Application {
+            port,
+            server,
+            db,
+            watcher,
+        })
+    }
+
+    /// The running server on `db`: its port, the server, and the count of
+    /// changes its kept pages depend on.
+    fn build_server(
+        mut settings: Settings,
+        db: &Db,
+    ) -> Result<(u16, Server, std::sync::Arc<crate::web::cache::Changes>), String> {
         db.migrate()?;
-        let key = session_key(&db, &settings)?;
+        let key = session_key(db, &settings)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -80,9 +106,9 @@ impl Application {
         let secure = settings.is_https();
         let gitlab = crate::integrations::gitlab::OAuthClient::new(&settings)?;
         let caches = crate::web::cache::Caches::default();
-        crate::web::cache::watch(&db, &caches.changes);
+        let changes = caches.changes.clone();
         let state = web::Data::new(AppState {
-            db,
+            db: db.clone(),
             settings,
             local_mode: gitlab.is_none(),
             gitlab,
@@ -120,10 +146,7 @@ impl Application {
         .listen(listener)
         .map_err(|e| e.to_string())?
         .run();
-        Ok(Application {
-            port: addr.port(),
-            server,
-        })
+        Ok((addr.port(), server, changes))
     }
 
     /// The port it listens on (the tests bind port 0).
@@ -131,12 +154,22 @@ impl Application {
         self.port
     }
 
-    /// Serves until the process is stopped.
+    /// Serves until the process is told to stop (SIGINT, SIGTERM), then
+    /// winds down in order: the server has finished its requests, the
+    /// change watcher is stopped and joined, and the pool is closed, so that
+    /// nothing is still connecting to the database when the process exits.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(watcher) = self.watcher {
+            watcher.stop();
+        }
+        self.db.close();
+        tracing::info!("Baton stopped");
+        served
     }
 
-    /// The server, to spawn (tests) or await.
+    /// The server, to spawn (tests); the watcher and the pool keep running
+    /// for as long as the server does.
     pub fn into_server(self) -> Server {
         self.server
     }

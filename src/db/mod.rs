@@ -89,10 +89,96 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Opens connections for the pool, with the SQLite settings on each.
+/// Opens a connection to `backend`, with the SQLite settings on it.
+fn establish(backend: &Backend) -> Result<DbConnection, r2d2::Error> {
+    match backend {
+        Backend::Postgres(url) => PgConnection::establish(url)
+            .map(DbConnection::Postgresql)
+            .map_err(r2d2::Error::ConnectionError),
+        Backend::Sqlite(path) => {
+            let configured = sqlite_connection_setup();
+            let mut conn =
+                SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+            // A busy handler before anything else (SQLite's own when ours
+            // could not be registered): WAL needs a write lock that another
+            // pooled connection may be holding while it opens.
+            // synchronous=FULL keeps every commit durable.
+            if !configured {
+                conn.batch_execute("PRAGMA busy_timeout = 5000;")
+                    .map_err(r2d2::Error::QueryError)?;
+            }
+            conn.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                 PRAGMA foreign_keys = ON;",
+            )
+            .map_err(r2d2::Error::QueryError)?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+    }
+}
+
+/// Opens one plain connection to `url` and applies the pending migrations:
+/// what a one-shot command needs. No pool, so no thread is left opening a
+/// connection in the background while the process exits (libpq would still
+/// be using OpenSSL while `exit()` tears it down: a SIGSEGV after the
+/// command's output).
+pub fn connect_once(url: &str) -> Result<DbConnection, String> {
+    let backend = Backend::from_url(url)?;
+    let mut conn = establish(&backend)
+        .map_err(|e| format!("cannot open the database {}: {e}", redact(url)))?;
+    migrate_connection(&mut conn)?;
+    Ok(conn)
+}
+
+/// Applies the pending migrations of the connection's backend.
+pub fn migrate_connection(conn: &mut DbConnection) -> Result<(), String> {
+    let applied = match conn {
+        DbConnection::Postgresql(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+    }
+    .map_err(|e| format!("migrations failed: {e}"))?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrated");
+    }
+    Ok(())
+}
+
+/// Whether the pool is closing, and how many connections are being opened.
+#[derive(Debug, Default)]
+struct GateState {
+    closing: bool,
+    connecting: u32,
+}
+
+/// What [`Db::close`] and the pool's own threads agree on: once closing, no
+/// connection is opened any more, and close waits for those being opened.
+#[derive(Debug, Default)]
+struct Gate {
+    state: std::sync::Mutex<GateState>,
+    changed: std::sync::Condvar,
+    /// The same as `state.closing`, read without the lock on every check-in.
+    closing: std::sync::atomic::AtomicBool,
+}
+
+impl Gate {
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
+        // A panic while holding this lock leaves nothing half-done in it.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn is_closing(&self) -> bool {
+        self.closing.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
+/// Opens connections for the pool (on r2d2's own threads), through the
+/// [`Gate`].
 #[derive(Debug, Clone)]
 pub struct Manager {
     backend: Backend,
+    gate: std::sync::Arc<Gate>,
 }
 
 impl ManageConnection for Manager {
@@ -100,30 +186,19 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
-        match &self.backend {
-            Backend::Postgres(url) => PgConnection::establish(url)
-                .map(DbConnection::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
-            Backend::Sqlite(path) => {
-                let configured = sqlite_connection_setup();
-                let mut conn =
-                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
-                // A busy handler before anything else (SQLite's own when ours
-                // could not be registered): WAL needs a write lock that another
-                // pooled connection may be holding while it opens.
-                // synchronous=FULL keeps every commit durable.
-                if !configured {
-                    conn.batch_execute("PRAGMA busy_timeout = 5000;")
-                        .map_err(r2d2::Error::QueryError)?;
-                }
-                conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA foreign_keys = ON;",
-                )
-                .map_err(r2d2::Error::QueryError)?;
-                Ok(DbConnection::Sqlite(conn))
+        {
+            let mut state = self.gate.lock();
+            if state.closing {
+                return Err(r2d2::Error::ConnectionError(
+                    diesel::ConnectionError::BadConnection("the database pool is closed".into()),
+                ));
             }
+            state.connecting += 1;
         }
+        let conn = establish(&self.backend);
+        self.gate.lock().connecting -= 1;
+        self.gate.changed.notify_all();
+        conn
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
@@ -131,8 +206,24 @@ impl ManageConnection for Manager {
             .map_err(r2d2::Error::QueryError)
     }
 
+    /// Once the pool is closing, every connection given back is closed at
+    /// once, by the thread that gives it back.
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+        self.gate.is_closing()
+    }
+}
+
+/// Logs the pool's failures to connect, except the refusals of a closed pool.
+#[derive(Debug)]
+struct PoolErrors {
+    gate: std::sync::Arc<Gate>,
+}
+
+impl r2d2::HandleError<r2d2::Error> for PoolErrors {
+    fn handle_error(&self, error: r2d2::Error) {
+        if !self.gate.is_closing() {
+            tracing::error!(%error, "database pool");
+        }
     }
 }
 
@@ -211,6 +302,9 @@ pub struct Db {
     manager: Manager,
 }
 
+/// How long [`Db::close`] waits for connections in use or being opened.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl Db {
     /// Opens a pool on `url` and checks that one connection works.
     pub fn connect(url: &str) -> Result<Db, String> {
@@ -219,17 +313,21 @@ impl Db {
             Backend::Postgres(_) => 10,
             Backend::Sqlite(_) => 8,
         };
-        let manager = Manager { backend };
+        let gate = std::sync::Arc::new(Gate::default());
+        let manager = Manager { backend, gate };
         let pool = Pool::builder()
             .max_size(size)
             .min_idle(Some(1))
             .connection_timeout(std::time::Duration::from_secs(10))
+            .error_handler(Box::new(PoolErrors {
+                gate: manager.gate.clone(),
+            }))
             .build(manager.clone())
             .map_err(|e| format!("cannot open the database {}: {e}", redact(url)))?;
         Ok(Db { pool, manager })
     }
 
-    /// A connection for synchronous work (the command line, start-up).
+    /// A connection from the pool, for synchronous work (start-up, tests).
     pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, AppError> {
         Ok(self.pool.get()?)
     }
@@ -252,17 +350,52 @@ impl Db {
     /// Applies the pending migrations of this backend.
     pub fn migrate(&self) -> Result<(), String> {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
-        let applied = match &mut *conn {
-            DbConnection::Postgresql(c) => c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|v| v.len()),
-            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        migrate_connection(&mut conn)
+    }
+
+    /// Closes the pool (every clone of it) before the process exits: no
+    /// connection is opened from now on, the ones being opened are waited
+    /// for, and every connection is closed on this thread once it is given
+    /// back (waiting up to [`CLOSE_WAIT`] for those in use). The pool's own
+    /// threads are then left with nothing that touches libpq, which the exit
+    /// of the process would otherwise tear down under them. Afterwards the
+    /// pool hands out no connection.
+    pub fn close(&self) {
+        let gate = &self.manager.gate;
+        let deadline = std::time::Instant::now() + CLOSE_WAIT;
+        let mut state = gate.lock();
+        state.closing = true;
+        gate.closing
+            .store(true, std::sync::atomic::Ordering::Release);
+        loop {
+            let pool = self.pool.state();
+            let in_use = pool.connections.saturating_sub(pool.idle_connections);
+            if state.connecting == 0 && in_use == 0 {
+                break;
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                tracing::warn!(
+                    connecting = state.connecting,
+                    in_use,
+                    "closing the database pool while connections are still busy"
+                );
+                break;
+            }
+            // Connections given back do not signal the gate: look again soon.
+            let wait = (deadline - now).min(std::time::Duration::from_millis(10));
+            state = gate
+                .changed
+                .wait_timeout(state, wait)
+                .map(|(s, _)| s)
+                .unwrap_or_else(|e| e.into_inner().0);
         }
-        .map_err(|e| format!("migrations failed: {e}"))?;
-        if applied > 0 {
-            tracing::info!(applied, "database migrated");
+        drop(state);
+        // Each idle connection taken and given back is closed here
+        // (`has_broken` says so once closing).
+        while let Some(conn) = self.pool.try_get() {
+            drop(conn);
         }
-        Ok(())
     }
 
     /// Whether the database answers a query.

@@ -6,6 +6,7 @@ use crate::db::DbConnection;
 use crate::db::models::users::{self, User};
 use crate::domain::handoff::Role;
 use crate::domain::time::Timezone;
+use crate::domain::user::Username;
 
 /// First names for usernames; more users get numbered names.
 const NAMES: &[&str] = &[
@@ -95,10 +96,10 @@ pub(super) fn add_team(
     let mut zones = std::collections::HashSet::new();
     for i in 0..count {
         let base = NAMES[i % NAMES.len()];
-        let username = match i / NAMES.len() {
+        let username = Username::parse(&match i / NAMES.len() {
             0 => base.to_owned(),
             n => format!("{base}{}", n + 1),
-        };
+        })?;
         let (zone, region) = ZONES[i % ZONES.len()];
         let role = if i == 0 {
             Role::Admin

@@ -1,5 +1,6 @@
 //! The vocabulary of a handoff and the rules of its state changes.
 
+use crate::domain::text::{check_line, check_multiline};
 use crate::error::AppError;
 
 /// The largest note body, in bytes.
@@ -30,6 +31,7 @@ macro_rules! text_enum {
 
             /// Parses the stored or API spelling; the message lists the accepted values.
             pub fn parse(text: &str) -> Result<Self, String> {
+                check_line(concat!("the ", $what), text.trim())?;
                 match text.trim() {
                     $($text => Ok($name::$variant),)+
                     other => Err(format!(
@@ -154,11 +156,14 @@ impl Severity {
     }
 }
 
-/// A handoff title: not blank, at most [`MAX_TITLE_CHARS`] characters, one line.
+/// A handoff title: not blank, at most [`MAX_TITLE_CHARS`] characters, one
+/// line (runs of whitespace become one space), without invisible characters.
 pub fn parse_title(text: &str) -> Result<String, String> {
     let title = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if title.is_empty() {
         Err("a title is required".into())
+    } else if let Err(e) = check_line("the title", &title) {
+        Err(e)
     } else if title.chars().count() > MAX_TITLE_CHARS {
         Err(format!("a title is at most {MAX_TITLE_CHARS} characters"))
     } else {
@@ -166,7 +171,9 @@ pub fn parse_title(text: &str) -> Result<String, String> {
     }
 }
 
-/// A note body: not blank and at most [`MAX_NOTE_BYTES`] (a 413 beyond).
+/// A note body: not blank and at most [`MAX_NOTE_BYTES`] (a 413 beyond);
+/// newlines and tabs are kept, NUL, other control characters and the
+/// bidirectional overrides refused (see [`check_multiline`]).
 pub fn parse_note_body(field: &str, text: &str) -> Result<String, AppError> {
     if text.len() > MAX_NOTE_BYTES {
         return Err(AppError::TooLarge {
@@ -181,16 +188,19 @@ pub fn parse_note_body(field: &str, text: &str) -> Result<String, AppError> {
     if body.trim().is_empty() {
         return Err(AppError::invalid(field, "a note needs some text"));
     }
+    check_multiline("the note", body).map_err(|e| AppError::invalid(field, e))?;
     Ok(body.replace("\r\n", "\n"))
 }
 
-/// A free-text field of the data-loss record: trimmed, empty means not known yet.
+/// A free-text field of the data-loss record: trimmed, empty means not known
+/// yet; it may span lines, as a note may (see [`check_multiline`]).
 pub fn parse_short_text(
     field: &str,
     text: &str,
     max_chars: usize,
 ) -> Result<Option<String>, AppError> {
     let text = text.trim();
+    check_multiline("the text", text).map_err(|e| AppError::invalid(field, e))?;
     if text.chars().count() > max_chars {
         return Err(AppError::invalid(
             field,
@@ -348,6 +358,26 @@ mod tests {
         assert_eq!(parse_title("  db   down\n").unwrap(), "db down");
         assert!(parse_title("   ").is_err());
         assert!(parse_title(&"x".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn titles_refuse_invisible_characters_and_notes_refuse_nul() {
+        let err = parse_title("db down\u{202E}").unwrap_err();
+        assert!(err.starts_with("the title contains U+202E"), "{err}");
+        assert!(parse_title("db\0down").is_err());
+        let err = parse_note_body("note.body", "ok\0").unwrap_err();
+        assert_eq!(err.status().as_u16(), 422);
+        assert_eq!(err.field(), Some("note.body"));
+        assert!(err.message().contains("U+0000 (NUL)"), "{err}");
+        assert_eq!(
+            parse_note_body("body", "line\n\tindented \u{200F}עברית").unwrap(),
+            "line\n\tindented \u{200F}עברית"
+        );
+        assert!(parse_note_body("body", "kubectl \u{202E}sdop eteled").is_err());
+        let err = parse_short_text("data_loss.scope", "users\u{1B}", 10).unwrap_err();
+        assert_eq!(err.field(), Some("data_loss.scope"));
+        let err = Role::parse("admin\u{202E}").unwrap_err();
+        assert!(err.starts_with("the role contains U+202E"), "{err}");
     }
 
     #[test]

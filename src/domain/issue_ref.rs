@@ -147,6 +147,9 @@ impl IssueRef {
         if input.is_empty() {
             return Err(IssueRefError::new(EMPTY));
         }
+        // Before the URL parser, which drops tabs, newlines and trailing
+        // control characters without a word.
+        crate::domain::text::check_line("the issue link", input).map_err(IssueRefError::new)?;
         if has_http_scheme(input) {
             return parse_url(input, gitlab);
         }
@@ -910,6 +913,24 @@ mod tests {
             shown,
             ["gitlab-org/gitlab#2", "gitlab-com/gl-infra/production#1234"]
         );
+    }
+
+    #[test]
+    fn an_issue_link_with_an_invisible_character_is_refused_not_cleaned() {
+        let url = format!("https://gitlab.com/{PROJECT}/-/issues/12");
+        for bad in [
+            format!("{url}\0"),
+            format!("{url}\u{1}"),
+            format!("{PROJECT}#1\u{202E}2"),
+        ] {
+            let err = IssueRef::parse(&bad, &gitlab_com())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("the issue link contains U+"),
+                "{bad:?}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -5,5 +5,6 @@ pub mod issue_ref;
 pub mod markdown;
 pub mod password;
 pub mod shift;
+pub mod text;
 pub mod time;
 pub mod user;

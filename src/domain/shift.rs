@@ -12,6 +12,7 @@ pub fn parse_rotation_role(text: &str) -> Result<String, String> {
     if role.is_empty() {
         return Err("a rotation role is required, such as EOC".into());
     }
+    crate::domain::text::check_line("the rotation role", role)?;
     if role.chars().count() > 32 {
         return Err("a rotation role is at most 32 characters".into());
     }
@@ -56,5 +57,10 @@ mod tests {
         assert!(parse_rotation_role("").is_err());
         assert!(parse_rotation_role("<b>").is_err());
         assert!(parse_rotation_role(&"x".repeat(33)).is_err());
+        let err = parse_rotation_role("EOC\u{2067}").unwrap_err();
+        assert!(
+            err.starts_with("the rotation role contains U+2067"),
+            "{err}"
+        );
     }
 }

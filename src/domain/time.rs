@@ -93,6 +93,7 @@ impl Timezone {
         if name.is_empty() {
             return Err("a time zone is required, such as Europe/Amsterdam".into());
         }
+        crate::domain::text::check_line("the time zone", name)?;
         let unknown = || {
             format!(
                 "{name:?} is not an IANA time zone; use a name such as Europe/Amsterdam or Asia/Tokyo"
@@ -424,6 +425,7 @@ pub fn rfc3339(instant: DateTime<Utc>) -> String {
 
 /// Parses an RFC 3339 instant (any offset) into UTC.
 pub fn parse_rfc3339(text: &str) -> Result<DateTime<Utc>, String> {
+    crate::domain::text::check_line("the time", text.trim())?;
     DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| format!("{text:?} is not an RFC 3339 time such as 2026-11-29T09:00:00Z"))
@@ -436,6 +438,7 @@ fn parse_wall(text: &str) -> Result<civil::DateTime, String> {
     if text.is_empty() {
         return Err("a time is required".into());
     }
+    crate::domain::text::check_line("the time", text)?;
     [
         "%Y-%m-%dT%H:%M:%S",
         "%Y-%m-%dT%H:%M",
@@ -856,6 +859,8 @@ mod tests {
         assert!(err.contains("Mars/Olympus"), "{err}");
         assert!(Timezone::parse("").is_err());
         assert!(Timezone::parse("../../etc/passwd").is_err());
+        let err = Timezone::parse("Europe/Amsterdam\0").unwrap_err();
+        assert!(err.starts_with("the time zone contains U+0000"), "{err}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::db::models::audit::{self, Entry};
 use crate::db::models::users::{self, User};
 use crate::domain::handoff::Role;
 use crate::domain::time::{self, TimeView};
+use crate::domain::user::Username;
 use crate::error::AppError;
 use crate::web::identity::client_address;
 use crate::web::{AppState, FormPairs, Layout, Viewer, field, render_page, see_other};
@@ -63,6 +64,12 @@ pub async fn show_users(
     render_page(&page, StatusCode::OK)
 }
 
+/// The `{username}` of an admin path, parsed once: whatever does not parse
+/// names no user (404).
+fn user_in_path(segment: &str) -> Result<Username, AppError> {
+    Username::parse(segment).map_err(|e| AppError::NotFound(format!("no such user: {e}")))
+}
+
 /// `POST /admin/users/{username}/role`.
 pub async fn change_role(
     state: web::Data<AppState>,
@@ -72,9 +79,11 @@ pub async fn change_role(
     form: web::Form<FormPairs>,
 ) -> Result<HttpResponse, AppError> {
     let admin = viewer.admin()?.username.clone();
-    let username = path.into_inner();
+    let username = user_in_path(&path)?;
     let role = Role::parse(field(&form, "role")).map_err(|e| AppError::invalid("role", e))?;
-    if username == admin && role != Role::Admin {
+    // Compared as parsed: `dave%20` is dave. The model refuses, besides,
+    // to take the role from the last active admin, whoever asks.
+    if username.as_str() == admin && role != Role::Admin {
         return Err(AppError::Conflict(
             "you cannot take away your own admin role; ask another admin".into(),
         ));
@@ -108,7 +117,7 @@ pub async fn change_active(
     form: web::Form<FormPairs>,
 ) -> Result<HttpResponse, AppError> {
     let admin = viewer.admin()?.username.clone();
-    let username = path.into_inner();
+    let username = user_in_path(&path)?;
     let active = match field(&form, "active") {
         "1" => true,
         "0" => false,
@@ -119,7 +128,7 @@ pub async fn change_active(
             ));
         }
     };
-    if username == admin && !active {
+    if username.as_str() == admin && !active {
         return Err(AppError::Conflict("you cannot deactivate yourself".into()));
     }
     let address = client_address(&req);
@@ -151,7 +160,7 @@ pub async fn link_gitlab(
     form: web::Form<FormPairs>,
 ) -> Result<HttpResponse, AppError> {
     let admin = viewer.admin()?.username.clone();
-    let username = path.into_inner();
+    let username = user_in_path(&path)?;
     let gitlab_id = users::parse_gitlab_id(field(&form, "gitlab_id"))
         .map_err(|e| AppError::invalid("gitlab_id", e))?;
     let address = client_address(&req);

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::db::models::signin_attempts::{self, Limits};
 use crate::db::models::users::{self, User};
 use crate::db::models::{audit, sessions};
+use crate::domain::user::Username;
 use crate::domain::{password, time};
 use crate::error::AppError;
 use crate::web::identity::{Identity, SESSION_ID, SESSION_USER, client_address};
@@ -169,7 +170,10 @@ pub async fn login(
     let name = username.clone();
     let user = state
         .db
-        .run(move |conn| Ok(users::find_by_username(conn, &name)?))
+        .run(move |conn| match Username::parse(&name) {
+            Ok(name) => Ok(users::find_by_username(conn, &name)?),
+            Err(_) => Ok(None),
+        })
         .await?;
     let Some(user) = user else {
         let error = Some("there is no such user; pick one from the list".into());
@@ -193,6 +197,15 @@ pub async fn login_with_password(
     let username = field(&form, "username").trim().to_owned();
     let secret = field(&form, "password").to_owned();
     let next = safe_next(field(&form, "next")).to_owned();
+    // What cannot be a username names no account: no password is checked,
+    // and the raw text reaches no query.
+    let account = match Username::parse(&username) {
+        Ok(account) => account,
+        Err(e) => {
+            let page = load_login(&state, viewer, next, username, Some(e)).await?;
+            return render_page(&page, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
     let address = client_address(&req);
     let (name, addr) = (username.clone(), address.clone());
     let claimed = state
@@ -207,7 +220,7 @@ pub async fn login_with_password(
                     "too many failed sign-ins for this account from this address (or from everywhere); wait 15 minutes and try again".into(),
                 ));
             }
-            Ok(users::find_by_username(conn, &name)?)
+            Ok(users::find_by_username(conn, &account)?)
         })
         .await?;
     // Verified off the database connection: Argon2 takes its time on purpose.

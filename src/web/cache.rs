@@ -62,17 +62,42 @@ impl Changes {
     }
 }
 
+/// The running watcher thread of [`watch`].
+pub struct Watcher {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Watcher {
+    /// Stops the watcher and waits until its thread has closed its
+    /// connection and ended (at most one pause). Dropping a `Watcher`
+    /// instead leaves the thread running for as long as the `Changes` live.
+    pub fn stop(self) {
+        self.stop.store(true, Ordering::Release);
+        self.thread.thread().unpark();
+        if self.thread.join().is_err() {
+            tracing::error!("the change watcher panicked");
+        }
+    }
+}
+
 /// Watches the database for commits from other connections, on a thread of
-/// its own with a connection of its own, for as long as `changes` lives.
-pub fn watch(db: &Db, changes: &Arc<Changes>) {
+/// its own with a connection of its own, until it is stopped or `changes`
+/// is gone.
+pub fn watch(db: &Db, changes: &Arc<Changes>) -> Option<Watcher> {
     let db = db.clone();
     let changes: Weak<Changes> = Arc::downgrade(changes);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
     let spawned = std::thread::Builder::new()
         .name("baton-changes".into())
         .spawn(move || {
             let mut feed: Option<ChangeFeed> = None;
             let mut failing = false;
             loop {
+                if stopped.load(Ordering::Acquire) {
+                    return;
+                }
                 let Some(changes) = changes.upgrade() else {
                     return;
                 };
@@ -80,7 +105,7 @@ pub fn watch(db: &Db, changes: &Arc<Changes>) {
                     // Whatever happened while nobody watched: trust nothing kept.
                     feed = ChangeFeed::open(&db)
                         .inspect_err(|e| {
-                            if !failing {
+                            if !failing && !stopped.load(Ordering::Acquire) {
                                 tracing::warn!(error = %e, "cannot watch the database for changes");
                             }
                         })
@@ -108,11 +133,16 @@ pub fn watch(db: &Db, changes: &Arc<Changes>) {
                     }
                 };
                 drop(changes);
-                std::thread::sleep(pause);
+                // Woken early by `Watcher::stop`.
+                std::thread::park_timeout(pause);
             }
         });
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "cannot start the change watcher");
+    match spawned {
+        Ok(thread) => Some(Watcher { stop, thread }),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the change watcher");
+            None
+        }
     }
 }
 

@@ -13,7 +13,9 @@ use crate::domain::handoff::{
     Kind, Severity, Status, Verification, parse_note_body, parse_short_text, parse_title,
 };
 use crate::domain::issue_ref::{GitLab, IssueRef};
+use crate::domain::text::check_line;
 use crate::domain::time::{self, TimeView};
+use crate::domain::user::Username;
 use crate::error::AppError;
 use crate::web::unfurl::Unfurl;
 use crate::web::views::{self, DualTime, HandoffCard, IssueView, Loaded, UserOption};
@@ -753,13 +755,20 @@ pub async fn list_handoffs(
                 filter.issue = errors.check("issue", IssueRef::parse(&query.issue, gitlab));
             }
             if !query.holder.is_empty() {
-                match users::find_by_username(conn, query.holder.trim())? {
-                    Some(u) => filter.holder_id = Some(u.id),
-                    None => errors.add("holder", format!("there is no user {:?}", query.holder)),
+                match Username::parse(&query.holder) {
+                    Ok(name) => match users::find_by_username(conn, &name)? {
+                        Some(u) => filter.holder_id = Some(u.id),
+                        None => errors.add("holder", format!("there is no user {name}")),
+                    },
+                    Err(e) => errors.add("holder", e),
                 }
             }
             if !query.q.trim().is_empty() {
-                filter.text = Some(query.q.trim().to_owned());
+                filter.text = errors.check(
+                    "q",
+                    check_line("the search text", query.q.trim())
+                        .map(|_| query.q.trim().to_owned()),
+                );
             }
             if !query.cursor.is_empty() {
                 filter.after = errors.check(

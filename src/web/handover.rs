@@ -8,6 +8,7 @@ use crate::db::DbConnection;
 use crate::db::models::users::User;
 use crate::db::models::{handoffs, handovers, shifts, users};
 use crate::domain::handoff::{MAX_NOTE_BYTES, parse_note_body};
+use crate::domain::text::check_multiline;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::web::views::{self, HandoffCard, Loaded, UserOption};
@@ -139,6 +140,8 @@ pub async fn submit_handover(
             let summary = field(&form, "summary").trim().to_owned();
             if summary.len() > MAX_NOTE_BYTES {
                 errors.add("summary", "a summary is at most 64 KiB");
+            } else if let Err(e) = check_multiline("the summary", &summary) {
+                errors.add("summary", e);
             }
             let mut notes = vec![];
             for h in handoffs::list_held_by(conn, &me.id)? {

@@ -18,6 +18,7 @@ use crate::db::models::shifts::{self, ShiftInput};
 use crate::db::models::users;
 use crate::domain::shift::{check_span, parse_rotation_role};
 use crate::domain::time::{self, OffsetChoice, TimeView, Timezone, human_duration};
+use crate::domain::user::Username;
 use crate::error::AppError;
 use crate::web::views::UserOption;
 use crate::web::{
@@ -287,13 +288,16 @@ fn parse_form(
         ..ShiftForm::default()
     };
     let errors = &mut kept.errors;
-    let user = match users::find_by_username(conn, kept.username.trim())? {
-        Some(u) => Some(u),
-        None => {
-            errors.add(
-                "username",
-                format!("there is no user {:?}", kept.username.trim()),
-            );
+    let user = match Username::parse(&kept.username) {
+        Ok(name) => match users::find_by_username(conn, &name)? {
+            Some(u) => Some(u),
+            None => {
+                errors.add("username", format!("there is no user {name}"));
+                None
+            }
+        },
+        Err(e) => {
+            errors.add("username", e);
             None
         }
     };

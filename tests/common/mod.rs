@@ -126,7 +126,7 @@ impl TestApp {
         let mut conn = self.db.conn().expect("conn");
         users::create(
             &mut conn,
-            username,
+            &username.parse().expect("username"),
             username,
             Timezone::parse(timezone).expect("zone"),
             Role::parse(role).expect("role"),
@@ -137,7 +137,7 @@ impl TestApp {
     /// A new API token for `username`.
     pub fn token(&self, username: &str) -> String {
         let mut conn = self.db.conn().expect("conn");
-        let user = users::find_by_username(&mut conn, username)
+        let user = users::find_by_username(&mut conn, &username.parse().expect("username"))
             .expect("query")
             .expect("user exists");
         tokens::create(&mut conn, &user.id, "test").expect("token")

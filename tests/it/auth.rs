@@ -314,7 +314,7 @@ backend_tests! {
         assert_eq!(location(&done), "/shifts");
         assert_eq!(signed_in_as(&app, &browser).await.as_deref(), Some("dana"));
         let mut conn = app.db.conn().unwrap();
-        let dana = baton::db::models::users::find_by_username(&mut conn, "dana").unwrap().unwrap();
+        let dana = baton::db::models::users::find_by_username(&mut conn, &"dana".parse().unwrap()).unwrap().unwrap();
         assert_eq!(dana.timezone, "UTC");
         assert_eq!(dana.name, "dana from GitLab");
         assert_eq!(dana.gitlab_id, Some(4242));
@@ -323,7 +323,7 @@ backend_tests! {
         gitlab.state.lock().unwrap().user.2 = "Dana Q.".into();
         let again = common::browser();
         assert_eq!(gitlab_round_trip(&app, &again, "%2F").await.status(), 303);
-        let dana = baton::db::models::users::find_by_username(&mut conn, "dana").unwrap().unwrap();
+        let dana = baton::db::models::users::find_by_username(&mut conn, &"dana".parse().unwrap()).unwrap().unwrap();
         assert_eq!(dana.name, "Dana Q.");
         // Local mode's user picker is off.
         let (status, _, _) = app.post_form(&common::browser(), "/login", &[("username", "dana")]).await;
@@ -341,7 +341,7 @@ backend_tests! {
         {
             let mut conn = app.db.conn().unwrap();
             let hash = baton::domain::password::hash(PASSWORD).unwrap();
-            baton::db::models::users::set_password_hash(&mut conn, "root", Some(&hash)).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, &"root".parse().unwrap(), Some(&hash)).unwrap();
         }
         let browser = common::browser();
         let refused = gitlab_round_trip(&app, &browser, "%2F").await;
@@ -351,7 +351,7 @@ backend_tests! {
         assert!(page.contains("baton user link-gitlab erin 4242"), "{page}");
         assert_eq!(signed_in_as(&app, &browser).await, None);
         let mut conn = app.db.conn().unwrap();
-        let erin = baton::db::models::users::find_by_username(&mut conn, "erin").unwrap().unwrap();
+        let erin = baton::db::models::users::find_by_username(&mut conn, &"erin".parse().unwrap()).unwrap().unwrap();
         assert_eq!(erin.gitlab_id, None, "nothing was linked");
 
         // The admin sees the refusal, and links the two on /admin/users.
@@ -372,7 +372,7 @@ backend_tests! {
         // Now the GitLab sign-in is erin's.
         let linked = gitlab_round_trip(&app, &common::browser(), "%2F").await;
         assert_eq!(linked.status(), 303);
-        let erin = baton::db::models::users::find_by_username(&mut conn, "erin").unwrap().unwrap();
+        let erin = baton::db::models::users::find_by_username(&mut conn, &"erin".parse().unwrap()).unwrap().unwrap();
         assert_eq!(erin.gitlab_id, Some(4242));
     }
 
@@ -388,7 +388,7 @@ backend_tests! {
         assert!(page.contains("not a member of gitlab-com/gl-infra"), "{page}");
         assert_eq!(signed_in_as(&app, &browser).await, None);
         let mut conn = app.db.conn().unwrap();
-        assert!(baton::db::models::users::find_by_username(&mut conn, "mallory").unwrap().is_none());
+        assert!(baton::db::models::users::find_by_username(&mut conn, &"mallory".parse().unwrap()).unwrap().is_none());
     }
 
     async fn a_missing_or_forged_state_is_refused(app) {
@@ -457,7 +457,7 @@ backend_tests! {
         {
             let mut conn = app.db.conn().unwrap();
             let hash = baton::domain::password::hash(PASSWORD).unwrap();
-            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, &"erin".parse().unwrap(), Some(&hash)).unwrap();
         }
         gitlab.stop().await;
 
@@ -497,7 +497,7 @@ backend_tests! {
         {
             let mut conn = app.db.conn().unwrap();
             let hash = baton::domain::password::hash(PASSWORD).unwrap();
-            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, &"erin".parse().unwrap(), Some(&hash)).unwrap();
         }
         let browser = common::browser();
         for _ in 0..5 {
@@ -519,7 +519,7 @@ backend_tests! {
         {
             let mut conn = app.db.conn().unwrap();
             let hash = baton::domain::password::hash(PASSWORD).unwrap();
-            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, &"erin".parse().unwrap(), Some(&hash)).unwrap();
         }
         let browser = common::browser();
         let csrf = app.csrf_token(&browser).await;
@@ -547,7 +547,7 @@ backend_tests! {
         {
             let mut conn = app.db.conn().unwrap();
             let hash = baton::domain::password::hash(PASSWORD).unwrap();
-            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, &"erin".parse().unwrap(), Some(&hash)).unwrap();
         }
         let try_from = |address: &'static str, password: &'static str| {
             let app = &app;
@@ -585,7 +585,7 @@ backend_tests! {
         {
             let mut conn = app.db.conn().unwrap();
             let hash = baton::domain::password::hash(PASSWORD).unwrap();
-            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, &"erin".parse().unwrap(), Some(&hash)).unwrap();
         }
         for i in 0..6 {
             let browser = common::browser();
@@ -619,7 +619,7 @@ backend_tests! {
             let mut conn = app.db.conn().unwrap();
             let hash = baton::domain::password::hash(PASSWORD).unwrap();
             for user in ["alice", "carol"] {
-                baton::db::models::users::set_password_hash(&mut conn, user, Some(&hash)).unwrap();
+                baton::db::models::users::set_password_hash(&mut conn, &user.parse().unwrap(), Some(&hash)).unwrap();
             }
         }
         app.add_user("erin", "UTC", "admin");
@@ -715,7 +715,7 @@ backend_tests! {
             let mut conn = app.db.conn().unwrap();
             let hash = baton::domain::password::hash(PASSWORD).unwrap();
             for user in ["alice", "carol"] {
-                baton::db::models::users::set_password_hash(&mut conn, user, Some(&hash)).unwrap();
+                baton::db::models::users::set_password_hash(&mut conn, &user.parse().unwrap(), Some(&hash)).unwrap();
             }
         }
         let handoff = app.create_handoff(&alice_token, json!({
@@ -809,7 +809,7 @@ backend_tests! {
         let (_, after) = app.get_json(&format!("/api/v1/handoffs/{id}"), &alice_token).await;
         assert_eq!(after["version"], handoff["version"]);
         let mut conn = app.db.conn().unwrap();
-        let bob = baton::db::models::users::find_by_username(&mut conn, "bob").unwrap().unwrap();
+        let bob = baton::db::models::users::find_by_username(&mut conn, &"bob".parse().unwrap()).unwrap().unwrap();
         assert_eq!(bob.role, "responder");
         assert!(bob.active);
     }
@@ -920,7 +920,7 @@ backend_tests! {
         {
             let mut conn = app.db.conn().unwrap();
             let hash = baton::domain::password::hash(PASSWORD).unwrap();
-            baton::db::models::users::set_password_hash(&mut conn, "erin", Some(&hash)).unwrap();
+            baton::db::models::users::set_password_hash(&mut conn, &"erin".parse().unwrap(), Some(&hash)).unwrap();
         }
         let token = app.token("erin");
         let browser = common::browser();

@@ -9,7 +9,9 @@ mod browser;
 
 mod api;
 mod auth;
+mod cli;
 mod demo;
 mod drift;
 mod e2e;
+mod input;
 mod pages;

@@ -1446,7 +1446,7 @@ backend_tests! {
         assert!(html.contains("href=\"/handoffs/new\""), "a responder may open handoffs");
 
         let mut conn = app.db.conn().unwrap();
-        baton::db::models::users::set_role(&mut conn, "alice", baton::domain::handoff::Role::Viewer).unwrap();
+        baton::db::models::users::set_role(&mut conn, &"alice".parse().unwrap(), baton::domain::handoff::Role::Viewer).unwrap();
         let mut seen = false;
         for _ in 0..100 {
             let (_, html) = app.page(&browser, "/").await;
@@ -1458,7 +1458,7 @@ backend_tests! {
         }
         assert!(seen, "the role change never reached the page");
 
-        baton::db::models::users::set_active(&mut conn, "alice", false).unwrap();
+        baton::db::models::users::set_active(&mut conn, &"alice".parse().unwrap(), false).unwrap();
         let mut signed_out = false;
         for _ in 0..100 {
             if browser.get(app.url("/me")).send().await.unwrap().status() == 303 {

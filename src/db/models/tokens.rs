@@ -83,7 +83,10 @@ pub struct TokenInfo {
 }
 
 /// Every token (of one user, when given), newest first.
-pub fn list(conn: &mut DbConnection, username: Option<&str>) -> Result<Vec<TokenInfo>, AppError> {
+pub fn list(
+    conn: &mut DbConnection,
+    username: Option<&crate::domain::user::Username>,
+) -> Result<Vec<TokenInfo>, AppError> {
     let mut query = api_tokens::table
         .inner_join(users::table)
         .select((
@@ -97,7 +100,7 @@ pub fn list(conn: &mut DbConnection, username: Option<&str>) -> Result<Vec<Token
         .order(api_tokens::id.desc())
         .into_boxed();
     if let Some(name) = username {
-        query = query.filter(users::username.eq(name.to_owned()));
+        query = query.filter(users::username.eq(name.as_str().to_owned()));
     }
     type Row = (
         String,

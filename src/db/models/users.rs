@@ -9,7 +9,13 @@ use crate::db::DbConnection;
 use crate::db::schema::users;
 use crate::domain::handoff::Role;
 use crate::domain::time::{self, Timezone};
+use crate::domain::user::Username;
 use crate::error::AppError;
+
+diesel::define_sql_function! {
+    /// SQL's `lower`, the same for ASCII on both backends.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
 
 /// A user row.
 #[derive(Clone, PartialEq, Eq, Queryable, Identifiable)]
@@ -64,17 +70,29 @@ impl User {
     }
 }
 
-/// Adds a user; a taken username is a 409.
+/// Adds a user; a taken username is a 409, and so is one that differs from
+/// an existing username only in case (GitLab counts those as one account;
+/// see [`Username`]).
 pub fn create(
     conn: &mut DbConnection,
-    username: &str,
+    username: &Username,
     name: &str,
     timezone: Timezone,
     role: Role,
 ) -> Result<User, AppError> {
+    let twin: Option<String> = users::table
+        .select(users::username)
+        .filter(lower(users::username).eq(username.to_ascii_lowercase()))
+        .first(conn)
+        .optional()?;
+    if let Some(twin) = twin.filter(|t| username.differs_only_in_case(t)) {
+        return Err(AppError::Conflict(format!(
+            "the username {username} is taken: {twin} differs only in case"
+        )));
+    }
     let user = User {
         id: super::new_id(),
-        username: username.to_owned(),
+        username: username.as_str().to_owned(),
         name: name.to_owned(),
         timezone: timezone.name().to_owned(),
         role: role.as_str().to_owned(),
@@ -105,9 +123,9 @@ pub fn create(
 }
 
 /// The active user with this username.
-pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<User>> {
+pub fn find_by_username(conn: &mut DbConnection, username: &Username) -> QueryResult<Option<User>> {
     users::table
-        .filter(users::username.eq(username))
+        .filter(users::username.eq(username.as_str()))
         .filter(users::active.eq(true))
         .first(conn)
         .optional()
@@ -164,16 +182,16 @@ pub fn update_profile(
     users::table.filter(users::id.eq(id)).first(conn)
 }
 
-/// Resolves a username given in a request into an active user who can take
-/// handoffs; the error is a 422 on `field`.
+/// Resolves a username given in a request (`bob` or `@bob`) into an active
+/// user who can take handoffs; the error is a 422 on `field`.
 pub fn find_recipient(
     conn: &mut DbConnection,
     field: &str,
     username: &str,
 ) -> Result<User, AppError> {
-    let username = username.trim().trim_start_matches('@');
-    let user = find_by_username(conn, username)?
-        .ok_or_else(|| AppError::invalid(field, format!("there is no user {username:?}")))?;
+    let username = Username::parse_mention(username).map_err(|e| AppError::invalid(field, e))?;
+    let user = find_by_username(conn, &username)?
+        .ok_or_else(|| AppError::invalid(field, format!("there is no user {username}")))?;
     if !user.role().can_write() {
         return Err(AppError::invalid(
             field,
@@ -184,31 +202,82 @@ pub fn find_recipient(
 }
 
 /// The user with this username, active or not.
-pub fn find_any(conn: &mut DbConnection, username: &str) -> Result<User, AppError> {
+pub fn find_any(conn: &mut DbConnection, username: &Username) -> Result<User, AppError> {
     users::table
-        .filter(users::username.eq(username.trim()))
+        .filter(users::username.eq(username.as_str()))
         .first(conn)
         .optional()?
-        .ok_or_else(|| AppError::NotFound(format!("there is no user {:?}", username.trim())))
+        .ok_or_else(|| AppError::NotFound(format!("there is no user {username}")))
 }
 
-/// Changes a user's role; returns the user as it was.
-pub fn set_role(conn: &mut DbConnection, username: &str, role: Role) -> Result<User, AppError> {
-    let user = find_any(conn, username)?;
-    diesel::update(users::table.filter(users::id.eq(&user.id)))
-        .set(users::role.eq(role.as_str()))
-        .execute(conn)?;
-    Ok(user)
+/// Refuses a change that took the admin role (or activity) from `user`, as
+/// it was, if it left no active admin: someone must always be able to
+/// manage users. Called inside the transaction of the change, after the
+/// change: on PostgreSQL an advisory lock held to the end of the transaction
+/// makes two such changes take turns (each would otherwise count the
+/// other's admin as still there); on SQLite the change's write has taken the
+/// database's one write lock already.
+fn keep_an_admin(conn: &mut DbConnection, user: &User) -> Result<(), AppError> {
+    if !(user.active && user.role() == Role::Admin) {
+        return Ok(());
+    }
+    let admins: i64 = users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::active.eq(true))
+        .count()
+        .get_result(conn)?;
+    if admins == 0 {
+        return Err(AppError::Conflict(format!(
+            "{} is the last active admin; make someone else an admin first",
+            user.username
+        )));
+    }
+    Ok(())
+}
+
+/// Serialises changes to who is an admin (PostgreSQL; see [`keep_an_admin`]).
+fn lock_admins(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    if let DbConnection::Postgresql(c) = conn {
+        // The key is arbitrary and only used here: "baton admins".
+        c.batch_execute("SELECT pg_advisory_xact_lock(7264811900)")?;
+    }
+    Ok(())
+}
+
+/// Changes a user's role; returns the user as it was. Taking the admin role
+/// from the last active admin is a 409.
+pub fn set_role(
+    conn: &mut DbConnection,
+    username: &Username,
+    role: Role,
+) -> Result<User, AppError> {
+    conn.transaction(|conn| {
+        lock_admins(conn)?;
+        let user = find_any(conn, username)?;
+        diesel::update(users::table.filter(users::id.eq(&user.id)))
+            .set(users::role.eq(role.as_str()))
+            .execute(conn)?;
+        keep_an_admin(conn, &user)?;
+        Ok(user)
+    })
 }
 
 /// Deactivates or reactivates a user. Deactivation ends their sessions at
 /// once; their tokens stop working because only active users authenticate.
-pub fn set_active(conn: &mut DbConnection, username: &str, active: bool) -> Result<User, AppError> {
+/// Deactivating the last active admin is a 409.
+pub fn set_active(
+    conn: &mut DbConnection,
+    username: &Username,
+    active: bool,
+) -> Result<User, AppError> {
     conn.transaction(|conn| {
+        lock_admins(conn)?;
         let user = find_any(conn, username)?;
         diesel::update(users::table.filter(users::id.eq(&user.id)))
             .set(users::active.eq(active))
             .execute(conn)?;
+        keep_an_admin(conn, &user)?;
         if !active {
             super::sessions::end_all_for(conn, &user.id)?;
         }
@@ -219,7 +288,7 @@ pub fn set_active(conn: &mut DbConnection, username: &str, active: bool) -> Resu
 /// Sets (or, with `None`, removes) a user's break-glass password hash.
 pub fn set_password_hash(
     conn: &mut DbConnection,
-    username: &str,
+    username: &Username,
     hash: Option<&str>,
 ) -> Result<User, AppError> {
     let user = find_any(conn, username)?;
@@ -251,6 +320,9 @@ pub fn sign_in_from_gitlab(
     profile: &GitLabProfile,
     role: Role,
 ) -> Result<User, AppError> {
+    // Parsed before any query sees it, as every username is.
+    let username = Username::parse(&profile.username)
+        .map_err(|e| AppError::Forbidden(format!("the GitLab username: {e}")))?;
     conn.transaction(|conn| {
         let linked: Option<User> = users::table
             .filter(users::gitlab_id.eq(profile.id))
@@ -259,8 +331,10 @@ pub fn sign_in_from_gitlab(
         let user = match linked {
             Some(user) => user,
             None => {
+                // The same name in another case is the same GitLab account
+                // (see `Username`): a clash too.
                 let same_name: Option<User> = users::table
-                    .filter(users::username.eq(&profile.username))
+                    .filter(lower(users::username).eq(username.to_ascii_lowercase()))
                     .first(conn)
                     .optional()?;
                 if let Some(user) = same_name {
@@ -271,7 +345,11 @@ pub fn sign_in_from_gitlab(
                         user.username, profile.id, user.username, profile.id
                     )));
                 }
-                create(conn, &profile.username, &profile.name, Timezone::UTC, role)?
+                // A GitLab name Baton would refuse (control or bidi
+                // characters) is not kept: the username stands in.
+                let name = crate::domain::user::parse_display_name(&profile.name)
+                    .unwrap_or_else(|_| username.to_string());
+                create(conn, &username, &name, Timezone::UTC, role)?
             }
         };
         if !user.active {
@@ -294,7 +372,7 @@ pub fn sign_in_from_gitlab(
 /// it was. A GitLab account can be linked to one user only.
 pub fn link_gitlab(
     conn: &mut DbConnection,
-    username: &str,
+    username: &Username,
     gitlab_id: i64,
 ) -> Result<User, AppError> {
     conn.transaction(|conn| {

@@ -13,10 +13,10 @@ use crate::db::models::users;
 use crate::domain::handoff::{
     Kind, Severity, Status, Verification, parse_note_body, parse_short_text, parse_title,
 };
-use crate::domain::issue_ref::IssueRef;
 use crate::domain::time;
 use crate::error::{ApiError, AppError, ErrorBody};
-use crate::web::api::{ApiUser, IssueJson, UserJson, parse_issues, ts};
+use crate::web::api::contract::{self, ApiJson, Int, IssueLink, schemas};
+use crate::web::api::{ApiUser, IssueJson, UserJson, ts};
 use crate::web::views::Loaded;
 use crate::web::{AppState, parse_id};
 
@@ -28,6 +28,7 @@ pub struct DataLossJson {
     /// The recovery point estimate.
     pub recovery_point: Option<String>,
     /// `unverified`, `confirmed` or `ruled_out`.
+    #[schema(schema_with = schemas::verification)]
     pub verification: String,
     /// Whether customers have been told.
     pub customers_notified: bool,
@@ -37,6 +38,7 @@ pub struct DataLossJson {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NoteJson {
     /// UUID.
+    #[schema(schema_with = schemas::uuid)]
     pub id: String,
     /// Who wrote it.
     pub author: Option<UserJson>,
@@ -47,12 +49,15 @@ pub struct NoteJson {
     /// The user this note passed the handoff to.
     pub pass_to: Option<UserJson>,
     /// When that user acknowledged.
+    #[schema(schema_with = schemas::instant_or_null)]
     pub acknowledged_at: Option<String>,
     /// Whether this is the closing note of the resolution.
     pub resolves: bool,
     /// Written.
+    #[schema(schema_with = schemas::instant)]
     pub created_at: String,
     /// Last edited (earlier texts are kept).
+    #[schema(schema_with = schemas::instant_or_null)]
     pub edited_at: Option<String>,
     /// The issues the note links or mentions.
     pub issues: Vec<IssueJson>,
@@ -62,16 +67,21 @@ pub struct NoteJson {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HandoffJson {
     /// UUID v7.
+    #[schema(schema_with = schemas::uuid)]
     pub id: String,
     /// The permalink.
+    #[schema(format = Uri)]
     pub url: String,
     /// `outage` or `perceived_data_loss`.
+    #[schema(schema_with = schemas::kind)]
     pub kind: String,
     /// Title.
     pub title: String,
     /// 1 (critical) to 4.
+    #[schema(schema_with = schemas::severity)]
     pub severity: i32,
     /// `open` or `resolved`.
+    #[schema(schema_with = schemas::status)]
     pub status: String,
     /// Confidential.
     pub confidential: bool,
@@ -80,6 +90,7 @@ pub struct HandoffJson {
     /// The user a pending pass names.
     pub pending_to: Option<UserJson>,
     /// When the pending pass was written.
+    #[schema(schema_with = schemas::instant_or_null)]
     pub pending_since: Option<String>,
     /// Shift changes survived while open.
     pub carry_over: usize,
@@ -88,10 +99,13 @@ pub struct HandoffJson {
     /// Linked GitLab issues.
     pub issues: Vec<IssueJson>,
     /// Opened.
+    #[schema(schema_with = schemas::instant)]
     pub created_at: String,
     /// Last changed.
+    #[schema(schema_with = schemas::instant)]
     pub updated_at: String,
     /// Resolved.
+    #[schema(schema_with = schemas::instant_or_null)]
     pub resolved_at: Option<String>,
     /// Send it back with a PATCH.
     pub version: i32,
@@ -106,6 +120,10 @@ pub struct HandoffList {
     /// Newest activity first.
     pub handoffs: Vec<HandoffJson>,
     /// Pass as `cursor` for the next page; null on the last.
+    #[schema(
+        nullable,
+        pattern = r"^[0-9]{1,18}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    )]
     pub next_cursor: Option<String>,
 }
 
@@ -229,20 +247,27 @@ pub fn parse_cursor(cursor: &str) -> Result<(NaiveDateTime, String), String> {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// `open` (default), `resolved` or `all`.
+    #[param(schema_with = schemas::status_filter)]
     status: Option<String>,
     /// `outage` or `perceived_data_loss`.
+    #[param(schema_with = schemas::kind)]
     kind: Option<String>,
-    /// A GitLab issue in any accepted form.
+    /// Only handoffs that link this GitLab issue.
+    #[param(value_type = Option<IssueLink>)]
     issue: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(schema_with = schemas::limit)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(schema_with = schemas::cursor)]
     cursor: Option<String>,
 }
 
 /// List handoffs, newest activity first.
 #[utoipa::path(get, path = "/api/v1/handoffs", tag = "handoffs", params(ListParams),
-    responses((status = 200, body = HandoffList), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = HandoffList, headers(("ETag" = String, description = "send it back as If-None-Match"))),
+        (status = 304, description = "not modified since the ETag sent as If-None-Match"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list_handoffs(
     state: web::Data<AppState>,
@@ -251,36 +276,35 @@ pub async fn list_handoffs(
 ) -> Result<web::Json<HandoffList>, ApiError> {
     let params = params.into_inner();
     let gitlab = &state.settings.gitlab;
-    let status = match params.status.as_deref().unwrap_or("open") {
-        "all" => None,
-        s => Some(Status::parse(s).map_err(|e| AppError::invalid("status", format!("{e}, all")))?),
+    let status = match params.status.as_deref() {
+        None => Some(Status::Open),
+        Some(s) => match contract::one_of("status", s, &contract::status_filters())? {
+            "all" => None,
+            s => Some(Status::parse(s).map_err(|e| AppError::invalid("status", e))?),
+        },
     };
     let kind = params
         .kind
         .as_deref()
-        .filter(|k| !k.is_empty())
+        .map(|k| contract::one_of("kind", k, &contract::kinds()))
+        .transpose()?
         .map(Kind::parse)
         .transpose()
         .map_err(|e| AppError::invalid("kind", e))?;
     let issue = params
         .issue
         .as_deref()
-        .filter(|i| !i.is_empty())
-        .map(|i| IssueRef::parse(i, gitlab))
-        .transpose()
-        .map_err(|e| AppError::invalid("issue", e.to_string()))?;
+        .map(|i| contract::issue("issue", i, gitlab))
+        .transpose()?;
     let limit = match params.limit.as_deref() {
-        None | Some("") => 50,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|l| (1..=200).contains(l))
-            .ok_or_else(|| AppError::invalid("limit", "limit is a number from 1 to 200"))?,
+        None => 50,
+        Some(l) => contract::int_param("limit", l, 1, 200)?,
     };
     let after = params
         .cursor
         .as_deref()
-        .filter(|c| !c.is_empty())
+        .map(|c| contract::CURSOR_TEXT.check("cursor", c))
+        .transpose()?
         .map(parse_cursor)
         .transpose()
         .map_err(|e| AppError::invalid("cursor", e))?;
@@ -323,8 +347,11 @@ pub async fn list_handoffs(
 #[serde(deny_unknown_fields)]
 pub struct FirstNote {
     /// Markdown, at most 64 KiB.
+    #[schema(schema_with = schemas::note_body)]
     body: String,
     /// Pass the handoff to this username.
+    #[serde(default)]
+    #[schema(schema_with = schemas::recipient_or_null)]
     pass_to: Option<String>,
 }
 
@@ -333,17 +360,40 @@ pub struct FirstNote {
 #[serde(deny_unknown_fields)]
 pub struct DataLossInput {
     /// What data is affected.
+    #[serde(default)]
+    #[schema(schema_with = schemas::data_loss_text_or_null)]
     scope: Option<String>,
     /// The recovery point estimate.
+    #[serde(default)]
+    #[schema(schema_with = schemas::data_loss_text_or_null)]
     recovery_point: Option<String>,
     /// `unverified`, `confirmed` or `ruled_out`.
+    #[serde(default)]
+    #[schema(schema_with = schemas::verification_or_null)]
     verification: Option<String>,
     /// Whether customers have been told.
+    #[serde(default)]
     customers_notified: Option<bool>,
 }
 
 impl DataLossInput {
+    /// Checks the fields as the document describes them, before anything is read.
+    fn check(&self) -> Result<(), AppError> {
+        let text = &contract::DATA_LOSS_TEXT;
+        if let Some(scope) = &self.scope {
+            text.check("data_loss.scope", scope)?;
+        }
+        if let Some(rp) = &self.recovery_point {
+            text.check("data_loss.recovery_point", rp)?;
+        }
+        if let Some(v) = &self.verification {
+            contract::one_of("data_loss.verification", v, &contract::verifications())?;
+        }
+        Ok(())
+    }
+
     fn apply(self, mut record: DataLoss) -> Result<DataLoss, AppError> {
+        self.check()?;
         if let Some(scope) = self.scope {
             record.scope = parse_short_text("data_loss.scope", &scope, 2000)?;
         }
@@ -366,20 +416,25 @@ impl DataLossInput {
 #[serde(deny_unknown_fields)]
 pub struct CreateHandoff {
     /// `outage` or `perceived_data_loss`.
+    #[schema(schema_with = schemas::kind)]
     kind: String,
     /// One line, at most 200 characters.
+    #[schema(schema_with = schemas::title)]
     title: String,
     /// 1 to 4.
-    severity: i64,
+    #[schema(schema_with = schemas::severity)]
+    severity: Int,
     /// GitLab issue links in any accepted form.
     #[serde(default)]
+    #[schema(value_type = Vec<IssueLink>, max_items = 50)]
     issues: Vec<String>,
     /// The first note.
     note: FirstNote,
     /// Hide from signed-out readers and unfurls.
     #[serde(default)]
     confidential: bool,
-    /// For `perceived_data_loss` only.
+    /// For `perceived_data_loss` only (an outage takes null or nothing).
+    #[serde(default)]
     data_loss: Option<DataLossInput>,
 }
 
@@ -387,21 +442,36 @@ pub struct CreateHandoff {
 #[utoipa::path(post, path = "/api/v1/handoffs", tag = "handoffs", request_body = CreateHandoff,
     responses((status = 201, body = HandoffJson, headers(("Location" = String, description = "the handoff's API URL"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "note.pass_to names no user, a viewer, or the caller (who holds the handoff they open)"),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_handoff(
     state: web::Data<AppState>,
     user: ApiUser,
-    body: web::Json<CreateHandoff>,
+    body: ApiJson<CreateHandoff>,
 ) -> Result<HttpResponse, ApiError> {
     let author = user.writer()?.clone();
-    let input = body.into_inner();
+    let input = body.0;
     let gitlab = &state.settings.gitlab;
-    let kind = Kind::parse(&input.kind).map_err(|e| AppError::invalid("kind", e))?;
-    let title = parse_title(&input.title).map_err(|e| AppError::invalid("title", e))?;
-    let severity = Severity::new(input.severity).map_err(|e| AppError::invalid("severity", e))?;
-    let issues = parse_issues("issues", &input.issues, gitlab)?;
-    let body = parse_note_body("note.body", &input.note.body)?;
+    let kind = contract::one_of("kind", &input.kind, &contract::kinds())?;
+    let kind = Kind::parse(kind).map_err(|e| AppError::invalid("kind", e))?;
+    let title = contract::TITLE.check("title", &input.title)?;
+    let title = parse_title(title).map_err(|e| AppError::invalid("title", e))?;
+    let severity = contract::int_in("severity", input.severity, 1, 4)?;
+    let severity = Severity::new(severity).map_err(|e| AppError::invalid("severity", e))?;
+    let issues = contract::issues("issues", &input.issues, gitlab)?;
+    let body = contract::NOTE_BODY.check("note.body", &input.note.body)?;
+    let body = parse_note_body("note.body", body)?;
+    let pass_to = input
+        .note
+        .pass_to
+        .as_deref()
+        .map(|p| contract::RECIPIENT_TEXT.check("note.pass_to", p))
+        .transpose()?
+        .map(str::to_owned);
+    if let Some(d) = &input.data_loss {
+        d.check()?;
+    }
     let data_loss = match (kind, input.data_loss) {
         (Kind::Outage, Some(_)) => {
             return Err(AppError::invalid(
@@ -420,17 +490,14 @@ pub async fn create_handoff(
     let created = state
         .db
         .run(move |conn| {
-            let pass_to = match input
-                .note
-                .pass_to
-                .as_deref()
-                .filter(|p| !p.trim().is_empty())
-            {
-                Some(name) => Some(users::find_recipient(conn, "note.pass_to", name)?),
+            let pass_to = match pass_to.as_deref() {
+                Some(name) => Some(recipient(conn, "note.pass_to", name)?),
                 None => None,
             };
             if pass_to.as_ref().is_some_and(|u| u.id == author.id) {
-                return Err(AppError::invalid(
+                // Well formed, but a pass from the holder to the holder
+                // changes nothing: a conflict with who holds it.
+                return Err(contract::conflict(
                     "note.pass_to",
                     "you hold a handoff you open; pass it to someone else",
                 ));
@@ -458,8 +525,10 @@ pub async fn create_handoff(
 }
 
 /// One handoff with its notes, newest last.
-#[utoipa::path(get, path = "/api/v1/handoffs/{id}", tag = "handoffs", params(("id" = String, Path, description = "UUID")),
-    responses((status = 200, body = HandoffJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+#[utoipa::path(get, path = "/api/v1/handoffs/{id}", tag = "handoffs", params(("id" = String, Path, format = Uuid, description = "UUID")),
+    responses((status = 200, body = HandoffJson, headers(("ETag" = String, description = "send it back as If-None-Match"))),
+        (status = 304, description = "not modified since the ETag sent as If-None-Match"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_handoff(
     state: web::Data<AppState>,
@@ -481,58 +550,72 @@ pub async fn get_handoff(
 #[serde(deny_unknown_fields)]
 pub struct PatchHandoff {
     /// The version the change is made against (from the last read).
-    version: Option<i32>,
+    #[schema(schema_with = schemas::version)]
+    version: Int,
     /// New title.
+    #[serde(default)]
+    #[schema(schema_with = schemas::title_or_null)]
     title: Option<String>,
     /// New severity, 1 to 4.
-    severity: Option<i64>,
+    #[serde(default)]
+    #[schema(schema_with = schemas::severity_or_null)]
+    severity: Option<Int>,
     /// The new full list of the handoff's issue links.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<IssueLink>>, max_items = 50)]
     issues: Option<Vec<String>>,
     /// New confidential flag.
+    #[serde(default)]
     confidential: Option<bool>,
-    /// Data-loss fields to change.
+    /// Data-loss fields to change (a perceived_data_loss handoff only; on
+    /// an outage, a 409).
+    #[serde(default)]
     data_loss: Option<DataLossInput>,
 }
 
 /// Change title, severity, issues, confidential flag or data-loss fields.
-#[utoipa::path(patch, path = "/api/v1/handoffs/{id}", tag = "handoffs", params(("id" = String, Path, description = "UUID")),
+#[utoipa::path(patch, path = "/api/v1/handoffs/{id}", tag = "handoffs", params(("id" = String, Path, format = Uuid, description = "UUID")),
     request_body = PatchHandoff,
     responses((status = 200, body = HandoffJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "a stale version, or data_loss on an outage"),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn patch_handoff(
     state: web::Data<AppState>,
     user: ApiUser,
     path: web::Path<String>,
-    body: web::Json<PatchHandoff>,
+    body: ApiJson<PatchHandoff>,
 ) -> Result<web::Json<HandoffJson>, ApiError> {
     user.writer()?;
     let id = parse_id(&path)?;
-    let input = body.into_inner();
-    let version = input.version.ok_or_else(|| {
-        AppError::invalid(
-            "version",
-            "send the version you read, so that a change made since is not overwritten",
-        )
-    })?;
+    let input = body.0;
+    let version = contract::int_in("version", input.version, 1, i64::from(i32::MAX))?;
+    let version = i32::try_from(version).map_err(|_| AppError::invalid("version", "too large"))?;
     let gitlab = &state.settings.gitlab;
+    if let Some(d) = &input.data_loss {
+        d.check()?;
+    }
     let mut patch = Patch {
         version,
         title: input
             .title
             .as_deref()
+            .map(|t| contract::TITLE.check("title", t))
+            .transpose()?
             .map(parse_title)
             .transpose()
             .map_err(|e| AppError::invalid("title", e))?,
         severity: input
             .severity
+            .map(|s| contract::int_in("severity", s, 1, 4))
+            .transpose()?
             .map(Severity::new)
             .transpose()
             .map_err(|e| AppError::invalid("severity", e))?,
         issues: input
             .issues
             .as_deref()
-            .map(|i| parse_issues("issues", i, gitlab))
+            .map(|i| contract::issues("issues", i, gitlab))
             .transpose()?,
         confidential: input.confidential,
         data_loss: None,
@@ -543,10 +626,12 @@ pub async fn patch_handoff(
         .run(move |conn| {
             if let Some(d) = input.data_loss {
                 let current = handoffs::find(conn, &id)?;
+                // The request is well formed; this handoff's kind is what
+                // refuses it (the message names the field).
                 let record = current.data_loss().ok_or_else(|| {
-                    AppError::invalid(
+                    contract::conflict(
                         "data_loss",
-                        "only a perceived_data_loss handoff has data-loss fields",
+                        "this handoff is an outage; only a perceived_data_loss handoff has data-loss fields",
                     )
                 })?;
                 patch.data_loss = Some(d.apply(record)?);
@@ -563,40 +648,64 @@ pub async fn patch_handoff(
 #[serde(deny_unknown_fields)]
 pub struct AddNote {
     /// Markdown, at most 64 KiB.
+    #[schema(schema_with = schemas::note_body)]
     body: String,
     /// Pass the handoff to this username.
+    #[serde(default)]
+    #[schema(schema_with = schemas::recipient_or_null)]
     pass_to: Option<String>,
     /// GitLab issues to link (to the note and the handoff).
     #[serde(default)]
+    #[schema(value_type = Vec<IssueLink>, max_items = 50)]
     issues: Vec<String>,
 }
 
 /// Add a note, maybe passing the handoff.
-#[utoipa::path(post, path = "/api/v1/handoffs/{id}/notes", tag = "handoffs", params(("id" = String, Path, description = "UUID")),
+#[utoipa::path(post, path = "/api/v1/handoffs/{id}/notes", tag = "handoffs", params(("id" = String, Path, format = Uuid, description = "UUID")),
     request_body = AddNote,
     responses((status = 201, body = NoteJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
+        (status = 404, body = ErrorBody, description = "no such handoff"),
+        (status = 409, body = ErrorBody, description = "the handoff is resolved, or pass_to names no user, a viewer, or who holds it already"), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_note(
     state: web::Data<AppState>,
     user: ApiUser,
     path: web::Path<String>,
-    body: web::Json<AddNote>,
+    body: ApiJson<AddNote>,
 ) -> Result<HttpResponse, ApiError> {
     let author = user.writer()?.clone();
     let id = parse_id(&path)?;
-    let input = body.into_inner();
-    let note_body = parse_note_body("body", &input.body)?;
-    let issues = parse_issues("issues", &input.issues, &state.settings.gitlab)?;
+    let input = body.0;
+    let note_body = contract::NOTE_BODY.check("body", &input.body)?;
+    let note_body = parse_note_body("body", note_body)?;
+    let pass_to = input
+        .pass_to
+        .as_deref()
+        .map(|p| contract::RECIPIENT_TEXT.check("pass_to", p))
+        .transpose()?
+        .map(str::to_owned);
+    let issues = contract::issues("issues", &input.issues, &state.settings.gitlab)?;
     let st = state.clone();
     let note = state
         .db
         .run(move |conn| {
-            handoffs::find(conn, &id)?;
-            let pass_to = match input.pass_to.as_deref().filter(|p| !p.trim().is_empty()) {
-                Some(name) => Some(users::find_recipient(conn, "pass_to", name)?),
+            let current = handoffs::find(conn, &id)?;
+            let pass_to = match pass_to.as_deref() {
+                Some(name) => Some(recipient(conn, "pass_to", name)?),
                 None => None,
             };
+            // Passing to whoever holds it with nothing pending changes
+            // nothing: a conflict with the handoff's state, as resolved is.
+            if let Some(to) = &pass_to
+                && current.status == "open"
+                && to.id == current.holder_id
+                && current.pending_to_id.is_none()
+            {
+                return Err(contract::conflict(
+                    "pass_to",
+                    format!("{} already holds this handoff", to.username),
+                ));
+            }
             let note = handoffs::add_note(
                 conn,
                 &id,
@@ -621,9 +730,10 @@ pub async fn create_note(
 }
 
 /// The pending recipient takes the handoff.
-#[utoipa::path(post, path = "/api/v1/handoffs/{id}/acknowledge", tag = "handoffs", params(("id" = String, Path, description = "UUID")),
-    responses((status = 200, body = HandoffJson), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+#[utoipa::path(post, path = "/api/v1/handoffs/{id}/acknowledge", tag = "handoffs", params(("id" = String, Path, format = Uuid, description = "UUID")),
+    responses((status = 200, body = HandoffJson), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "a viewer, or not the pending recipient"),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "nothing is pending")),
     security(("bearer" = [])))]
 pub async fn acknowledge_handoff(
     state: web::Data<AppState>,
@@ -648,24 +758,26 @@ pub async fn acknowledge_handoff(
 #[serde(deny_unknown_fields)]
 pub struct ResolveHandoff {
     /// Markdown, at most 64 KiB.
+    #[schema(schema_with = schemas::note_body)]
     body: String,
 }
 
 /// Resolve with a closing note.
-#[utoipa::path(post, path = "/api/v1/handoffs/{id}/resolve", tag = "handoffs", params(("id" = String, Path, description = "UUID")),
+#[utoipa::path(post, path = "/api/v1/handoffs/{id}/resolve", tag = "handoffs", params(("id" = String, Path, format = Uuid, description = "UUID")),
     request_body = ResolveHandoff,
     responses((status = 200, body = HandoffJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "already resolved"), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn resolve_handoff(
     state: web::Data<AppState>,
     user: ApiUser,
     path: web::Path<String>,
-    body: web::Json<ResolveHandoff>,
+    body: ApiJson<ResolveHandoff>,
 ) -> Result<web::Json<HandoffJson>, ApiError> {
     let author = user.writer()?.clone();
     let id = parse_id(&path)?;
-    let note_body = parse_note_body("body", &body.body)?;
+    let note_body = contract::NOTE_BODY.check("body", &body.0.body)?;
+    let note_body = parse_note_body("body", note_body)?;
     let st = state.clone();
     let h = state
         .db
@@ -675,4 +787,14 @@ pub async fn resolve_handoff(
         })
         .await?;
     Ok(web::Json(h))
+}
+
+/// The user `name` (an `@` in front allowed) who may take a handoff; a 409
+/// on `field` when there is no such user or they are a viewer.
+fn recipient(conn: &mut DbConnection, field: &str, name: &str) -> Result<users::User, AppError> {
+    let username = name.strip_prefix('@').unwrap_or(name);
+    users::find_recipient(conn, field, username).map_err(|e| match e {
+        AppError::Invalid { field, message } => contract::conflict(&field, message),
+        other => other,
+    })
 }

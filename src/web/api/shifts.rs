@@ -8,8 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 use crate::db::models::shifts::{self, Shift, ShiftInput};
 use crate::db::models::users::{self, User};
 use crate::domain::shift::{check_span, parse_rotation_role};
-use crate::domain::time::{self, parse_rfc3339};
+use crate::domain::time;
+use crate::domain::user::Username;
 use crate::error::{ApiError, AppError, ErrorBody};
+use crate::web::api::contract::{self, ApiJson, schemas};
 use crate::web::api::{ApiUser, UserJson, ts};
 use crate::web::{AppState, parse_id};
 
@@ -20,14 +22,17 @@ const MAX_SPAN_DAYS: i64 = 92;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShiftJson {
     /// UUID.
+    #[schema(schema_with = schemas::uuid)]
     pub id: String,
     /// Who is on call.
     pub username: String,
     /// The rotation role.
     pub role: String,
     /// RFC 3339 UTC.
+    #[schema(schema_with = schemas::instant)]
     pub starts_at: String,
     /// RFC 3339 UTC.
+    #[schema(schema_with = schemas::instant)]
     pub ends_at: String,
 }
 
@@ -46,7 +51,14 @@ impl ShiftJson {
 /// Shifts in a span.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShiftList {
-    /// By start.
+    /// The start of the span answered.
+    #[schema(schema_with = schemas::instant)]
+    pub from: String,
+    /// The end of the span answered: `to` as asked, or 92 days after
+    /// `from` when more was asked (ask again from here for the rest).
+    #[schema(schema_with = schemas::instant)]
+    pub to: String,
+    /// Those that overlap the span, by start.
     pub shifts: Vec<ShiftJson>,
 }
 
@@ -54,47 +66,50 @@ pub struct ShiftList {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SpanParams {
-    /// RFC 3339; default now.
+    /// RFC 3339 (default now).
+    #[param(schema_with = schemas::start)]
     from: Option<String>,
     /// RFC 3339; default seven days after `from` on the caller's local
-    /// calendar (the same wall-clock time in their profile's zone); at most
-    /// 92 days after `from`.
+    /// calendar (the same wall-clock time in their profile's zone). One
+    /// answer covers at most 92 days: the answer's `to` says where it
+    /// stopped. A `to` at or before `from` is an empty span.
+    #[param(schema_with = schemas::end)]
     to: Option<String>,
 }
 
-/// Shifts that overlap `[from, to)`.
+/// Shifts that overlap `[from, to)`, 92 days at most.
 #[utoipa::path(get, path = "/api/v1/shifts", tag = "shifts", params(SpanParams),
-    responses((status = 200, body = ShiftList), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = ShiftList, headers(("ETag" = String, description = "send it back as If-None-Match"))),
+        (status = 304, description = "not modified since the ETag sent as If-None-Match"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list_shifts(
     state: web::Data<AppState>,
     user: ApiUser,
     params: web::Query<SpanParams>,
 ) -> Result<web::Json<ShiftList>, ApiError> {
-    let from = match params.from.as_deref().filter(|f| !f.is_empty()) {
-        Some(f) => parse_rfc3339(f).map_err(|e| AppError::invalid("from", e))?,
+    let from = match params.from.as_deref() {
+        Some(f) => contract::instant("from", f)?,
         None => time::now(),
     };
-    let to = match params.to.as_deref().filter(|t| !t.is_empty()) {
-        Some(t) => parse_rfc3339(t).map_err(|e| AppError::invalid("to", e))?,
+    let to = match params.to.as_deref() {
+        Some(t) => contract::instant("to", t)?,
         // A week is seven local days, not 168 hours.
         None => user.0.tz().add_days(from, 7),
     };
-    if to <= from {
-        return Err(AppError::invalid("to", "to must be after from").into());
-    }
-    if to - from > Duration::days(MAX_SPAN_DAYS) {
-        return Err(AppError::invalid(
-            "to",
-            format!("ask for at most {MAX_SPAN_DAYS} days at once"),
-        )
-        .into());
-    }
-    let rows = state
-        .db
-        .run(move |conn| Ok(shifts::list_between(conn, from, to)?))
-        .await?;
+    // A span longer than a query may cover is answered in part, and says so.
+    let to = to.min(from + Duration::days(MAX_SPAN_DAYS)).max(from);
+    let rows = if to > from {
+        state
+            .db
+            .run(move |conn| Ok(shifts::list_between(conn, from, to)?))
+            .await?
+    } else {
+        vec![]
+    };
     Ok(web::Json(ShiftList {
+        from: ts(from),
+        to: ts(to),
         shifts: rows.iter().map(|(s, u)| ShiftJson::new(s, u)).collect(),
     }))
 }
@@ -104,43 +119,51 @@ pub async fn list_shifts(
 #[serde(deny_unknown_fields)]
 pub struct CreateShift {
     /// Who is on call.
+    #[schema(schema_with = schemas::username)]
     username: String,
     /// The rotation role (`EOC`, `IMOC`, `CMOC`, …).
+    #[schema(schema_with = schemas::rotation_role)]
     role: String,
     /// RFC 3339; kept to the second (a fraction of a second is dropped).
+    #[schema(schema_with = schemas::start)]
     starts_at: String,
     /// RFC 3339, after `starts_at`, at most 14 days later; kept to the second.
+    #[schema(schema_with = schemas::end)]
     ends_at: String,
 }
 
 /// Record a shift.
 #[utoipa::path(post, path = "/api/v1/shifts", tag = "shifts", request_body = CreateShift,
     responses((status = 201, body = ShiftJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
+        (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "username names no user, ends_at is not after starts_at or is more than 14 days later, or the person has an overlapping shift in this role"),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_shift(
     state: web::Data<AppState>,
     user: ApiUser,
-    body: web::Json<CreateShift>,
+    body: ApiJson<CreateShift>,
 ) -> Result<HttpResponse, ApiError> {
     user.writer()?;
-    let input = body.into_inner();
-    let role = parse_rotation_role(&input.role).map_err(|e| AppError::invalid("role", e))?;
+    let input = body.0;
+    contract::USERNAME_TEXT.check("username", &input.username)?;
+    let username =
+        Username::parse(&input.username).map_err(|e| AppError::invalid("username", e))?;
+    let role = contract::ROLE_TEXT.check("role", &input.role)?;
+    let role = parse_rotation_role(role).map_err(|e| AppError::invalid("role", e))?;
     // Shift times are kept to the second (a fraction is dropped), so that
     // the edit form, which shows seconds, gives back exactly what is stored.
-    let starts_at = parse_rfc3339(&input.starts_at)
-        .map(time::whole_seconds)
-        .map_err(|e| AppError::invalid("starts_at", e))?;
-    let ends_at = parse_rfc3339(&input.ends_at)
-        .map(time::whole_seconds)
-        .map_err(|e| AppError::invalid("ends_at", e))?;
-    check_span(starts_at, ends_at).map_err(|e| AppError::invalid("ends_at", e))?;
+    let starts_at = contract::instant("starts_at", &input.starts_at).map(time::whole_seconds)?;
+    let ends_at = contract::instant("ends_at", &input.ends_at).map(time::whole_seconds)?;
     let shift = state
         .db
         .run(move |conn| {
-            let user = users::find_by_username(conn, input.username.trim())?.ok_or_else(|| {
-                AppError::invalid("username", format!("there is no user {:?}", input.username))
+            let user = users::find_by_username(conn, &username)?.ok_or_else(|| {
+                contract::conflict("username", format!("there is no user {username}"))
             })?;
+            // Each time is well formed alone; the pair is not a shift the
+            // schedule can hold, as an overlapping one is not.
+            check_span(starts_at, ends_at).map_err(|e| contract::conflict("ends_at", e))?;
             let shift = shifts::create(
                 conn,
                 &ShiftInput {
@@ -157,7 +180,7 @@ pub async fn create_shift(
 }
 
 /// Delete a shift.
-#[utoipa::path(delete, path = "/api/v1/shifts/{id}", tag = "shifts", params(("id" = String, Path, description = "UUID")),
+#[utoipa::path(delete, path = "/api/v1/shifts/{id}", tag = "shifts", params(("id" = String, Path, format = Uuid, description = "UUID")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn delete_shift(
@@ -177,6 +200,7 @@ pub struct OnCallJson {
     /// The person, with their local time.
     pub user: UserJson,
     /// When their shift ends.
+    #[schema(schema_with = schemas::instant)]
     pub ends_at: String,
 }
 
@@ -186,6 +210,7 @@ pub struct NextJson {
     /// The person.
     pub user: UserJson,
     /// When their shift starts.
+    #[schema(schema_with = schemas::instant)]
     pub starts_at: String,
 }
 
@@ -204,6 +229,7 @@ pub struct RoleJson {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OnCallList {
     /// The instant this answers for.
+    #[schema(schema_with = schemas::instant)]
     pub now: String,
     /// Every role with a current or upcoming shift, by name.
     pub roles: Vec<RoleJson>,
@@ -211,7 +237,9 @@ pub struct OnCallList {
 
 /// Who is on call now, per role, with their time zone and local time.
 #[utoipa::path(get, path = "/api/v1/oncall", tag = "shifts",
-    responses((status = 200, body = OnCallList), (status = 401, body = ErrorBody)),
+    responses((status = 200, body = OnCallList, headers(("ETag" = String, description = "send it back as If-None-Match"))),
+        (status = 304, description = "not modified since the ETag sent as If-None-Match"),
+        (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn oncall(
     state: web::Data<AppState>,

@@ -9,6 +9,7 @@ use crate::domain::time::{self, Timezone};
 use crate::domain::user::parse_display_name;
 use crate::error::{ApiError, AppError, ErrorBody};
 use crate::web::AppState;
+use crate::web::api::contract::{self, ApiJson, schemas};
 use crate::web::api::{ApiUser, UserJson};
 
 /// Your profile.
@@ -18,6 +19,7 @@ pub struct ProfileJson {
     #[serde(flatten)]
     pub user: UserJson,
     /// `viewer`, `responder` or `admin`.
+    #[schema(schema_with = schemas::role)]
     pub role: String,
 }
 
@@ -32,7 +34,9 @@ impl ProfileJson {
 
 /// Your profile.
 #[utoipa::path(get, path = "/api/v1/users/me", tag = "users",
-    responses((status = 200, body = ProfileJson), (status = 401, body = ErrorBody)),
+    responses((status = 200, body = ProfileJson, headers(("ETag" = String, description = "send it back as If-None-Match"))),
+        (status = 304, description = "not modified since the ETag sent as If-None-Match"),
+        (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_me(user: ApiUser) -> web::Json<ProfileJson> {
     web::Json(ProfileJson::new(&user.0))
@@ -43,8 +47,12 @@ pub async fn get_me(user: ApiUser) -> web::Json<ProfileJson> {
 #[serde(deny_unknown_fields)]
 pub struct PatchMe {
     /// Display name.
+    #[serde(default)]
+    #[schema(schema_with = schemas::display_name_or_null)]
     name: Option<String>,
     /// IANA time zone, such as `Europe/Amsterdam`.
+    #[serde(default)]
+    #[schema(schema_with = schemas::zone_or_null)]
     timezone: Option<String>,
 }
 
@@ -55,15 +63,22 @@ pub struct PatchMe {
 pub async fn patch_me(
     state: web::Data<AppState>,
     user: ApiUser,
-    body: web::Json<PatchMe>,
+    body: ApiJson<PatchMe>,
 ) -> Result<web::Json<ProfileJson>, ApiError> {
     let me = user.0;
+    let body = body.0;
     let name = match &body.name {
-        Some(n) => parse_display_name(n).map_err(|e| AppError::invalid("name", e))?,
+        Some(n) => {
+            let n = contract::DISPLAY_NAME.check("name", n)?;
+            parse_display_name(n).map_err(|e| AppError::invalid("name", e))?
+        }
         None => me.name.clone(),
     };
     let tz = match &body.timezone {
-        Some(t) => Timezone::parse(t).map_err(|e| AppError::invalid("timezone", e))?,
+        Some(t) => {
+            let t = contract::zone("timezone", t)?;
+            Timezone::parse(t).map_err(|e| AppError::invalid("timezone", e))?
+        }
         None => me.tz(),
     };
     let updated = state
