@@ -1,20 +1,21 @@
 //! Shift handovers: one submit of `/handover` passing everything an
 //! outgoing engineer holds, with their shift summary.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::models::handoffs::{self, NewNote};
 use crate::db::models::users::User;
+use crate::db::models::{Clock, Ids};
 use crate::db::schema::handovers;
 use crate::domain::issue_ref::GitLab;
 use crate::domain::time;
 use crate::error::AppError;
 
 /// A handover row.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
-#[diesel(table_name = handovers)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Insertable)]
+#[diesel(table_name = handovers, treat_none_as_default_value = false)]
 pub struct Handover {
     /// UUID v7.
     pub id: String,
@@ -50,26 +51,40 @@ pub fn hand_over(
             };
             handoffs::add_note(conn, &handoff_id, from, note, gitlab)?;
         }
-        let row = Handover {
-            id: super::new_id(),
-            from_user_id: from.id.clone(),
-            to_user_id: to.id.clone(),
-            summary: summary.to_owned(),
-            handoff_count: i32::try_from(count).unwrap_or(i32::MAX),
-            created_at: time::to_db(time::now()),
-        };
-        diesel::insert_into(handovers::table)
-            .values((
-                handovers::id.eq(&row.id),
-                handovers::from_user_id.eq(&row.from_user_id),
-                handovers::to_user_id.eq(&row.to_user_id),
-                handovers::summary.eq(&row.summary),
-                handovers::handoff_count.eq(row.handoff_count),
-                handovers::created_at.eq(row.created_at),
-            ))
-            .execute(conn)?;
+        let row = Handover::new(&mut Clock, &from.id, &to.id, summary, count, time::now());
+        insert(conn, &row)?;
         Ok(row)
     })
+}
+
+impl Handover {
+    /// The row of a handover from `from_id` to `to_id` of `count`
+    /// handoffs, made at `at`.
+    pub fn new(
+        ids: &mut impl Ids,
+        from_id: &str,
+        to_id: &str,
+        summary: &str,
+        count: usize,
+        at: DateTime<Utc>,
+    ) -> Handover {
+        Handover {
+            id: ids.id_at(at),
+            from_user_id: from_id.to_owned(),
+            to_user_id: to_id.to_owned(),
+            summary: summary.to_owned(),
+            handoff_count: i32::try_from(count).unwrap_or(i32::MAX),
+            created_at: time::to_db(at),
+        }
+    }
+}
+
+/// Records a handover row (the handoffs it passed are written by the caller).
+pub fn insert(conn: &mut DbConnection, row: &Handover) -> QueryResult<()> {
+    diesel::insert_into(handovers::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// The newest handovers, newest first.

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::models::users::User;
+use crate::db::models::{Clock, Ids};
 use crate::db::schema::{shifts, users};
 use crate::db::{DbConnection, on_backend};
 use crate::domain::shift::MAX_SHIFT;
@@ -11,8 +12,8 @@ use crate::domain::time;
 use crate::error::AppError;
 
 /// A shift row.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable)]
-#[diesel(table_name = shifts)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable)]
+#[diesel(table_name = shifts, treat_none_as_default_value = false)]
 pub struct Shift {
     /// UUID v7.
     pub id: String,
@@ -29,6 +30,18 @@ pub struct Shift {
 }
 
 impl Shift {
+    /// The row of the shift `input` describes, recorded at `at`.
+    pub fn new(ids: &mut impl Ids, input: &ShiftInput, at: DateTime<Utc>) -> Shift {
+        Shift {
+            id: ids.id_at(at),
+            user_id: input.user_id.clone(),
+            role: input.role.clone(),
+            starts_at: time::to_db(input.starts_at),
+            ends_at: time::to_db(input.ends_at),
+            created_at: time::to_db(at),
+        }
+    }
+
     /// The start as an instant.
     pub fn starts(&self) -> DateTime<Utc> {
         time::from_db(self.starts_at)
@@ -80,26 +93,16 @@ fn check_overlap(
 pub fn create(conn: &mut DbConnection, input: &ShiftInput) -> Result<Shift, AppError> {
     conn.transaction(|conn| {
         check_overlap(conn, input, None)?;
-        let shift = Shift {
-            id: super::new_id(),
-            user_id: input.user_id.clone(),
-            role: input.role.clone(),
-            starts_at: time::to_db(input.starts_at),
-            ends_at: time::to_db(input.ends_at),
-            created_at: time::to_db(time::now()),
-        };
-        diesel::insert_into(shifts::table)
-            .values((
-                shifts::id.eq(&shift.id),
-                shifts::user_id.eq(&shift.user_id),
-                shifts::role.eq(&shift.role),
-                shifts::starts_at.eq(shift.starts_at),
-                shifts::ends_at.eq(shift.ends_at),
-                shifts::created_at.eq(shift.created_at),
-            ))
-            .execute(conn)?;
+        let shift = Shift::new(&mut Clock, input, time::now());
+        insert_all(conn, std::slice::from_ref(&shift))?;
         Ok(shift)
     })
+}
+
+/// Records shifts that are known not to overlap (a generated rota), in as
+/// few statements as the backend allows.
+pub fn insert_all(conn: &mut DbConnection, rows: &[Shift]) -> QueryResult<()> {
+    insert_rows!(conn, shifts::table, rows, 2_000)
 }
 
 /// Changes a shift; 404 when it does not exist.

@@ -1,0 +1,213 @@
+//! The rows of handoffs, notes and issue links as they are stored, and what
+//! callers hand the model to write new ones.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::models::users::User;
+use crate::db::schema::{handoffs, issue_links, notes};
+use crate::domain::handoff::{HandoffState, Kind, Severity, Status, Verification};
+use crate::domain::issue_ref::IssueRef;
+use crate::domain::time;
+
+/// A handoff row.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable)]
+#[diesel(table_name = handoffs, treat_none_as_default_value = false)]
+pub struct Handoff {
+    /// UUID v7.
+    pub id: String,
+    /// `outage` or `perceived_data_loss`.
+    pub kind: String,
+    /// One line.
+    pub title: String,
+    /// 1 to 4.
+    pub severity: i32,
+    /// `open` or `resolved`.
+    pub status: String,
+    /// Hidden from signed-out readers and chat unfurls.
+    pub confidential: bool,
+    /// The user responsible now.
+    pub holder_id: String,
+    /// The user a pending pass names.
+    pub pending_to_id: Option<String>,
+    /// When that pass was written.
+    pub pending_since: Option<NaiveDateTime>,
+    /// The note that made the pending pass.
+    pub pending_note_id: Option<String>,
+    /// Who opened it.
+    pub created_by_id: String,
+    /// Data loss: what data is affected.
+    pub dl_scope: Option<String>,
+    /// Data loss: the recovery point estimate.
+    pub dl_recovery_point: Option<String>,
+    /// Data loss: `unverified`, `confirmed` or `ruled_out`.
+    pub dl_verification: Option<String>,
+    /// Data loss: whether customers have been told.
+    pub dl_customers_notified: Option<bool>,
+    /// Plain-text start of the newest note.
+    pub latest_note_excerpt: String,
+    /// Opened.
+    pub created_at: NaiveDateTime,
+    /// Last changed in any way.
+    pub updated_at: NaiveDateTime,
+    /// Last note, pass or acknowledgement: the order of lists.
+    pub last_activity_at: NaiveDateTime,
+    /// Resolved.
+    pub resolved_at: Option<NaiveDateTime>,
+    /// Incremented by every change; a PATCH must name the current one.
+    pub version: i32,
+}
+
+/// The data-loss record of a `perceived_data_loss` handoff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataLoss {
+    /// What data is affected.
+    pub scope: Option<String>,
+    /// The recovery point estimate, as people write it.
+    pub recovery_point: Option<String>,
+    /// Perceived until verified.
+    pub verification: Verification,
+    /// Whether customers have been told.
+    pub customers_notified: bool,
+}
+
+impl DataLoss {
+    /// A new, unverified record.
+    pub fn unverified() -> DataLoss {
+        DataLoss {
+            scope: None,
+            recovery_point: None,
+            verification: Verification::Unverified,
+            customers_notified: false,
+        }
+    }
+}
+
+impl Handoff {
+    /// The kind; stored values are always valid.
+    pub fn kind(&self) -> Kind {
+        Kind::parse(&self.kind).unwrap_or(Kind::Outage)
+    }
+
+    /// Open or resolved.
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Open)
+    }
+
+    /// The severity.
+    pub fn severity(&self) -> Severity {
+        Severity::new(self.severity.into()).unwrap_or(Severity::ALL[3])
+    }
+
+    /// What the state rules look at.
+    pub fn state(&self) -> HandoffState<'_> {
+        HandoffState {
+            status: self.status(),
+            holder_id: &self.holder_id,
+            pending_to_id: self.pending_to_id.as_deref(),
+        }
+    }
+
+    /// The data-loss record, for that kind only.
+    pub fn data_loss(&self) -> Option<DataLoss> {
+        (self.kind() == Kind::PerceivedDataLoss).then(|| DataLoss {
+            scope: self.dl_scope.clone(),
+            recovery_point: self.dl_recovery_point.clone(),
+            verification: self
+                .dl_verification
+                .as_deref()
+                .and_then(|v| Verification::parse(v).ok())
+                .unwrap_or(Verification::Unverified),
+            customers_notified: self.dl_customers_notified.unwrap_or(false),
+        })
+    }
+
+    /// When it was opened.
+    pub fn created(&self) -> DateTime<Utc> {
+        time::from_db(self.created_at)
+    }
+
+    /// The end of its carried life: resolution, or `now` while open.
+    pub fn carried_until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.resolved_at.map(time::from_db).unwrap_or(now)
+    }
+}
+
+/// A note row.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable)]
+#[diesel(table_name = notes, treat_none_as_default_value = false)]
+pub struct Note {
+    /// UUID v7: notes sort by id in the order they were written.
+    pub id: String,
+    /// The handoff.
+    pub handoff_id: String,
+    /// Who wrote it.
+    pub author_id: String,
+    /// Markdown as written (the latest edit).
+    pub body: String,
+    /// Sanitized HTML of `body`.
+    pub body_html: String,
+    /// The user this note passed the handoff to.
+    pub pass_to_id: Option<String>,
+    /// When that user acknowledged the pass.
+    pub acknowledged_at: Option<NaiveDateTime>,
+    /// The closing note of a resolution.
+    pub resolves: bool,
+    /// Written.
+    pub created_at: NaiveDateTime,
+    /// Last edited; earlier texts are in `note_revisions`.
+    pub edited_at: Option<NaiveDateTime>,
+}
+
+/// A GitLab issue link row: on the handoff (`note_id` empty) or on one note.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Insertable)]
+#[diesel(table_name = issue_links, treat_none_as_default_value = false)]
+pub struct IssueLink {
+    /// Row id.
+    pub id: String,
+    /// The handoff.
+    pub handoff_id: String,
+    /// The note, for references made by a note.
+    pub note_id: Option<String>,
+    /// Project path.
+    pub project: String,
+    /// Issue number.
+    pub iid: i64,
+}
+
+impl IssueLink {
+    /// The reference; rows were written from parsed references.
+    pub fn issue_ref(&self) -> Option<IssueRef> {
+        IssueRef::new(&self.project, u64::try_from(self.iid).ok()?).ok()
+    }
+}
+
+/// What opening a handoff needs; every value has been parsed.
+#[derive(Debug, Clone)]
+pub struct NewHandoff {
+    /// Kind.
+    pub kind: Kind,
+    /// Title.
+    pub title: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Confidential.
+    pub confidential: bool,
+    /// Linked issues.
+    pub issues: Vec<IssueRef>,
+    /// For `perceived_data_loss` only.
+    pub data_loss: Option<DataLoss>,
+    /// The first note.
+    pub note: NewNote,
+}
+
+/// A note to add; every value has been parsed.
+#[derive(Debug, Clone, Default)]
+pub struct NewNote {
+    /// Markdown.
+    pub body: String,
+    /// Pass the handoff to this user.
+    pub pass_to: Option<User>,
+    /// Issues this note links explicitly (also linked to the handoff).
+    pub issues: Vec<IssueRef>,
+}

@@ -1,0 +1,355 @@
+//! Storing handoffs and notes. Every change is built as a [`Draft`] (the
+//! rules live there) and stored by a [`Batch`]: one note from a form and a
+//! million from `baton demo` take the same path. The functions below are
+//! the application's writes, each one transaction.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::draft::{Draft, Finished, Rendered, excerpt_of};
+use super::links::{self, dedup};
+use super::query::find;
+use super::rows::{DataLoss, Handoff, IssueLink, NewHandoff, NewNote, Note};
+use crate::db::DbConnection;
+use crate::db::models::users::User;
+use crate::db::models::{Clock, Ids};
+use crate::db::schema::{handoffs, issue_links, note_revisions, notes};
+use crate::domain::handoff::{Kind, Severity, Status};
+use crate::domain::issue_ref::{GitLab, IssueRef, find_refs};
+use crate::domain::{markdown, time};
+use crate::error::AppError;
+
+/// Drafts written together, in as few statements as the backend allows:
+/// new handoffs, then notes, then links (which refer to both), then the
+/// changes to stored handoffs and notes. Runs in the caller's transaction.
+#[derive(Debug, Default)]
+pub struct Batch {
+    new: Vec<Handoff>,
+    changed: Vec<Handoff>,
+    notes: Vec<Note>,
+    links: Vec<IssueLink>,
+    acknowledged: Vec<(String, NaiveDateTime)>,
+}
+
+impl Batch {
+    /// An empty batch with room for `notes` notes (and as many links).
+    pub fn with_capacity(notes: usize) -> Batch {
+        Batch {
+            notes: Vec::with_capacity(notes),
+            links: Vec::with_capacity(notes),
+            ..Batch::default()
+        }
+    }
+
+    /// Adds a draft.
+    pub fn push(&mut self, draft: Draft) {
+        let Finished {
+            handoff,
+            new,
+            notes,
+            links,
+            acknowledged,
+        } = draft.finish();
+        if new {
+            self.new.push(handoff);
+        } else {
+            self.changed.push(handoff);
+        }
+        self.notes.extend(notes);
+        self.links.extend(links);
+        self.acknowledged.extend(acknowledged);
+    }
+
+    /// Handoffs added, new or changed.
+    pub fn handoffs(&self) -> usize {
+        self.new.len() + self.changed.len()
+    }
+
+    /// Notes added.
+    pub fn notes(&self) -> usize {
+        self.notes.len()
+    }
+
+    /// Issue links added.
+    pub fn links(&self) -> usize {
+        self.links.len()
+    }
+
+    /// Writes everything.
+    pub fn write(mut self, conn: &mut DbConnection) -> QueryResult<()> {
+        // In key order, an index grows at its end.
+        self.notes.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        insert_rows!(conn, handoffs::table, &self.new[..], 1_000)?;
+        insert_rows!(conn, notes::table, &self.notes[..], 2_000)?;
+        insert_rows!(conn, issue_links::table, &self.links[..], 5_000)?;
+        for h in &self.changed {
+            diesel::update(handoffs::table.filter(handoffs::id.eq(&h.id)))
+                .set((
+                    handoffs::status.eq(&h.status),
+                    handoffs::holder_id.eq(&h.holder_id),
+                    handoffs::pending_to_id.eq(&h.pending_to_id),
+                    handoffs::pending_since.eq(h.pending_since),
+                    handoffs::pending_note_id.eq(&h.pending_note_id),
+                    handoffs::latest_note_excerpt.eq(&h.latest_note_excerpt),
+                    handoffs::updated_at.eq(h.updated_at),
+                    handoffs::last_activity_at.eq(h.last_activity_at),
+                    handoffs::resolved_at.eq(h.resolved_at),
+                    handoffs::version.eq(h.version),
+                ))
+                .execute(conn)?;
+        }
+        for (note_id, at) in &self.acknowledged {
+            diesel::update(notes::table.filter(notes::id.eq(note_id)))
+                .set(notes::acknowledged_at.eq(Some(*at)))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes one draft.
+fn write(conn: &mut DbConnection, draft: Draft) -> QueryResult<()> {
+    let mut batch = Batch::default();
+    batch.push(draft);
+    batch.write(conn)
+}
+
+/// Opens a handoff held by `author`, with its first note (and pass).
+pub fn create(
+    conn: &mut DbConnection,
+    author: &User,
+    input: NewHandoff,
+    gitlab: &GitLab,
+) -> Result<Handoff, AppError> {
+    let first = Rendered::of(&input.note.body, gitlab);
+    conn.transaction(|conn| {
+        let draft = Draft::open(&mut Clock, &author.id, input, first, time::now());
+        let id = draft.handoff().id.clone();
+        write(conn, draft)?;
+        find(conn, &id)
+    })
+}
+
+/// Takes the write lock on one handoff for the rest of the transaction (a
+/// row lock on PostgreSQL, the write lock on SQLite) and reads it, so that
+/// concurrent changes queue instead of overwriting each other.
+fn lock(conn: &mut DbConnection, id: &str) -> Result<Handoff, AppError> {
+    let locked = diesel::update(handoffs::table.filter(handoffs::id.eq(id)))
+        .set(handoffs::version.eq(handoffs::version))
+        .execute(conn)?;
+    if locked == 0 {
+        return Err(AppError::NotFound("no such handoff".into()));
+    }
+    find(conn, id)
+}
+
+/// Locks a stored handoff and starts a draft of a change to it.
+fn resume(conn: &mut DbConnection, id: &str) -> Result<Draft, AppError> {
+    let handoff = lock(conn, id)?;
+    let own = links::own_keys(conn, id)?;
+    Ok(Draft::resume(handoff, own))
+}
+
+/// Adds a note (and its pass) to an open handoff.
+pub fn add_note(
+    conn: &mut DbConnection,
+    handoff_id: &str,
+    author: &User,
+    note: NewNote,
+    gitlab: &GitLab,
+) -> Result<Note, AppError> {
+    let rendered = Rendered::of(&note.body, gitlab);
+    conn.transaction(|conn| {
+        let mut draft = resume(conn, handoff_id)?;
+        draft
+            .handoff()
+            .state()
+            .check_note(note.pass_to.as_ref().map(|u| u.id.as_str()))?;
+        let written = draft
+            .note(&mut Clock, &author.id, note, rendered, time::now())
+            .clone();
+        write(conn, draft)?;
+        Ok(written)
+    })
+}
+
+/// Resolves an open handoff with a closing note; a pending pass lapses.
+pub fn resolve(
+    conn: &mut DbConnection,
+    handoff_id: &str,
+    author: &User,
+    body: String,
+    gitlab: &GitLab,
+) -> Result<Note, AppError> {
+    let rendered = Rendered::of(&body, gitlab);
+    conn.transaction(|conn| {
+        let mut draft = resume(conn, handoff_id)?;
+        draft.handoff().state().check_resolve()?;
+        let written = draft
+            .resolve(&mut Clock, &author.id, body, rendered, time::now())
+            .clone();
+        write(conn, draft)?;
+        Ok(written)
+    })
+}
+
+/// The pending recipient takes the handoff: they become the holder.
+pub fn acknowledge(
+    conn: &mut DbConnection,
+    handoff_id: &str,
+    user: &User,
+) -> Result<Handoff, AppError> {
+    conn.transaction(|conn| {
+        let mut draft = resume(conn, handoff_id)?;
+        draft.handoff().state().check_acknowledge(&user.id)?;
+        draft.acknowledge(&user.id, time::now());
+        write(conn, draft)?;
+        find(conn, handoff_id)
+    })
+}
+
+/// A change to a handoff's details, made against a known version.
+#[derive(Debug, Clone, Default)]
+pub struct Patch {
+    /// The version the change was made against.
+    pub version: i32,
+    /// New title.
+    pub title: Option<String>,
+    /// New severity.
+    pub severity: Option<Severity>,
+    /// New set of the handoff's own issue links.
+    pub issues: Option<Vec<IssueRef>>,
+    /// New confidential flag.
+    pub confidential: Option<bool>,
+    /// New data-loss record (complete: the caller merges partial changes).
+    pub data_loss: Option<DataLoss>,
+}
+
+/// Applies `patch` if the handoff is still at `patch.version`; else a 409
+/// and nothing changes.
+pub fn update(
+    conn: &mut DbConnection,
+    handoff_id: &str,
+    patch: Patch,
+) -> Result<Handoff, AppError> {
+    conn.transaction(|conn| {
+        let handoff = lock(conn, handoff_id)?;
+        if handoff.version != patch.version {
+            return Err(AppError::Conflict(format!(
+                "version {} is stale: the handoff has changed since (now version {}); reload and try again",
+                patch.version, handoff.version
+            )));
+        }
+        if patch.data_loss.is_some() && handoff.kind() != Kind::PerceivedDataLoss {
+            return Err(AppError::invalid(
+                "data_loss",
+                "only a perceived_data_loss handoff has data-loss fields",
+            ));
+        }
+        let at = time::now();
+        let now = time::to_db(at);
+        let target = handoffs::table.filter(handoffs::id.eq(handoff_id));
+        diesel::update(target)
+            .set((
+                handoffs::title.eq(patch.title.unwrap_or(handoff.title)),
+                handoffs::severity.eq(patch.severity.map(Severity::get).unwrap_or(handoff.severity)),
+                handoffs::confidential.eq(patch.confidential.unwrap_or(handoff.confidential)),
+                handoffs::updated_at.eq(now),
+                handoffs::version.eq(handoffs::version + 1),
+            ))
+            .execute(conn)?;
+        if let Some(d) = patch.data_loss {
+            diesel::update(target)
+                .set((
+                    handoffs::dl_scope.eq(d.scope),
+                    handoffs::dl_recovery_point.eq(d.recovery_point),
+                    handoffs::dl_verification.eq(Some(d.verification.as_str())),
+                    handoffs::dl_customers_notified.eq(Some(d.customers_notified)),
+                ))
+                .execute(conn)?;
+        }
+        if let Some(issues) = patch.issues {
+            links::delete(conn, handoff_id, None)?;
+            let rows: Vec<IssueLink> = dedup(issues)
+                .iter()
+                .map(|issue| IssueLink::new(&mut Clock, handoff_id, None, issue, at))
+                .collect();
+            insert_rows!(conn, issue_links::table, &rows[..], 5_000)?;
+        }
+        find(conn, handoff_id)
+    })
+}
+
+/// Replaces a note's text, keeping the earlier text as a revision. Only its
+/// author may edit, and only while the handoff is open.
+pub fn edit_note(
+    conn: &mut DbConnection,
+    handoff_id: &str,
+    note_id: &str,
+    author: &User,
+    body: String,
+    gitlab: &GitLab,
+) -> Result<Note, AppError> {
+    conn.transaction(|conn| {
+        let handoff = lock(conn, handoff_id)?;
+        if handoff.status() == Status::Resolved {
+            return Err(AppError::Conflict(
+                "this handoff is resolved; its notes are final".into(),
+            ));
+        }
+        let note: Note = notes::table
+            .filter(notes::id.eq(note_id))
+            .filter(notes::handoff_id.eq(handoff_id))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::NotFound("no such note".into()))?;
+        if note.author_id != author.id {
+            return Err(AppError::Forbidden(
+                "only its author can edit a note".into(),
+            ));
+        }
+        let at = time::now();
+        let now = time::to_db(at);
+        diesel::insert_into(note_revisions::table)
+            .values((
+                note_revisions::id.eq(Clock.id_at(at)),
+                note_revisions::note_id.eq(&note.id),
+                note_revisions::body.eq(&note.body),
+                note_revisions::created_at.eq(note.edited_at.unwrap_or(note.created_at)),
+            ))
+            .execute(conn)?;
+        let html = markdown::render(&body, gitlab);
+        diesel::update(notes::table.filter(notes::id.eq(&note.id)))
+            .set((
+                notes::body.eq(&body),
+                notes::body_html.eq(&html),
+                notes::edited_at.eq(Some(now)),
+            ))
+            .execute(conn)?;
+        links::delete(conn, handoff_id, Some(&note.id))?;
+        let rows: Vec<IssueLink> = dedup(find_refs(&body, gitlab))
+            .iter()
+            .map(|issue| IssueLink::new(&mut Clock, handoff_id, Some(&note.id), issue, at))
+            .collect();
+        insert_rows!(conn, issue_links::table, &rows[..], 5_000)?;
+        let newest: Option<String> = notes::table
+            .filter(notes::handoff_id.eq(handoff_id))
+            .select(notes::id)
+            .order(notes::id.desc())
+            .first(conn)
+            .optional()?;
+        let target = handoffs::table.filter(handoffs::id.eq(handoff_id));
+        if newest.as_deref() == Some(note.id.as_str()) {
+            diesel::update(target)
+                .set(handoffs::latest_note_excerpt.eq(excerpt_of(&body)))
+                .execute(conn)?;
+        }
+        diesel::update(target)
+            .set((
+                handoffs::updated_at.eq(now),
+                handoffs::version.eq(handoffs::version + 1),
+            ))
+            .execute(conn)?;
+        Ok(notes::table.filter(notes::id.eq(&note.id)).first(conn)?)
+    })
+}
