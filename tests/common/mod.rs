@@ -348,11 +348,13 @@ pub fn expected_local(iso: &str, zone: &str) -> (String, String) {
     )
 }
 
-/// The clock now in `zone`, and a minute later (a page may straddle a minute).
-pub fn clocks_now(zone: &str) -> [String; 2] {
+/// The clock in `zone` a minute ago, now, and a minute later: a page read
+/// now was made a moment ago (or kept for a few seconds), and either may
+/// straddle a minute.
+pub fn clocks_now(zone: &str) -> [String; 3] {
     let now = chrono::Utc::now();
-    let later = now + chrono::Duration::minutes(1);
-    [now, later]
+    let minute = chrono::Duration::minutes(1);
+    [now - minute, now, now + minute]
         .map(|t| expected_local(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), zone).1)
 }
 
