@@ -1,0 +1,178 @@
+//! The list of handoffs with its filters: open handoffs, or history.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::db::models::handoffs::{self, ListFilter};
+use crate::db::models::users;
+use crate::domain::handoff::{Kind, Severity, Status};
+use crate::domain::issue_ref::IssueRef;
+use crate::domain::text::check_line;
+use crate::domain::user::Username;
+use crate::error::AppError;
+use crate::web::views::{self, HandoffCard, Loaded, UserOption};
+use crate::web::{AppState, FormErrors, Layout, Viewer, render_page};
+
+/// The filters of the list page.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    issue: String,
+    #[serde(default)]
+    holder: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+#[derive(Template)]
+#[template(path = "handoffs.html")]
+struct ListPage {
+    layout: Layout,
+    query: ListQuery,
+    errors: FormErrors,
+    cards: Vec<HandoffCard>,
+    next_link: Option<String>,
+    kinds: Vec<(&'static str, &'static str)>,
+    statuses: Vec<&'static str>,
+    holders: Vec<UserOption>,
+}
+
+/// Page size of the list.
+const PAGE: i64 = 50;
+
+/// `GET /handoffs?status=&kind=&severity=&issue=&holder=&q=`: open
+/// handoffs, or history with `status=resolved`.
+pub async fn list_handoffs(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let st = state.clone();
+    let (page, failed) = state
+        .db
+        .run(move |conn| {
+            let gitlab = &st.settings.gitlab;
+            let mut errors = FormErrors::default();
+            let mut filter = ListFilter {
+                limit: PAGE + 1,
+                ..ListFilter::default()
+            };
+            filter.status = match query.status.as_str() {
+                "" => Some(Status::Open),
+                "all" => None,
+                s => errors.check("status", Status::parse(s)),
+            };
+            if !query.kind.is_empty() {
+                filter.kind = errors.check("kind", Kind::parse(&query.kind));
+            }
+            if !query.severity.is_empty() {
+                filter.severity = errors.check("severity", Severity::parse(&query.severity));
+            }
+            if !query.issue.trim().is_empty() {
+                filter.issue = errors.check("issue", IssueRef::parse(&query.issue, gitlab));
+            }
+            if !query.holder.is_empty() {
+                match Username::parse(&query.holder) {
+                    Ok(name) => match users::find_by_username(conn, &name)? {
+                        Some(u) => filter.holder_id = Some(u.id),
+                        None => errors.add("holder", format!("there is no user {name}")),
+                    },
+                    Err(e) => errors.add("holder", e),
+                }
+            }
+            if !query.q.trim().is_empty() {
+                filter.text = errors.check(
+                    "q",
+                    check_line("the search text", query.q.trim())
+                        .map(|_| query.q.trim().to_owned()),
+                );
+            }
+            if !query.cursor.is_empty() {
+                filter.after = errors.check(
+                    "cursor",
+                    crate::web::api::handoffs::parse_cursor(&query.cursor),
+                );
+            }
+            let found = if errors.is_empty() {
+                handoffs::list(conn, &filter)?
+            } else {
+                vec![]
+            };
+            let found: Vec<_> = found
+                .into_iter()
+                .filter(|h| viewer.user.is_some() || !h.confidential)
+                .collect();
+            let more = found.len() as i64 > PAGE;
+            let found: Vec<_> = found.into_iter().take(PAGE as usize).collect();
+            let next_link = match (more, found.last()) {
+                (true, Some(last)) => {
+                    let mut q = query.clone();
+                    q.cursor = crate::web::api::handoffs::cursor_of(last);
+                    Some(list_link(&q))
+                }
+                _ => None,
+            };
+            let loaded = Loaded::load_list(conn, found, &[])?;
+            let cards = loaded
+                .handoffs
+                .iter()
+                .map(|h| HandoffCard::new(h, &loaded, &viewer, gitlab))
+                .collect();
+            let title = if filter.status == Some(Status::Resolved) {
+                "History"
+            } else {
+                "Handoffs"
+            };
+            let failed = !errors.is_empty();
+            Ok((
+                ListPage {
+                    layout: Layout::load(conn, &st, &viewer, title)?,
+                    query,
+                    errors,
+                    cards,
+                    next_link,
+                    kinds: views::kind_options(),
+                    statuses: views::status_options(),
+                    holders: views::recipient_options(conn)?,
+                },
+                failed,
+            ))
+        })
+        .await?;
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render_page(&page, status)
+}
+
+/// The URL of the list page with these filters.
+fn list_link(q: &ListQuery) -> String {
+    let pairs = [
+        ("status", &q.status),
+        ("kind", &q.kind),
+        ("severity", &q.severity),
+        ("issue", &q.issue),
+        ("holder", &q.holder),
+        ("q", &q.q),
+        ("cursor", &q.cursor),
+    ];
+    let query: Vec<String> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::web::encode_query(v)))
+        .collect();
+    format!("/handoffs?{}", query.join("&"))
+}

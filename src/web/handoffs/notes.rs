@@ -1,0 +1,148 @@
+//! The note forms of a handoff: add, edit, acknowledge and resolve.
+
+use actix_web::{HttpResponse, web};
+
+use crate::db::models::handoffs::{self, NewNote};
+use crate::domain::handoff::parse_note_body;
+use crate::error::AppError;
+use crate::web::handoffs::show::{NoteForm, ResolveForm, answer};
+use crate::web::handoffs::{parse_issue_list, recipient};
+use crate::web::{AppState, FormErrors, FormPairs, Viewer, field, parse_id, see_other};
+
+/// `POST /handoffs/{id}/notes`: add a note, maybe passing the handoff.
+pub async fn create_note(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<String>,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let author = viewer.writer()?.clone();
+    let mut note_form = NoteForm {
+        body: field(&form, "body").to_owned(),
+        pass_to: field(&form, "pass_to").to_owned(),
+        issues: field(&form, "issues").to_owned(),
+        errors: FormErrors::default(),
+    };
+    let st = state.clone();
+    let hid = id.clone();
+    let form_copy = note_form.clone();
+    let result = state
+        .db
+        .run(move |conn| {
+            let gitlab = &st.settings.gitlab;
+            let mut errors = FormErrors::default();
+            let body = match parse_note_body("body", &form_copy.body) {
+                Ok(b) => Some(b),
+                Err(e) => errors.absorb("body", e).map(|_| None)?,
+            };
+            let pass_to = recipient(conn, &mut errors, "pass_to", &form_copy.pass_to)?;
+            let issues = errors.check("issues", parse_issue_list(&form_copy.issues, gitlab));
+            if let (Some(body), Some(issues), true) = (body, issues, errors.is_empty()) {
+                match handoffs::add_note(
+                    conn,
+                    &hid,
+                    &author,
+                    NewNote {
+                        body,
+                        pass_to,
+                        issues,
+                    },
+                    gitlab,
+                ) {
+                    Ok(note) => return Ok(Ok(note.id)),
+                    Err(e) => errors.absorb("body", e)?,
+                }
+            }
+            Ok(Err(errors))
+        })
+        .await?;
+    match result {
+        Ok(note_id) => Ok(see_other(
+            &viewer.keep_tz(&format!("/handoffs/{id}#note-{note_id}")),
+        )),
+        Err(errors) => {
+            note_form.errors = errors;
+            answer(state, viewer, id, (Some(note_form), None, None)).await
+        }
+    }
+}
+
+/// `POST /handoffs/{id}/acknowledge`: "I have it".
+pub async fn acknowledge_handoff(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let user = viewer.writer()?.clone();
+    let hid = id.clone();
+    state
+        .db
+        .run(move |conn| handoffs::acknowledge(conn, &hid, &user))
+        .await?;
+    Ok(see_other(&viewer.keep_tz(&format!("/handoffs/{id}"))))
+}
+
+/// `POST /handoffs/{id}/resolve`: resolve with a closing note.
+pub async fn resolve_handoff(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<String>,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let author = viewer.writer()?.clone();
+    let mut resolve_form = ResolveForm {
+        body: field(&form, "body").to_owned(),
+        errors: FormErrors::default(),
+    };
+    let st = state.clone();
+    let hid = id.clone();
+    let body = resolve_form.body.clone();
+    let result = state
+        .db
+        .run(move |conn| {
+            let mut errors = FormErrors::default();
+            let outcome = parse_note_body("body", &body)
+                .map_err(AppError::from)
+                .and_then(|body| handoffs::resolve(conn, &hid, &author, body, &st.settings.gitlab));
+            match outcome {
+                Ok(_) => Ok(None),
+                Err(e) => errors.absorb("body", e).map(|_| Some(errors)),
+            }
+        })
+        .await?;
+    match result {
+        None => Ok(see_other(&viewer.keep_tz(&format!("/handoffs/{id}")))),
+        Some(errors) => {
+            resolve_form.errors = errors;
+            answer(state, viewer, id, (None, None, Some(resolve_form))).await
+        }
+    }
+}
+
+/// `POST /handoffs/{id}/notes/{note_id}`: edit one's own note; the earlier
+/// text stays in its history.
+pub async fn edit_note(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<(String, String)>,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
+    let (raw_id, raw_note) = path.into_inner();
+    let id = parse_id(&raw_id)?;
+    let note_id = parse_id(&raw_note)?;
+    let author = viewer.writer()?.clone();
+    let body = parse_note_body("body", field(&form, "body"))?;
+    let st = state.clone();
+    let hid = id.clone();
+    let nid = note_id.clone();
+    state
+        .db
+        .run(move |conn| handoffs::edit_note(conn, &hid, &nid, &author, body, &st.settings.gitlab))
+        .await?;
+    Ok(see_other(
+        &viewer.keep_tz(&format!("/handoffs/{id}#note-{note_id}")),
+    ))
+}

@@ -1,0 +1,250 @@
+//! The permalink of a handoff: its card, timeline and the forms that
+//! change it, re-rendered with their errors when one comes back.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::db::DbConnection;
+use crate::db::models::handoffs;
+use crate::domain::handoff::{Status, Verification};
+use crate::domain::issue_ref::IssueRef;
+use crate::domain::time::{self, TimeView};
+use crate::error::AppError;
+use crate::web::unfurl::Unfurl;
+use crate::web::views::{self, DualTime, HandoffCard, IssueView, Loaded, UserOption};
+use crate::web::{AppState, FormErrors, Layout, Viewer, parse_id, render_page};
+
+/// The values of the note form, kept when it comes back with errors.
+#[derive(Debug, Clone, Default)]
+pub struct NoteForm {
+    pub(super) body: String,
+    pub(super) pass_to: String,
+    pub(super) issues: String,
+    pub(super) errors: FormErrors,
+}
+
+/// The values of the details form.
+#[derive(Debug, Clone, Default)]
+pub struct DetailsForm {
+    pub(super) title: String,
+    pub(super) severity: String,
+    pub(super) issues: String,
+    pub(super) confidential: bool,
+    pub(super) scope: String,
+    pub(super) recovery_point: String,
+    pub(super) verification: String,
+    pub(super) customers_notified: bool,
+    pub(super) version: String,
+    pub(super) errors: FormErrors,
+}
+
+/// The values of the resolve form.
+#[derive(Debug, Clone, Default)]
+pub struct ResolveForm {
+    pub(super) body: String,
+    pub(super) errors: FormErrors,
+}
+
+/// One note in the timeline.
+pub struct NoteView {
+    id: String,
+    author: String,
+    body: String,
+    written: DualTime,
+    body_html: String,
+    pass_to: Option<(String, DualTime)>,
+    acknowledged: Option<TimeView>,
+    resolves: bool,
+    edited: Option<TimeView>,
+    revisions: Vec<(String, TimeView)>,
+    issues: Vec<IssueView>,
+    mine: bool,
+}
+
+/// The data-loss record as shown.
+pub struct DataLossView {
+    scope: String,
+    recovery_point: String,
+    verification: &'static str,
+    verification_value: &'static str,
+    customers_notified: bool,
+}
+
+#[derive(Template)]
+#[template(path = "handoff.html")]
+struct HandoffPage {
+    layout: Layout,
+    card: HandoffCard,
+    data_loss: Option<DataLossView>,
+    notes: Vec<NoteView>,
+    can_write: bool,
+    can_acknowledge: bool,
+    recipients: Vec<UserOption>,
+    note_form: NoteForm,
+    details_form: DetailsForm,
+    resolve_form: ResolveForm,
+    verifications: Vec<(&'static str, &'static str)>,
+    unfurl: Unfurl,
+}
+
+fn details_form_of(h: &handoffs::Handoff, issues: &[IssueRef]) -> DetailsForm {
+    let dl = h.data_loss();
+    DetailsForm {
+        title: h.title.clone(),
+        severity: h.severity.to_string(),
+        issues: issues
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        confidential: h.confidential,
+        scope: dl
+            .as_ref()
+            .and_then(|d| d.scope.clone())
+            .unwrap_or_default(),
+        recovery_point: dl
+            .as_ref()
+            .and_then(|d| d.recovery_point.clone())
+            .unwrap_or_default(),
+        verification: dl
+            .as_ref()
+            .map(|d| d.verification.as_str())
+            .unwrap_or("unverified")
+            .to_owned(),
+        customers_notified: dl.as_ref().is_some_and(|d| d.customers_notified),
+        version: h.version.to_string(),
+        errors: FormErrors::default(),
+    }
+}
+
+/// Loads the handoff page; forms that came back with errors replace the empty ones.
+fn load_page(
+    conn: &mut DbConnection,
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    note_form: Option<NoteForm>,
+    details_form: Option<DetailsForm>,
+    resolve_form: Option<ResolveForm>,
+) -> Result<HandoffPage, AppError> {
+    let gitlab = &state.settings.gitlab;
+    let handoff = handoffs::find(conn, id)?;
+    if handoff.confidential && viewer.user.is_none() {
+        // With public read on, a signed-out reader of a confidential handoff
+        // is answered as if public read were off: sign in first. A chat
+        // service unfurling the link so sees only the sign-in page's
+        // "Baton handoff", exactly as for any other handoff.
+        return Err(AppError::SignInRequired(viewer.path.clone()));
+    }
+    let notes = handoffs::notes_of(conn, id)?;
+    let mut people: Vec<&str> = notes.iter().map(|n| n.author_id.as_str()).collect();
+    people.extend(notes.iter().filter_map(|n| n.pass_to_id.as_deref()));
+    let note_ids: Vec<&str> = notes.iter().map(|n| n.id.as_str()).collect();
+    let revisions = handoffs::revisions_of(conn, &note_ids)?;
+    let loaded = Loaded::load(conn, vec![handoff], &people)?;
+    let h = &loaded.handoffs[0];
+    let layout = Layout::load(conn, state, viewer, &h.title)?;
+    let card = HandoffCard::new(h, &loaded, viewer, gitlab);
+    let unfurl = Unfurl::of_handoff(
+        &state.settings.public_url,
+        &card,
+        notes.last().map(|n| n.body.as_str()),
+    );
+    let user = |id: &str| loaded.user(id);
+    let notes = notes
+        .iter()
+        .map(|n| NoteView {
+            id: n.id.clone(),
+            author: user(&n.author_id)
+                .map(|u| u.username.clone())
+                .unwrap_or_default(),
+            body: n.body.clone(),
+            written: DualTime::new(time::from_db(n.created_at), viewer, user(&n.author_id)),
+            body_html: n.body_html.clone(),
+            pass_to: n.pass_to_id.as_deref().map(|to| {
+                (
+                    user(to).map(|u| u.username.clone()).unwrap_or_default(),
+                    DualTime::new(time::from_db(n.created_at), viewer, user(to)),
+                )
+            }),
+            acknowledged: n
+                .acknowledged_at
+                .map(|t| TimeView::new(time::from_db(t), viewer.tz)),
+            resolves: n.resolves,
+            edited: n
+                .edited_at
+                .map(|t| TimeView::new(time::from_db(t), viewer.tz)),
+            revisions: revisions
+                .get(&n.id)
+                .into_iter()
+                .flatten()
+                .map(|(body, at)| (body.clone(), TimeView::new(time::from_db(*at), viewer.tz)))
+                .collect(),
+            issues: loaded
+                .note_issues(h, &n.id)
+                .iter()
+                .map(|i| IssueView::new(i, gitlab))
+                .collect(),
+            mine: viewer.is(&n.author_id) && h.status() == Status::Open,
+        })
+        .collect();
+    let can_write = viewer.user.as_ref().is_some_and(|u| u.role().can_write());
+    Ok(HandoffPage {
+        layout,
+        data_loss: h.data_loss().map(|d| DataLossView {
+            scope: d.scope.unwrap_or_default(),
+            recovery_point: d.recovery_point.unwrap_or_default(),
+            verification: d.verification.label(),
+            verification_value: d.verification.as_str(),
+            customers_notified: d.customers_notified,
+        }),
+        notes,
+        can_write,
+        can_acknowledge: card.waiting_for_you(),
+        recipients: if can_write {
+            views::recipient_options(conn)?
+        } else {
+            vec![]
+        },
+        note_form: note_form.unwrap_or_default(),
+        details_form: details_form.unwrap_or_else(|| details_form_of(h, &loaded.issues(h))),
+        resolve_form: resolve_form.unwrap_or_default(),
+        verifications: Verification::ALL
+            .iter()
+            .map(|v| (v.as_str(), v.label()))
+            .collect(),
+        card,
+        unfurl,
+    })
+}
+
+/// `GET /handoffs/{id}`: the permalink.
+pub async fn show_handoff(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&path)?;
+    let st = state.clone();
+    let page = state
+        .db
+        .run(move |conn| load_page(conn, &st, &viewer, &id, None, None, None))
+        .await?;
+    render_page(&page, StatusCode::OK)
+}
+
+/// Re-renders the handoff page with a form's errors (422), or redirects.
+pub(super) async fn answer(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: String,
+    forms: (Option<NoteForm>, Option<DetailsForm>, Option<ResolveForm>),
+) -> Result<HttpResponse, AppError> {
+    let st = state.clone();
+    let page = state
+        .db
+        .run(move |conn| load_page(conn, &st, &viewer, &id, forms.0, forms.1, forms.2))
+        .await?;
+    render_page(&page, StatusCode::UNPROCESSABLE_ENTITY)
+}
