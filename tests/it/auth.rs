@@ -295,6 +295,76 @@ async fn signed_in_as(app: &TestApp, browser: &Client) -> Option<String> {
     Some(html[start..].split(' ').next()?.to_owned())
 }
 
+/// Baton with GitLab sign-in and no public read, so that every page needs
+/// a sign-in; people sign in with break-glass passwords (GitLab is never
+/// contacted). Alice (responder) holds a handoff passed to bob and has a
+/// shift; carol is a viewer, erin an admin.
+struct LockedDown {
+    app: TestApp,
+    alice_token: String,
+    carol_token: String,
+    handoff: serde_json::Value,
+    id: String,
+    note_id: String,
+    shift_id: String,
+}
+
+impl LockedDown {
+    async fn start(backend: Backend) -> LockedDown {
+        let app = TestApp::spawn_with(
+            backend,
+            &[
+                ("BATON_GITLAB_URL", "http://127.0.0.1:9"),
+                ("BATON_GITLAB_CLIENT_ID", CLIENT_ID),
+                ("BATON_GITLAB_CLIENT_SECRET", CLIENT_SECRET),
+                ("BATON_GITLAB_ALLOWED_GROUPS", "gitlab-com/gl-infra"),
+            ],
+        )
+        .await
+        .unwrap();
+        let (alice_token, _, carol_token) = app.alice_bob_carol();
+        {
+            let mut conn = app.db.conn().unwrap();
+            let hash = baton::domain::password::hash(PASSWORD).unwrap();
+            for user in ["alice", "carol"] {
+                baton::db::models::users::set_password_hash(
+                    &mut conn,
+                    &user.parse().unwrap(),
+                    Some(&hash),
+                )
+                .unwrap();
+            }
+        }
+        app.add_user("erin", "UTC", "admin");
+        let handoff = app
+            .create_handoff(
+                &alice_token,
+                json!({
+                    "kind": "outage", "title": "secret title", "severity": 2,
+                    "note": {"body": "secret note", "pass_to": "bob"}
+                }),
+            )
+            .await;
+        let id = handoff["id"].as_str().unwrap().to_owned();
+        let note_id = handoff["notes"][0]["id"].as_str().unwrap().to_owned();
+        let now = chrono::Utc::now();
+        let (_, shift) = app.send_json(Method::POST, "/api/v1/shifts", &alice_token, &json!({
+            "username": "alice", "role": "EOC",
+            "starts_at": now.to_rfc3339(), "ends_at": (now + chrono::Duration::hours(8)).to_rfc3339()
+        })).await;
+        let shift_id = shift["id"].as_str().unwrap().to_owned();
+        LockedDown {
+            app,
+            alice_token,
+            carol_token,
+            handoff,
+            id,
+            note_id,
+            shift_id,
+        }
+    }
+}
+
 backend_tests! {
     async fn a_group_member_signs_in_with_gitlab_and_lands_where_they_were_going(app) {
         let backend = app.backend;
@@ -604,36 +674,8 @@ backend_tests! {
     }
 
     async fn every_route_refuses_whoever_its_access_rule_excludes(app) {
-        // With GitLab sign-in configured (local mode lets anyone read), people
-        // sign in here with break-glass passwords; GitLab is never contacted.
-        let app = TestApp::spawn_with(app.backend, &[
-            ("BATON_GITLAB_URL", "http://127.0.0.1:9"),
-            ("BATON_GITLAB_CLIENT_ID", CLIENT_ID),
-            ("BATON_GITLAB_CLIENT_SECRET", CLIENT_SECRET),
-            ("BATON_GITLAB_ALLOWED_GROUPS", "gitlab-com/gl-infra"),
-        ])
-        .await
-        .unwrap();
-        let (alice_token, _, carol_token) = app.alice_bob_carol();
-        {
-            let mut conn = app.db.conn().unwrap();
-            let hash = baton::domain::password::hash(PASSWORD).unwrap();
-            for user in ["alice", "carol"] {
-                baton::db::models::users::set_password_hash(&mut conn, &user.parse().unwrap(), Some(&hash)).unwrap();
-            }
-        }
-        app.add_user("erin", "UTC", "admin");
-        let handoff = app.create_handoff(&alice_token, json!({
-            "kind": "outage", "title": "t", "severity": 2, "note": {"body": "first", "pass_to": "bob"}
-        })).await;
-        let id = handoff["id"].as_str().unwrap().to_owned();
-        let note_id = handoff["notes"][0]["id"].as_str().unwrap().to_owned();
-        let now = chrono::Utc::now();
-        let (_, shift) = app.send_json(Method::POST, "/api/v1/shifts", &alice_token, &json!({
-            "username": "alice", "role": "EOC",
-            "starts_at": now.to_rfc3339(), "ends_at": (now + chrono::Duration::hours(8)).to_rfc3339()
-        })).await;
-        let shift_id = shift["id"].as_str().unwrap().to_owned();
+        let LockedDown { app, alice_token, carol_token, handoff, id, note_id, shift_id } =
+            LockedDown::start(app.backend).await;
 
         let visitor = common::browser();
         let carol = common::browser();
@@ -701,34 +743,8 @@ backend_tests! {
     }
 
     async fn no_spelling_of_a_path_gets_past_its_access_rule(app) {
-        // GitLab mode without public read: every page needs a sign-in.
-        let app = TestApp::spawn_with(app.backend, &[
-            ("BATON_GITLAB_URL", "http://127.0.0.1:9"),
-            ("BATON_GITLAB_CLIENT_ID", CLIENT_ID),
-            ("BATON_GITLAB_CLIENT_SECRET", CLIENT_SECRET),
-            ("BATON_GITLAB_ALLOWED_GROUPS", "gitlab-com/gl-infra"),
-        ])
-        .await
-        .unwrap();
-        let (alice_token, _, carol_token) = app.alice_bob_carol();
-        {
-            let mut conn = app.db.conn().unwrap();
-            let hash = baton::domain::password::hash(PASSWORD).unwrap();
-            for user in ["alice", "carol"] {
-                baton::db::models::users::set_password_hash(&mut conn, &user.parse().unwrap(), Some(&hash)).unwrap();
-            }
-        }
-        let handoff = app.create_handoff(&alice_token, json!({
-            "kind": "outage", "title": "secret title", "severity": 2, "note": {"body": "secret note"}
-        })).await;
-        let id = handoff["id"].as_str().unwrap().to_owned();
-        let note_id = handoff["notes"][0]["id"].as_str().unwrap().to_owned();
-        let now = chrono::Utc::now();
-        let (_, shift) = app.send_json(Method::POST, "/api/v1/shifts", &alice_token, &json!({
-            "username": "alice", "role": "EOC",
-            "starts_at": now.to_rfc3339(), "ends_at": (now + chrono::Duration::hours(8)).to_rfc3339()
-        })).await;
-        let shift_id = shift["id"].as_str().unwrap().to_owned();
+        let LockedDown { app, alice_token, carol_token, handoff, id, note_id, shift_id } =
+            LockedDown::start(app.backend).await;
 
         // Signed-in browsers whose cookies the raw requests carry.
         let mut people = Vec::new();
