@@ -370,3 +370,21 @@ pub fn local_input(t: chrono::DateTime<chrono::Utc>, zone: &str) -> String {
         .strftime("%Y-%m-%dT%H:%M")
         .to_string()
 }
+
+/// Every Rust source file under `src/`, with its text.
+pub fn sources() -> Vec<(std::path::PathBuf, String)> {
+    let mut found = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("source");
+                found.push((path, text));
+            }
+        }
+    }
+    found
+}

@@ -5,45 +5,32 @@
 //! submodules aside).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 /// Every module of the crate, by path (`web::handoffs`), with its source.
 fn modules() -> BTreeMap<String, String> {
     let mut found = BTreeMap::new();
-    let mut stack = vec![Path::new("src").to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("src") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            if path.extension().is_none_or(|e| e != "rs") {
-                continue;
-            }
-            let relative = path
-                .strip_prefix("src")
-                .expect("under src")
-                .with_extension("");
-            let mut parts: Vec<String> = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            if parts.last().is_some_and(|p| p == "mod") {
-                parts.pop();
-            }
-            let name = parts.join("::");
-            if name == "lib" || name == "main" {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).expect("source");
-            // Only what the module itself uses: its tests may reach anywhere.
-            let text = match text.find("#[cfg(test)]\nmod tests") {
-                Some(at) => text[..at].to_owned(),
-                None => text,
-            };
-            found.insert(name, text);
+    for (path, text) in crate::common::sources() {
+        let relative = path
+            .strip_prefix("src")
+            .expect("under src")
+            .with_extension("");
+        let mut parts: Vec<String> = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        if parts.last().is_some_and(|p| p == "mod") {
+            parts.pop();
         }
+        let name = parts.join("::");
+        if name == "lib" || name == "main" {
+            continue;
+        }
+        // Only what the module itself uses: its tests may reach anywhere.
+        let text = match text.find("#[cfg(test)]\nmod tests") {
+            Some(at) => text[..at].to_owned(),
+            None => text,
+        };
+        found.insert(name, text);
     }
     found
 }
