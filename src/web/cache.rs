@@ -146,17 +146,77 @@ pub fn watch(db: &Db, changes: &Arc<Changes>) -> Option<Watcher> {
     }
 }
 
-/// A caller (session or token) resolved a moment ago.
-struct KeptCaller {
+/// What was kept, and when: fresh while nothing was written since and it is
+/// younger than its time to live. The one place freshness is decided.
+struct Kept<T> {
     generation: u64,
     at: Instant,
-    user: User,
+    value: T,
+}
+
+/// Entries kept under a key, each as fresh as [`Kept`] says, within a
+/// budget: when the entries are over it, the stale ones go, and if that is
+/// not enough, all of them.
+struct KeptMap<K, T> {
+    ttl: Duration,
+    entries: RwLock<HashMap<K, Kept<T>>>,
+}
+
+impl<K: std::hash::Hash + Eq, T: Clone> KeptMap<K, T> {
+    fn new(ttl: Duration) -> KeptMap<K, T> {
+        KeptMap {
+            ttl,
+            entries: RwLock::default(),
+        }
+    }
+
+    fn fresh(&self, kept: &Kept<T>, generation: u64) -> bool {
+        kept.generation == generation && kept.at.elapsed() < self.ttl
+    }
+
+    /// The value kept under `key`, if it is fresh as of `generation`.
+    fn get<Q>(&self, key: &Q, generation: u64) -> Option<T>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        let entries = self.entries.read().ok()?;
+        let kept = entries.get(key)?;
+        self.fresh(kept, generation).then(|| kept.value.clone())
+    }
+
+    /// Keeps `value`, made as of `generation`; `over` says whether the
+    /// entries exceed the budget, `now` is the current generation.
+    fn keep(
+        &self,
+        key: K,
+        generation: u64,
+        value: T,
+        now: u64,
+        over: impl Fn(&HashMap<K, Kept<T>>) -> bool,
+    ) {
+        let Ok(mut entries) = self.entries.write() else {
+            return;
+        };
+        entries.insert(
+            key,
+            Kept {
+                generation,
+                at: Instant::now(),
+                value,
+            },
+        );
+        if over(&entries) {
+            entries.retain(|_, kept| kept.generation == now && kept.at.elapsed() < self.ttl);
+            if over(&entries) {
+                entries.clear();
+            }
+        }
+    }
 }
 
 /// A page as it was sent.
 struct KeptPage {
-    generation: u64,
-    at: Instant,
     /// The handler's headers worth sending again (see [`res_keeps`]).
     headers: HeaderMap,
     body: Bytes,
@@ -165,10 +225,6 @@ struct KeptPage {
 }
 
 impl KeptPage {
-    fn fresh(&self, generation: u64) -> bool {
-        self.generation == generation && self.at.elapsed() < PAGE_TTL
-    }
-
     fn size(&self) -> usize {
         self.body.len() + self.gzip.get().map_or(0, Bytes::len)
     }
@@ -180,65 +236,53 @@ impl KeptPage {
 }
 
 /// The kept callers and pages of this instance.
-#[derive(Default)]
 pub struct Caches {
     /// The writes seen; see the module documentation.
     pub changes: Arc<Changes>,
-    callers: RwLock<HashMap<String, KeptCaller>>,
-    pages: RwLock<HashMap<(String, String), Arc<KeptPage>>>,
+    /// Users by session or token, for [`CALLER_TTL`].
+    callers: KeptMap<String, User>,
+    /// Pages by caller and path, for [`PAGE_TTL`].
+    pages: KeptMap<(String, String), Arc<KeptPage>>,
+}
+
+impl Default for Caches {
+    fn default() -> Caches {
+        Caches {
+            changes: Arc::default(),
+            callers: KeptMap::new(CALLER_TTL),
+            pages: KeptMap::new(PAGE_TTL),
+        }
+    }
 }
 
 impl Caches {
     /// The user of the caller kept as `kept_as`, if it was resolved a moment
     /// ago and nothing was written since.
     pub fn caller(&self, kept_as: &str) -> Option<User> {
-        let callers = self.callers.read().ok()?;
-        let kept = callers.get(kept_as)?;
-        (kept.generation == self.changes.generation() && kept.at.elapsed() < CALLER_TTL)
-            .then(|| kept.user.clone())
+        self.callers.get(kept_as, self.changes.generation())
     }
 
     /// Keeps a caller resolved from the database as of `generation`.
     pub fn keep_caller(&self, kept_as: &str, generation: u64, user: &User) {
-        let Ok(mut callers) = self.callers.write() else {
-            return;
-        };
-        if callers.len() >= CALLER_LIMIT {
-            let now = self.changes.generation();
-            callers.retain(|_, c| c.generation == now && c.at.elapsed() < CALLER_TTL);
-            if callers.len() >= CALLER_LIMIT {
-                callers.clear();
-            }
-        }
-        callers.insert(
+        let now = self.changes.generation();
+        self.callers.keep(
             kept_as.to_owned(),
-            KeptCaller {
-                generation,
-                at: Instant::now(),
-                user: user.clone(),
-            },
+            generation,
+            user.clone(),
+            now,
+            |callers| callers.len() >= CALLER_LIMIT,
         );
     }
 
     fn page(&self, key: &(String, String), generation: u64) -> Option<Arc<KeptPage>> {
-        let pages = self.pages.read().ok()?;
-        pages.get(key).filter(|p| p.fresh(generation)).cloned()
+        self.pages.get(key, generation)
     }
 
-    fn keep_page(&self, key: (String, String), page: Arc<KeptPage>) {
-        let Ok(mut pages) = self.pages.write() else {
-            return;
-        };
-        pages.insert(key, page);
-        let used =
-            |pages: &HashMap<_, Arc<KeptPage>>| -> usize { pages.values().map(|p| p.size()).sum() };
-        if used(&pages) > PAGE_BUDGET {
-            let now = self.changes.generation();
-            pages.retain(|_, p| p.fresh(now));
-            if used(&pages) > PAGE_BUDGET {
-                pages.clear();
-            }
-        }
+    fn keep_page(&self, key: (String, String), generation: u64, page: Arc<KeptPage>) {
+        let now = self.changes.generation();
+        self.pages.keep(key, generation, page, now, |pages| {
+            pages.values().map(|p| p.value.size()).sum::<usize>() > PAGE_BUDGET
+        });
     }
 }
 
@@ -401,15 +445,13 @@ pub async fn keep_pages(
         .await
         .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
     let page = Arc::new(KeptPage {
-        generation,
-        at: Instant::now(),
         headers,
         etag: etag_of(&body),
         body,
         gzip: OnceLock::new(),
     });
     let res = respond(&req, &page);
-    caches.keep_page(key, page);
+    caches.keep_page(key, generation, page);
     Ok(ServiceResponse::new(req, res).map_into_right_body())
 }
 
@@ -460,9 +502,8 @@ mod tests {
         let generation = caches.changes.generation();
         caches.keep_page(
             key.clone(),
+            generation,
             Arc::new(KeptPage {
-                generation,
-                at: Instant::now(),
                 headers: HeaderMap::new(),
                 body: Bytes::from_static(b"page"),
                 gzip: OnceLock::new(),
@@ -472,5 +513,18 @@ mod tests {
         assert!(caches.page(&key, caches.changes.generation()).is_some());
         caches.changes.bump();
         assert!(caches.page(&key, caches.changes.generation()).is_none());
+    }
+
+    #[test]
+    fn an_entry_is_stale_after_its_time_to_live_and_the_budget_drops_stale_ones_first() {
+        let kept: KeptMap<&str, u32> = KeptMap::new(Duration::from_millis(50));
+        kept.keep("old", 1, 1, 1, |_| false);
+        assert_eq!(kept.get("old", 1), Some(1));
+        assert_eq!(kept.get("old", 2), None, "a write since makes it stale");
+        kept.keep("new", 2, 2, 2, |e| e.len() > 1);
+        assert_eq!(kept.get("new", 2), Some(2), "the fresh one stays");
+        assert!(kept.entries.read().map(|e| e.len() == 1).unwrap_or(false));
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(kept.get("new", 2), None, "older than its time to live");
     }
 }
