@@ -1,5 +1,6 @@
 //! Pure logic, no I/O: issue references, time zones, handoff state rules.
 
+pub mod audit;
 pub mod handoff;
 pub mod issue_ref;
 pub mod lifecycle;
@@ -8,5 +9,6 @@ pub mod password;
 pub mod rejection;
 pub mod shift;
 pub mod text;
+pub mod text_enum;
 pub mod time;
 pub mod user;
