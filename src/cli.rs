@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::db::models::{audit, tokens, users};
+use crate::domain::audit::AuditAction;
 use crate::domain::handoff::Role;
 use crate::domain::time::Timezone;
 use crate::domain::user::{Username, parse_display_name};
@@ -117,7 +118,7 @@ pub enum TokenCommand {
 /// Records a command-line change in the audit log.
 fn audit(
     conn: &mut crate::db::DbConnection,
-    action: &str,
+    action: AuditAction,
     subject: &str,
     detail: &str,
 ) -> Result<(), String> {
@@ -202,7 +203,7 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
                 .map_err(|e| e.to_string())?;
             audit(
                 &mut conn,
-                "password_set",
+                AuditAction::PasswordSet,
                 &user.username,
                 "break-glass password set",
             )?;
@@ -216,7 +217,7 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
                 users::set_password_hash(&mut conn, &username, None).map_err(|e| e.to_string())?;
             audit(
                 &mut conn,
-                "password_set",
+                AuditAction::PasswordSet,
                 &user.username,
                 "break-glass password removed",
             )?;
@@ -229,12 +230,17 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
             let role = Role::parse(&role)?;
             let before = users::set_role(&mut conn, &username, role).map_err(|e| e.to_string())?;
             let change = format!("{} -> {}", before.role, role);
-            audit(&mut conn, "role_change", &before.username, &change)?;
+            audit(
+                &mut conn,
+                AuditAction::RoleChange,
+                &before.username,
+                &change,
+            )?;
             Ok(format!("{}: {change}", before.username))
         }
         Command::User(UserCommand::Deactivate { username }) => {
             let user = users::set_active(&mut conn, &username, false).map_err(|e| e.to_string())?;
-            audit(&mut conn, "deactivate", &user.username, "")?;
+            audit(&mut conn, AuditAction::Deactivate, &user.username, "")?;
             Ok(format!(
                 "{} is deactivated; their sessions and tokens no longer work",
                 user.username
@@ -242,7 +248,7 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
         }
         Command::User(UserCommand::Reactivate { username }) => {
             let user = users::set_active(&mut conn, &username, true).map_err(|e| e.to_string())?;
-            audit(&mut conn, "reactivate", &user.username, "")?;
+            audit(&mut conn, AuditAction::Reactivate, &user.username, "")?;
             Ok(format!("{} is active again", user.username))
         }
         Command::User(UserCommand::LinkGitlab {
@@ -253,7 +259,7 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
             let user = users::link_gitlab(&mut conn, &username, id).map_err(|e| e.to_string())?;
             audit(
                 &mut conn,
-                "gitlab_link",
+                AuditAction::GitlabLink,
                 &user.username,
                 &format!("GitLab user {id}"),
             )?;
@@ -268,7 +274,7 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("there is no active user {username}"))?;
             let token = tokens::create(&mut conn, &user.id, &label).map_err(|e| e.to_string())?;
-            audit(&mut conn, "token_create", &user.username, &label)?;
+            audit(&mut conn, AuditAction::TokenCreate, &user.username, &label)?;
             Ok(token)
         }
         Command::Token(TokenCommand::List { username }) => {
@@ -299,7 +305,7 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
                 .map_err(|_| format!("{id:?} is not a token id; see `baton token list`"))?
                 .to_string();
             let owner = tokens::revoke(&mut conn, &id).map_err(|e| e.to_string())?;
-            audit(&mut conn, "token_revoke", &owner, &id)?;
+            audit(&mut conn, AuditAction::TokenRevoke, &owner, &id)?;
             Ok(format!("token {id} of {owner} is revoked"))
         }
         Command::Demo(args) => crate::demo::run(&mut conn, &args),

@@ -3,6 +3,7 @@
 
 pub mod models;
 pub mod schema;
+pub mod types;
 
 /// Runs a diesel expression on the concrete connection inside a
 /// [`DbConnection`]: the expression is written once and compiled for each

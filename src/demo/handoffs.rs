@@ -12,6 +12,7 @@ use crate::db::DbConnection;
 use crate::db::models::handoffs::{Batch, DataLoss, Draft, NewHandoff, NewNote};
 use crate::domain::handoff::{Kind, Severity, Status, Verification};
 use crate::domain::issue_ref::{GitLab, IssueRef};
+use crate::domain::rejection::Rejection;
 
 /// Open handoffs (the first with 30 notes, one in four waiting for
 /// acknowledgement, the first of those by the demo's admin), then resolved
@@ -184,18 +185,22 @@ impl<'a> Writer<'a> {
                 pass_to: step.pass_to.map(|p| team.people[p].user.clone()),
                 issues: Vec::new(),
             };
+            // The same rules as the application's writes: a plan they
+            // refuse is a bug of the demo.
+            let refused = |e: Rejection| format!("the demo's plan broke a handoff rule: {e}");
             let mut d = match draft.take() {
                 None => {
                     let opening = self.opening(plan, std::mem::take(&mut issues), note);
-                    let mut d = Draft::open(rng, author, opening, rendered, at);
+                    let mut d = Draft::open(rng, author, opening, rendered, at).map_err(refused)?;
                     d.reserve(n - 1);
                     d
                 }
                 Some(mut d) => {
                     if step.resolves {
-                        d.resolve(rng, author, note.body, rendered, at);
+                        d.resolve(rng, author, note.body, rendered, at)
+                            .map_err(refused)?;
                     } else {
-                        d.note(rng, author, note, rendered, at);
+                        d.note(rng, author, note, rendered, at).map_err(refused)?;
                     }
                     d
                 }
@@ -209,7 +214,8 @@ impl<'a> Writer<'a> {
                 let wait = Duration::seconds(
                     30 + rng.below(gap_to_next.num_seconds().max(60) as u64 / 2) as i64,
                 );
-                d.acknowledge(&team.people[to].user.id, truncate_micros(at + wait));
+                d.acknowledge(&team.people[to].user.id, truncate_micros(at + wait))
+                    .map_err(refused)?;
                 holder = to;
             }
             draft = Some(d);
@@ -220,7 +226,7 @@ impl<'a> Writer<'a> {
         if handoff.pending_to_id.is_some() {
             self.summary.waiting += 1;
         }
-        if handoff.status() == Status::Resolved {
+        if handoff.status == Status::Resolved {
             self.summary.resolved += 1;
         } else {
             self.summary.open += 1;

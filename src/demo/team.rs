@@ -117,8 +117,8 @@ pub(super) fn add_team(
                 users::create(conn, &username, &name, tz, role).map_err(|e| e.to_string())?
             }
         };
-        zones.insert(user.timezone.clone());
-        if user.role().can_write() {
+        zones.insert(user.timezone.name());
+        if user.role.can_write() {
             writers.push(i);
         }
         people.push(Person { user, region });

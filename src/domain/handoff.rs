@@ -1,7 +1,9 @@
-//! The vocabulary of a handoff and the rules of its state changes.
+//! The vocabulary of a handoff: its kinds, statuses, severities and texts
+//! (the rules of its state changes are in `lifecycle`).
 
 use crate::domain::rejection::Rejection;
 use crate::domain::text::{check_line, check_multiline};
+use crate::domain::text_enum::text_enum;
 
 /// The largest note body, in bytes.
 pub const MAX_NOTE_BYTES: usize = 64 * 1024;
@@ -9,47 +11,6 @@ pub const MAX_NOTE_BYTES: usize = 64 * 1024;
 pub const MAX_TITLE_CHARS: usize = 200;
 /// The most GitLab issues one handoff or note may link.
 pub const MAX_ISSUES: usize = 50;
-
-macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? } $what:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vdoc])* $variant),+
-        }
-
-        impl $name {
-            /// Every value, in display order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stored and API spelling.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-
-            /// Parses the stored or API spelling; the message lists the accepted values.
-            pub fn parse(text: &str) -> Result<Self, String> {
-                check_line(concat!("the ", $what), text.trim())?;
-                match text.trim() {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(format!(
-                        "{other:?} is not a {}; use one of: {}",
-                        $what,
-                        [$($text),+].join(", ")
-                    )),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
 
 text_enum!(
     /// What kind of ongoing item a handoff is.
@@ -210,116 +171,9 @@ pub fn parse_short_text(
     Ok((!text.is_empty()).then(|| text.to_owned()))
 }
 
-/// The state of a handoff that its rules look at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HandoffState<'a> {
-    /// Open or resolved.
-    pub status: Status,
-    /// The user responsible now.
-    pub holder_id: &'a str,
-    /// The user a pending pass names.
-    pub pending_to_id: Option<&'a str>,
-}
-
-impl HandoffState<'_> {
-    /// Only the pending recipient acknowledges, and only while a pass is pending.
-    pub fn check_acknowledge(&self, user_id: &str) -> Result<(), Rejection> {
-        if self.status == Status::Resolved {
-            return Err(Rejection::Conflict(
-                "this handoff is resolved; there is nothing to acknowledge".into(),
-            ));
-        }
-        match self.pending_to_id {
-            None => Err(Rejection::Conflict(
-                "no pass is waiting for acknowledgement".into(),
-            )),
-            Some(to) if to != user_id => Err(Rejection::NotYours(
-                "only the person the handoff was passed to can acknowledge it".into(),
-            )),
-            Some(_) => Ok(()),
-        }
-    }
-
-    /// A resolved handoff takes no note and no pass; a pass names someone
-    /// other than the holder (unless a pass to someone else is pending: then
-    /// passing back to the holder cancels it).
-    pub fn check_note(&self, pass_to_id: Option<&str>) -> Result<(), Rejection> {
-        if self.status == Status::Resolved {
-            return Err(Rejection::Conflict(
-                "this handoff is resolved; it takes no more notes or passes".into(),
-            ));
-        }
-        if let Some(to) = pass_to_id
-            && to == self.holder_id
-            && self.pending_to_id.is_none()
-        {
-            return Err(Rejection::invalid(
-                "pass_to",
-                "that person already holds this handoff",
-            ));
-        }
-        Ok(())
-    }
-
-    /// Only an open handoff can be resolved.
-    pub fn check_resolve(&self) -> Result<(), Rejection> {
-        if self.status == Status::Resolved {
-            return Err(Rejection::Conflict(
-                "this handoff is already resolved".into(),
-            ));
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn open<'a>(holder: &'a str, pending: Option<&'a str>) -> HandoffState<'a> {
-        HandoffState {
-            status: Status::Open,
-            holder_id: holder,
-            pending_to_id: pending,
-        }
-    }
-
-    #[test]
-    fn only_the_pending_recipient_can_acknowledge() {
-        let h = open("alice", Some("bob"));
-        assert!(h.check_acknowledge("bob").is_ok());
-        assert!(matches!(
-            h.check_acknowledge("carol"),
-            Err(Rejection::NotYours(_))
-        ));
-        assert!(matches!(
-            open("alice", None).check_acknowledge("bob"),
-            Err(Rejection::Conflict(_))
-        ));
-    }
-
-    #[test]
-    fn a_resolved_handoff_takes_no_pass() {
-        let h = HandoffState {
-            status: Status::Resolved,
-            holder_id: "alice",
-            pending_to_id: None,
-        };
-        assert!(matches!(
-            h.check_note(Some("bob")),
-            Err(Rejection::Conflict(_))
-        ));
-        assert!(matches!(h.check_resolve(), Err(Rejection::Conflict(_))));
-    }
-
-    #[test]
-    fn passing_to_the_holder_is_refused_unless_it_cancels_a_pending_pass() {
-        assert!(matches!(
-            open("alice", None).check_note(Some("alice")),
-            Err(Rejection::Invalid { field, .. }) if field == "pass_to"
-        ));
-        assert!(open("alice", Some("bob")).check_note(Some("alice")).is_ok());
-    }
 
     #[test]
     fn severities_are_one_to_four() {

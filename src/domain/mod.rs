@@ -1,11 +1,14 @@
 //! Pure logic, no I/O: issue references, time zones, handoff state rules.
 
+pub mod audit;
 pub mod handoff;
 pub mod issue_ref;
+pub mod lifecycle;
 pub mod markdown;
 pub mod password;
 pub mod rejection;
 pub mod shift;
 pub mod text;
+pub mod text_enum;
 pub mod time;
 pub mod user;

@@ -6,6 +6,7 @@ use askama::Template;
 
 use crate::db::models::audit::{self, Entry};
 use crate::db::models::users::{self, User};
+use crate::domain::audit::AuditAction;
 use crate::domain::handoff::Role;
 use crate::domain::time::{self, TimeView};
 use crate::domain::user::Username;
@@ -27,7 +28,7 @@ pub struct EntryView {
 struct UsersPage {
     layout: Layout,
     users: Vec<User>,
-    roles: Vec<&'static str>,
+    roles: Vec<Role>,
     me: String,
     audit: Vec<EntryView>,
 }
@@ -45,7 +46,7 @@ pub async fn show_users(
             Ok(UsersPage {
                 layout: Layout::load(conn, &st, &viewer, "Users")?,
                 users: users::list_all(conn)?,
-                roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+                roles: Role::ALL.to_vec(),
                 me: viewer
                     .user
                     .as_ref()
@@ -95,7 +96,7 @@ pub async fn change_role(
             let before = users::set_role(conn, &username, role)?;
             let detail = format!("{} -> {}", before.role, role);
             let event = audit::Event {
-                action: "role_change",
+                action: AuditAction::RoleChange,
                 actor: &admin,
                 subject: &username,
                 address: &address,
@@ -136,7 +137,11 @@ pub async fn change_active(
         .db
         .run(move |conn| {
             users::set_active(conn, &username, active)?;
-            let action = if active { "reactivate" } else { "deactivate" };
+            let action = if active {
+                AuditAction::Reactivate
+            } else {
+                AuditAction::Deactivate
+            };
             let event = audit::Event {
                 action,
                 actor: &admin,
@@ -170,7 +175,7 @@ pub async fn link_gitlab(
             let user = users::link_gitlab(conn, &username, gitlab_id)?;
             let detail = format!("GitLab user {gitlab_id}");
             let event = audit::Event {
-                action: "gitlab_link",
+                action: AuditAction::GitlabLink,
                 actor: &admin,
                 subject: &user.username,
                 address: &address,

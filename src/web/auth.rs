@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::db::models::signin_attempts::{self, Limits};
 use crate::db::models::users::{self, User};
 use crate::db::models::{audit, sessions};
+use crate::domain::audit::{AuditAction, SignInMethod};
 use crate::domain::user::Username;
 use crate::domain::{password, time};
 use crate::error::AppError;
@@ -116,7 +117,7 @@ pub async fn start_session(
     state: &AppState,
     session: &Session,
     user: &User,
-    method: &'static str,
+    method: SignInMethod,
     address: &str,
 ) -> Result<(), AppError> {
     let (user_id, username, address) = (user.id.clone(), user.username.clone(), address.to_owned());
@@ -125,11 +126,11 @@ pub async fn start_session(
         .run(move |conn| {
             let id = sessions::create(conn, &user_id, method)?;
             let event = audit::Event {
-                action: "signin",
+                action: AuditAction::SignIn,
                 actor: &username,
                 subject: &username,
                 address: &address,
-                detail: method,
+                detail: method.as_str(),
             };
             audit::record(conn, event)?;
             Ok(id)
@@ -180,7 +181,14 @@ pub async fn login(
         let page = load_login(&state, viewer, next, username, error).await?;
         return render_page(&page, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    start_session(&state, &session, &user, "local", &client_address(&req)).await?;
+    start_session(
+        &state,
+        &session,
+        &user,
+        SignInMethod::Local,
+        &client_address(&req),
+    )
+    .await?;
     Ok(see_other(&next))
 }
 
@@ -214,7 +222,7 @@ pub async fn login_with_password(
             let now = time::now();
             signin_attempts::forget_before(conn, PASSWORD_LIMITS.window, now)?;
             if signin_attempts::claim(conn, &name, &addr, PASSWORD_LIMITS, now)?.is_none() {
-                let event = audit::Event { action: "signin_failed", actor: "-", subject: &name, address: &addr, detail: "password: rate limited" };
+                let event = audit::Event { action: AuditAction::SignInFailed, actor: "-", subject: &name, address: &addr, detail: "password: rate limited" };
                 audit::record(conn, event)?;
                 return Err(AppError::RateLimited(
                     "too many failed sign-ins for this account from this address (or from everywhere); wait 15 minutes and try again".into(),
@@ -235,7 +243,7 @@ pub async fn login_with_password(
                 return Ok(signin_attempts::succeeded(conn, &name, &addr)?);
             }
             let event = audit::Event {
-                action: "signin_failed",
+                action: AuditAction::SignInFailed,
                 actor: "-",
                 subject: &name,
                 address: &addr,
@@ -249,7 +257,7 @@ pub async fn login_with_password(
         let page = load_login(&state, viewer, next, username, error).await?;
         return render_page(&page, StatusCode::UNAUTHORIZED);
     };
-    start_session(&state, &session, &user, "password", &address).await?;
+    start_session(&state, &session, &user, SignInMethod::Password, &address).await?;
     Ok(see_other(&next))
 }
 

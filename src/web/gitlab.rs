@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::db::models::audit;
 use crate::db::models::users::{self, GitLabProfile};
+use crate::domain::audit::{AuditAction, SignInMethod};
 use crate::domain::handoff::Role;
 use crate::error::AppError;
 use crate::integrations::gitlab::{GitLabError, is_member};
@@ -136,7 +137,7 @@ pub async fn finish_sign_in(
         }
         Err(e) => return Err(e),
     };
-    start_session(&state, &session, &user, "gitlab", &address).await?;
+    start_session(&state, &session, &user, SignInMethod::Gitlab, &address).await?;
     Ok(see_other(safe_next(&next)))
 }
 
@@ -156,7 +157,7 @@ async fn refuse(
         .db
         .run(move |conn| {
             let event = audit::Event {
-                action: "signin_failed",
+                action: AuditAction::SignInFailed,
                 actor: "-",
                 subject: &subject,
                 address: &address,

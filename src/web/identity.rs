@@ -261,12 +261,12 @@ fn check(
         (Access::Read, None) if public_read => Ok(()),
         (_, None) => Err(sign_in()),
         (Access::Read | Access::SignedIn, Some(_)) => Ok(()),
-        (Access::Write, Some(user)) if user.role().can_write() => Ok(()),
+        (Access::Write, Some(user)) if user.role.can_write() => Ok(()),
         (Access::Write, Some(user)) => Err(AppError::Forbidden(format!(
             "{} is a viewer: viewers read, responders and admins write",
             user.username
         ))),
-        (Access::Admin, Some(user)) if user.role() == crate::domain::handoff::Role::Admin => Ok(()),
+        (Access::Admin, Some(user)) if user.role == crate::domain::handoff::Role::Admin => Ok(()),
         (Access::Admin, Some(user)) => Err(AppError::Forbidden(format!(
             "{} is not an admin",
             user.username
@@ -350,8 +350,8 @@ mod tests {
                 id: "1".into(),
                 username: "u".into(),
                 name: "u".into(),
-                timezone: "UTC".into(),
-                role: role.as_str().into(),
+                timezone: crate::domain::time::Timezone::UTC,
+                role,
                 active: true,
                 created_at: chrono::NaiveDateTime::default(),
                 gitlab_id: None,

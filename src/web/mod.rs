@@ -118,7 +118,7 @@ impl Viewer {
             .user
             .as_ref()
             .ok_or_else(|| AppError::SignInRequired(self.path.clone()))?;
-        if !user.role().can_write() {
+        if !user.role.can_write() {
             return Err(AppError::Forbidden(format!(
                 "{} is a viewer: viewers read, responders and admins write",
                 user.username
@@ -131,7 +131,7 @@ impl Viewer {
     /// ask this themselves, beside the route table's rule.
     pub fn admin(&self) -> Result<&User, AppError> {
         let user = self.signed_in()?;
-        if user.role() == crate::domain::handoff::Role::Admin {
+        if user.role == crate::domain::handoff::Role::Admin {
             Ok(user)
         } else {
             Err(AppError::Forbidden(format!(
@@ -155,7 +155,7 @@ impl Viewer {
 
     /// The zone the viewer sees without `?tz=`: their profile's, or UTC.
     pub fn own_tz(&self) -> Timezone {
-        self.user.as_ref().map(User::tz).unwrap_or(Timezone::UTC)
+        self.user.as_ref().map_or(Timezone::UTC, |u| u.timezone)
     }
 
     /// `?tz=Asia%2FTokyo` when the page was shown in a zone chosen with
@@ -201,7 +201,7 @@ impl FromRequest for Viewer {
                 Ok(tz) => (tz, true),
                 Err(e) => return ready(Err(AppError::invalid("tz", e))),
             },
-            None => (user.as_ref().map(User::tz).unwrap_or(Timezone::UTC), false),
+            None => (user.as_ref().map_or(Timezone::UTC, |u| u.timezone), false),
         };
         ready(Ok(Viewer {
             user,
@@ -322,11 +322,11 @@ impl Layout {
         Layout {
             title: title.to_owned(),
             username: viewer.user.as_ref().map(|u| u.username.clone()),
-            can_write: viewer.user.as_ref().is_some_and(|u| u.role().can_write()),
+            can_write: viewer.user.as_ref().is_some_and(|u| u.role.can_write()),
             is_admin: viewer
                 .user
                 .as_ref()
-                .is_some_and(|u| u.role() == crate::domain::handoff::Role::Admin),
+                .is_some_and(|u| u.role == crate::domain::handoff::Role::Admin),
             local_mode: state.local_mode,
             tz: viewer.tz.name().to_owned(),
             tz_query: viewer.tz_query(),

@@ -31,13 +31,18 @@ fn load_page(
     kept: Option<(String, String, FormErrors)>,
 ) -> Result<ProfilePage, AppError> {
     let me = viewer.signed_in()?;
-    let (name, timezone, errors) =
-        kept.unwrap_or_else(|| (me.name.clone(), me.timezone.clone(), FormErrors::default()));
+    let (name, timezone, errors) = kept.unwrap_or_else(|| {
+        (
+            me.name.clone(),
+            me.timezone.name().to_owned(),
+            FormErrors::default(),
+        )
+    });
     Ok(ProfilePage {
         layout: Layout::load(conn, state, viewer, "Profile")?,
         username: me.username.clone(),
-        role: me.role.clone(),
-        local: TimeView::new(time::now(), me.tz()),
+        role: me.role.as_str().to_owned(),
+        local: TimeView::new(time::now(), me.timezone),
         name,
         timezone,
         zones: time::zone_names(),

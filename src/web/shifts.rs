@@ -209,7 +209,7 @@ fn load_page(
             id: s.id,
             role: s.role,
             username: u.username,
-            user_tz: u.timezone,
+            user_tz: u.timezone.name().to_owned(),
         })
         .collect();
     let mut roles: Vec<String> = ["EOC", "IMOC", "CMOC"]
@@ -242,7 +242,7 @@ fn load_page(
         form: form.in_zone(viewer.tz),
         users: all_users(conn)?,
         roles,
-        can_write: viewer.user.as_ref().is_some_and(|u| u.role().can_write()),
+        can_write: viewer.user.as_ref().is_some_and(|u| u.role.can_write()),
         tz: viewer.tz.name().to_owned(),
         tz_suffix: viewer.tz_query().replacen('?', "&", 1),
     })

@@ -167,8 +167,8 @@ impl PersonView {
         PersonView {
             username: user.username.clone(),
             name: user.name.clone(),
-            tz: user.timezone.clone(),
-            now: TimeView::new(now, user.tz()),
+            tz: user.timezone.name().to_owned(),
+            now: TimeView::new(now, user.timezone),
             is_you: viewer.is(&user.id),
         }
     }
@@ -201,12 +201,12 @@ impl DualTime {
         DualTime {
             yours: TimeView::new(at, viewer.tz),
             theirs: other
-                .filter(|u| u.tz() != viewer.tz && !viewer.is(&u.id))
+                .filter(|u| u.timezone != viewer.tz && !viewer.is(&u.id))
                 .map(|u| {
                     (
                         u.username.clone(),
-                        TimeView::new(at, u.tz()),
-                        u.timezone.clone(),
+                        TimeView::new(at, u.timezone),
+                        u.timezone.name().to_owned(),
                     )
                 }),
         }
@@ -284,14 +284,14 @@ impl HandoffCard {
             }
             _ => None,
         };
-        let kind = h.kind();
+        let kind = h.kind;
         HandoffCard {
             id: h.id.clone(),
             kind: kind.as_str(),
             kind_label: kind.label(),
-            severity: h.severity,
+            severity: h.severity.get(),
             title: h.title.clone(),
-            status: h.status().as_str(),
+            status: h.status.as_str(),
             confidential: h.confidential,
             issues: loaded
                 .issues(h)
@@ -347,7 +347,7 @@ pub struct UserOption {
 pub fn recipient_options(conn: &mut DbConnection) -> Result<Vec<UserOption>, AppError> {
     Ok(users::list_active(conn)?
         .into_iter()
-        .filter(|u| u.role().can_write())
+        .filter(|u| u.role.can_write())
         .map(|u| UserOption {
             label: format!("{} ({}, {})", u.name, u.username, u.timezone),
             username: u.username,

@@ -494,3 +494,48 @@ fn the_command_line_refuses_invisible_characters_and_compares_usernames_as_parse
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
 }
+
+#[test]
+fn a_command_over_a_stored_role_baton_does_not_know_fails_naming_the_row() {
+    use baton::db::schema::users;
+    use diesel::prelude::*;
+    // Reads `baton user list` after the role of `root` was set to `owner`
+    // behind Baton's back, with `set` running SQL on the same database.
+    let check = |url: &str, set: &dyn Fn(&str) -> String| {
+        let added = baton(url, &job(&["user", "add", "root", "--role", "admin"]));
+        assert!(added.status.success(), "{added:?}");
+        let id = set("UPDATE users SET role = 'owner' WHERE username = 'root'");
+        let out = baton(url, &job(&["user", "list"]));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(out.stdout.is_empty(), "nothing listed");
+        assert_eq!(
+            stderr.trim_end(),
+            format!(r#"baton: users row {id} has role "owner", which Baton does not know"#)
+        );
+    };
+    let path = std::env::temp_dir().join(format!("baton-cli-{}.db", uuid::Uuid::new_v4().simple()));
+    check(&format!("sqlite://{}", path.display()), &|sql| {
+        let mut conn = diesel::SqliteConnection::establish(&path.display().to_string()).unwrap();
+        conn.batch_execute(sql).unwrap();
+        users::table
+            .filter(users::username.eq("root"))
+            .select(users::id)
+            .first(&mut conn)
+            .unwrap()
+    });
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    if let Some(db) = Scratch::create() {
+        check(&db.url, &|sql| {
+            let mut conn = PgConnection::establish(&db.url).unwrap();
+            conn.batch_execute(sql).unwrap();
+            users::table
+                .filter(users::username.eq("root"))
+                .select(users::id)
+                .first(&mut conn)
+                .unwrap()
+        });
+    }
+}

@@ -159,7 +159,7 @@ async fn data_loss(app: &TestApp, token: &str) -> Value {
 fn role_of(app: &TestApp, username: &str) -> (String, bool) {
     let mut conn = app.db.conn().unwrap();
     let user = baton::db::models::users::find_any(&mut conn, &username.parse().unwrap()).unwrap();
-    (user.role, user.active)
+    (user.role.as_str().to_owned(), user.active)
 }
 
 backend_tests! {

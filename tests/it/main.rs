@@ -16,3 +16,4 @@ mod e2e;
 mod input;
 mod layers;
 mod pages;
+mod stored;

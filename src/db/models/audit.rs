@@ -1,23 +1,25 @@
 //! The audit log: sign-ins, failed sign-ins, role changes, tokens, deactivations.
 
 use chrono::NaiveDateTime;
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromStaticSqlRow, Queryable};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::audit_log;
+use crate::db::types::RowReader;
+use crate::domain::audit::AuditAction;
 use crate::domain::time;
 
 /// An audit entry.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
-#[diesel(table_name = audit_log)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// UUID v7.
     pub id: String,
     /// When.
     pub at: NaiveDateTime,
-    /// `signin`, `signin_failed`, `signout`, `role_change`, `token_create`,
-    /// `token_revoke`, `deactivate`, `reactivate`, `password_set`.
-    pub action: String,
+    /// What happened.
+    pub action: AuditAction,
     /// Who did it: a username, `cli`, or `-`.
     pub actor: String,
     /// Whom or what it concerns: a username or a token id.
@@ -28,10 +30,44 @@ pub struct Entry {
     pub detail: String,
 }
 
+/// The columns of an audit_log row as stored, in the schema's order.
+type EntryColumns = (
+    String,
+    NaiveDateTime,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+/// Reads a stored row; an action Baton does not know is an error naming
+/// the row.
+impl<ST, DB> Queryable<ST, DB> for Entry
+where
+    DB: Backend,
+    EntryColumns: FromStaticSqlRow<ST, DB>,
+{
+    type Row = EntryColumns;
+
+    fn build(row: EntryColumns) -> deserialize::Result<Entry> {
+        let (id, at, action, actor, subject, address, detail) = row;
+        Ok(Entry {
+            action: RowReader::new("audit_log", &id).text("action", action)?,
+            id,
+            at,
+            actor,
+            subject,
+            address,
+            detail,
+        })
+    }
+}
+
 /// What happened, for [`record`].
 pub struct Event<'a> {
-    /// The action name.
-    pub action: &'a str,
+    /// What happened.
+    pub action: AuditAction,
     /// Who did it.
     pub actor: &'a str,
     /// Whom it concerns.
@@ -45,7 +81,7 @@ pub struct Event<'a> {
 /// Records an event; it is also logged.
 pub fn record(conn: &mut DbConnection, event: Event<'_>) -> QueryResult<()> {
     tracing::info!(
-        action = event.action,
+        action = event.action.as_str(),
         actor = event.actor,
         subject = event.subject,
         address = event.address,

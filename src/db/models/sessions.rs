@@ -7,13 +7,14 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::models::users::User;
 use crate::db::schema::{sessions, users};
+use crate::domain::audit::SignInMethod;
 use crate::domain::time;
 
 /// How long an unused session lasts; each use renews it.
 pub const LIFETIME: Duration = Duration::days(7);
 
-/// Starts a session for `user_id`; returns its id.
-pub fn create(conn: &mut DbConnection, user_id: &str, method: &str) -> QueryResult<String> {
+/// Starts a session for `user_id`, signed in by `method`; returns its id.
+pub fn create(conn: &mut DbConnection, user_id: &str, method: SignInMethod) -> QueryResult<String> {
     let id = super::new_id();
     let now = time::to_db(time::now());
     diesel::insert_into(sessions::table)

@@ -3,10 +3,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromStaticSqlRow, Queryable};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{sessions, users};
+use crate::db::types::RowReader;
 use crate::domain::handoff::Role;
 use crate::domain::time::{self, Timezone};
 use crate::domain::user::Username;
@@ -18,7 +21,7 @@ diesel::define_sql_function! {
 }
 
 /// A user row.
-#[derive(Clone, PartialEq, Eq, Queryable, Identifiable)]
+#[derive(Clone, PartialEq, Eq, Identifiable)]
 #[diesel(table_name = users)]
 pub struct User {
     /// UUID v7.
@@ -27,10 +30,10 @@ pub struct User {
     pub username: String,
     /// Display name.
     pub name: String,
-    /// IANA zone name.
-    pub timezone: String,
-    /// `viewer`, `responder` or `admin`.
-    pub role: String,
+    /// Their time zone.
+    pub timezone: Timezone,
+    /// What they may do.
+    pub role: Role,
     /// Deactivated users cannot sign in or use tokens.
     pub active: bool,
     /// When the user was added.
@@ -53,17 +56,47 @@ impl std::fmt::Debug for User {
     }
 }
 
+/// The columns of a users row as stored, in the schema's order.
+type UserColumns = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    NaiveDateTime,
+    Option<i64>,
+    Option<String>,
+);
+
+/// Reads a stored row; a time zone or role Baton does not know is an error
+/// naming the row.
+impl<ST, DB> Queryable<ST, DB> for User
+where
+    DB: Backend,
+    UserColumns: FromStaticSqlRow<ST, DB>,
+{
+    type Row = UserColumns;
+
+    fn build(row: UserColumns) -> deserialize::Result<User> {
+        let (id, username, name, timezone, role, active, created_at, gitlab_id, password_hash) =
+            row;
+        let read = RowReader::new("users", &id);
+        Ok(User {
+            timezone: read.text("timezone", timezone)?,
+            role: read.text("role", role)?,
+            id,
+            username,
+            name,
+            active,
+            created_at,
+            gitlab_id,
+            password_hash,
+        })
+    }
+}
+
 impl User {
-    /// The user's role; an unknown stored value reads as the least privilege.
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Viewer)
-    }
-
-    /// The user's time zone; an unknown stored value reads as UTC.
-    pub fn tz(&self) -> Timezone {
-        Timezone::parse(&self.timezone).unwrap_or(Timezone::UTC)
-    }
-
     /// When the user was added.
     pub fn created(&self) -> DateTime<Utc> {
         time::from_db(self.created_at)
@@ -94,8 +127,8 @@ pub fn create(
         id: super::new_id(),
         username: username.as_str().to_owned(),
         name: name.to_owned(),
-        timezone: timezone.name().to_owned(),
-        role: role.as_str().to_owned(),
+        timezone,
+        role,
         active: true,
         created_at: time::to_db(time::now()),
         gitlab_id: None,
@@ -106,8 +139,8 @@ pub fn create(
             users::id.eq(&user.id),
             users::username.eq(&user.username),
             users::name.eq(&user.name),
-            users::timezone.eq(&user.timezone),
-            users::role.eq(&user.role),
+            users::timezone.eq(user.timezone),
+            users::role.eq(user.role),
             users::active.eq(user.active),
             users::created_at.eq(user.created_at),
         ))
@@ -177,7 +210,7 @@ pub fn update_profile(
     timezone: Timezone,
 ) -> QueryResult<User> {
     diesel::update(users::table.filter(users::id.eq(id)))
-        .set((users::name.eq(name), users::timezone.eq(timezone.name())))
+        .set((users::name.eq(name), users::timezone.eq(timezone)))
         .execute(conn)?;
     users::table.filter(users::id.eq(id)).first(conn)
 }
@@ -192,7 +225,7 @@ pub fn find_recipient(
     let username = Username::parse_mention(username).map_err(|e| AppError::invalid(field, e))?;
     let user = find_by_username(conn, &username)?
         .ok_or_else(|| AppError::invalid(field, format!("there is no user {username}")))?;
-    if !user.role().can_write() {
+    if !user.role.can_write() {
         return Err(AppError::invalid(
             field,
             format!("{username} is a viewer and cannot take handoffs"),
@@ -218,11 +251,11 @@ pub fn find_any(conn: &mut DbConnection, username: &Username) -> Result<User, Ap
 /// other's admin as still there); on SQLite the change's write has taken the
 /// database's one write lock already.
 fn keep_an_admin(conn: &mut DbConnection, user: &User) -> Result<(), AppError> {
-    if !(user.active && user.role() == Role::Admin) {
+    if !(user.active && user.role == Role::Admin) {
         return Ok(());
     }
     let admins: i64 = users::table
-        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::role.eq(Role::Admin))
         .filter(users::active.eq(true))
         .count()
         .get_result(conn)?;
@@ -256,7 +289,7 @@ pub fn set_role(
         lock_admins(conn)?;
         let user = find_any(conn, username)?;
         diesel::update(users::table.filter(users::id.eq(&user.id)))
-            .set(users::role.eq(role.as_str()))
+            .set(users::role.eq(role))
             .execute(conn)?;
         keep_an_admin(conn, &user)?;
         Ok(user)

@@ -140,10 +140,10 @@ fn handoff_json(
     HandoffJson {
         id: h.id.clone(),
         url: format!("{}/handoffs/{}", state.settings.public_url, h.id),
-        kind: h.kind.clone(),
+        kind: h.kind.as_str().to_owned(),
         title: h.title.clone(),
-        severity: h.severity,
-        status: h.status.clone(),
+        severity: h.severity.get(),
+        status: h.status.as_str().to_owned(),
         confidential: h.confidential,
         holder: person(&h.holder_id),
         pending_to: h.pending_to_id.as_deref().and_then(person),
@@ -698,7 +698,7 @@ pub async fn create_note(
             // Passing to whoever holds it with nothing pending changes
             // nothing: a conflict with the handoff's state, as resolved is.
             if let Some(to) = &pass_to
-                && current.status == "open"
+                && current.status == Status::Open
                 && to.id == current.holder_id
                 && current.pending_to_id.is_none()
             {

@@ -33,7 +33,7 @@ pub struct ApiUser(pub User);
 impl ApiUser {
     /// The user, if their role may write; else a 403.
     pub fn writer(&self) -> Result<&User, ApiError> {
-        if self.0.role().can_write() {
+        if self.0.role.can_write() {
             Ok(&self.0)
         } else {
             Err(AppError::Forbidden(format!(
@@ -136,11 +136,11 @@ pub struct UserJson {
 impl UserJson {
     /// `user` at `now`.
     pub fn new(user: &User, now: DateTime<Utc>) -> UserJson {
-        let tz = user.tz();
+        let tz = user.timezone;
         UserJson {
             username: user.username.clone(),
             name: user.name.clone(),
-            timezone: user.timezone.clone(),
+            timezone: tz.name().to_owned(),
             local_time: tz.rfc3339_local(now),
             night: tz.is_night(now),
         }

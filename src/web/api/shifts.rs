@@ -96,7 +96,7 @@ pub async fn list_shifts(
     let to = match params.to.as_deref() {
         Some(t) => contract::instant("to", t)?,
         // A week is seven local days, not 168 hours.
-        None => user.0.tz().add_days(from, 7),
+        None => user.0.timezone.add_days(from, 7),
     };
     // A span longer than a query may cover is answered in part, and says so.
     let to = to.min(from + Duration::days(MAX_SPAN_DAYS)).max(from);

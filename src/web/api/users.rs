@@ -28,7 +28,7 @@ impl ProfileJson {
     fn new(user: &User) -> ProfileJson {
         ProfileJson {
             user: UserJson::new(user, time::now()),
-            role: user.role.clone(),
+            role: user.role.as_str().to_owned(),
         }
     }
 }
@@ -80,7 +80,7 @@ pub async fn patch_me(
             let t = contract::zone("timezone", t)?;
             Timezone::parse(t).map_err(|e| AppError::invalid("timezone", e))?
         }
-        None => me.tz(),
+        None => me.timezone,
     };
     let updated = state
         .db

@@ -53,7 +53,7 @@ pub async fn update_handoff(
                     .parse::<i32>()
                     .map_err(|_| "reload the page: the version is missing"),
             );
-            let data_loss = match current.kind() {
+            let data_loss = match current.kind {
                 Kind::PerceivedDataLoss => parse_data_loss(&form, &mut errors),
                 Kind::Outage => None,
             };

@@ -92,7 +92,7 @@ fn details_form_of(h: &handoffs::Handoff, issues: &[IssueRef]) -> DetailsForm {
     let dl = h.data_loss();
     DetailsForm {
         title: h.title.clone(),
-        severity: h.severity.to_string(),
+        severity: h.severity.get().to_string(),
         issues: issues
             .iter()
             .map(ToString::to_string)
@@ -186,10 +186,10 @@ fn load_page(
                 .iter()
                 .map(|i| IssueView::new(i, gitlab))
                 .collect(),
-            mine: viewer.is(&n.author_id) && h.status() == Status::Open,
+            mine: viewer.is(&n.author_id) && h.status == Status::Open,
         })
         .collect();
-    let can_write = viewer.user.as_ref().is_some_and(|u| u.role().can_write());
+    let can_write = viewer.user.as_ref().is_some_and(|u| u.role.can_write());
     Ok(HandoffPage {
         layout,
         data_loss: h.data_loss().map(|d| DataLossView {

@@ -1,16 +1,19 @@
-//! A change to a handoff built in memory by the handoff's rules: each row's
-//! id from its time, the version, the excerpt, the pending pass, the issue
-//! links. The only place those are computed: the application's writes and
-//! `baton demo` both build their rows here and store them with a `Batch`
-//! (`write.rs`).
+//! A change to a handoff built in memory: each row's id from its time, the
+//! excerpt, the issue links, and the handoff's state as its [`Lifecycle`]
+//! leaves it (status, holder, pending pass, version). The only place those
+//! are computed: the application's writes and `baton demo` both build their
+//! rows here and store them with a `Batch` (`write.rs`).
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::QueryResult;
 
 use super::links::{dedup, key};
 use super::rows::{DataLoss, Handoff, IssueLink, NewHandoff, NewNote, Note};
 use crate::db::models::Ids;
 use crate::domain::handoff::{Kind, Status};
 use crate::domain::issue_ref::{GitLab, IssueRef, find_refs};
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::rejection::Rejection;
 use crate::domain::{markdown, time};
 
 /// How long the dashboard excerpt of the newest note may be.
@@ -43,13 +46,16 @@ impl Rendered {
 
 /// One handoff and the rows a change to it adds, built in memory by the
 /// handoff's rules; nothing is stored until it goes through a `Batch`.
-/// The caller has checked that the change is allowed (the state rules in
-/// `domain::handoff`).
+/// Every change goes through the handoff's [`Lifecycle`], which refuses
+/// what its rules do not allow (the draft is then unchanged) and whose
+/// state the draft copies into the row.
 #[derive(Debug, Clone)]
 pub struct Draft {
     /// The handoff as the change leaves it (its excerpt is brought up to
     /// date when the draft joins a batch).
     handoff: Handoff,
+    /// The handoff's state, which `handoff` follows.
+    lifecycle: Lifecycle,
     /// Whether `handoff` is a new row; else its stored row changes.
     new: bool,
     /// The handoff's own links, stored and added, so that each is added once.
@@ -74,25 +80,36 @@ struct Entry {
 
 impl Draft {
     /// Opens a handoff at `at`, held by its author, with its own issue
-    /// links and its first note (`first` is that note's text rendered).
+    /// links and its first note (`first` is that note's text rendered),
+    /// which may pass it to someone else at once.
     pub fn open(
         ids: &mut impl Ids,
         author_id: &str,
         input: NewHandoff,
         first: Rendered,
         at: DateTime<Utc>,
-    ) -> Draft {
+    ) -> Result<Draft, Rejection> {
         let now = time::to_db(at);
         let data_loss = match input.kind {
             Kind::PerceivedDataLoss => Some(input.data_loss.unwrap_or_else(DataLoss::unverified)),
             Kind::Outage => None,
         };
+        let id = ids.id_at(at);
+        let mut own = Vec::new();
+        let mut links = Vec::new();
+        for issue in dedup(input.issues) {
+            own.push(key(&issue));
+            links.push(IssueLink::new(ids, &id, None, &issue, at));
+        }
+        let note_id = ids.id_at(at);
+        let pass_to_id = input.note.pass_to.map(|u| u.id);
+        let lifecycle = Lifecycle::open(author_id, &note_id, pass_to_id.as_deref(), at)?;
         let handoff = Handoff {
-            id: ids.id_at(at),
-            kind: input.kind.as_str().to_owned(),
+            id,
+            kind: input.kind,
             title: input.title,
-            severity: input.severity.get(),
-            status: Status::Open.as_str().to_owned(),
+            severity: input.severity,
+            status: Status::Open,
             confidential: input.confidential,
             holder_id: author_id.to_owned(),
             pending_to_id: None,
@@ -101,9 +118,7 @@ impl Draft {
             created_by_id: author_id.to_owned(),
             dl_scope: data_loss.as_ref().and_then(|d| d.scope.clone()),
             dl_recovery_point: data_loss.as_ref().and_then(|d| d.recovery_point.clone()),
-            dl_verification: data_loss
-                .as_ref()
-                .map(|d| d.verification.as_str().to_owned()),
+            dl_verification: data_loss.as_ref().map(|d| d.verification),
             dl_customers_notified: data_loss.as_ref().map(|d| d.customers_notified),
             latest_note_excerpt: String::new(),
             created_at: now,
@@ -114,30 +129,37 @@ impl Draft {
         };
         let mut draft = Draft {
             handoff,
+            lifecycle,
             new: true,
-            own: Vec::new(),
+            own,
             notes: Vec::new(),
-            links: Vec::new(),
+            links,
             acknowledged: Vec::new(),
         };
-        for issue in dedup(input.issues) {
-            draft.link_own(ids, &issue, at);
-        }
-        draft.note(ids, author_id, input.note, first, at);
-        draft
+        let entry = Entry {
+            author_id: author_id.to_owned(),
+            body: input.note.body,
+            rendered: first,
+            pass_to_id,
+            issues: input.note.issues,
+            resolves: false,
+        };
+        draft.add(ids, note_id, entry, at);
+        Ok(draft)
     }
 
     /// Continues from a stored handoff, locked by the caller, whose own
     /// links are `own`.
-    pub(super) fn resume(handoff: Handoff, own: Vec<(String, i64)>) -> Draft {
-        Draft {
+    pub(super) fn resume(handoff: Handoff, own: Vec<(String, i64)>) -> QueryResult<Draft> {
+        Ok(Draft {
+            lifecycle: handoff.lifecycle()?,
             handoff,
             new: false,
             own,
             notes: Vec::new(),
             links: Vec::new(),
             acknowledged: Vec::new(),
-        }
+        })
     }
 
     /// Makes room for `notes` more notes (and as many links), for a writer
@@ -153,8 +175,9 @@ impl Draft {
     }
 
     /// Adds a note by `author_id` at `at` (`rendered` is its text
-    /// rendered). A pass to someone other than the holder becomes the
-    /// pending pass; a pass back to the holder cancels a pending one.
+    /// rendered), if the handoff takes it (see [`Lifecycle::note`]). A
+    /// pass to someone other than the holder becomes the pending pass; a
+    /// pass back to the holder cancels a pending one.
     pub fn note(
         &mut self,
         ids: &mut impl Ids,
@@ -162,20 +185,23 @@ impl Draft {
         note: NewNote,
         rendered: Rendered,
         at: DateTime<Utc>,
-    ) -> &Note {
+    ) -> Result<&Note, Rejection> {
+        let note_id = ids.id_at(at);
+        let pass_to_id = note.pass_to.map(|u| u.id);
+        self.lifecycle.note(&note_id, pass_to_id.as_deref(), at)?;
         let entry = Entry {
             author_id: author_id.to_owned(),
             body: note.body,
             rendered,
-            pass_to_id: note.pass_to.map(|u| u.id),
+            pass_to_id,
             issues: note.issues,
             resolves: false,
         };
-        self.add(ids, entry, at)
+        Ok(self.add(ids, note_id, entry, at))
     }
 
-    /// Resolves the handoff with a closing note by `author_id` at `at`; a
-    /// pending pass lapses.
+    /// Resolves the handoff with a closing note by `author_id` at `at`, if
+    /// it is open; a pending pass lapses.
     pub fn resolve(
         &mut self,
         ids: &mut impl Ids,
@@ -183,7 +209,9 @@ impl Draft {
         body: String,
         rendered: Rendered,
         at: DateTime<Utc>,
-    ) -> &Note {
+    ) -> Result<&Note, Rejection> {
+        let note_id = ids.id_at(at);
+        self.lifecycle.resolve(at)?;
         let entry = Entry {
             author_id: author_id.to_owned(),
             body,
@@ -192,26 +220,20 @@ impl Draft {
             issues: Vec::new(),
             resolves: true,
         };
-        self.add(ids, entry, at)
+        Ok(self.add(ids, note_id, entry, at))
     }
 
-    /// `user_id`, whom the pending pass names, takes the handoff at `at`:
+    /// `user_id` takes the handoff at `at`, if the pending pass names them:
     /// they become the holder and the passing note records when.
-    pub fn acknowledge(&mut self, user_id: &str, at: DateTime<Utc>) {
+    pub fn acknowledge(&mut self, user_id: &str, at: DateTime<Utc>) -> Result<(), Rejection> {
+        let pass = self.lifecycle.acknowledge(user_id, at)?;
         let now = time::to_db(at);
-        let h = &mut self.handoff;
-        if let Some(note_id) = h.pending_note_id.take() {
-            match self.notes.iter_mut().find(|n| n.id == note_id) {
-                Some(note) => note.acknowledged_at = Some(now),
-                None => self.acknowledged.push((note_id, now)),
-            }
+        match self.notes.iter_mut().find(|n| n.id == pass.note_id) {
+            Some(note) => note.acknowledged_at = Some(now),
+            None => self.acknowledged.push((pass.note_id, now)),
         }
-        h.holder_id = user_id.to_owned();
-        h.pending_to_id = None;
-        h.pending_since = None;
-        h.updated_at = now;
-        h.last_activity_at = now;
-        h.version += 1;
+        self.handoff.follow(&self.lifecycle);
+        Ok(())
     }
 
     /// Links `issue` to the handoff itself, once.
@@ -221,11 +243,11 @@ impl Draft {
         self.links.push(link);
     }
 
-    /// Writes a note: its row, its links, and what it changes on the handoff.
-    fn add(&mut self, ids: &mut impl Ids, entry: Entry, at: DateTime<Utc>) -> &Note {
-        let now = time::to_db(at);
+    /// Writes a note `id` whose change the lifecycle has taken: its row,
+    /// its links, and the handoff's state.
+    fn add(&mut self, ids: &mut impl Ids, id: String, entry: Entry, at: DateTime<Utc>) -> &Note {
         let note = Note {
-            id: ids.id_at(at),
+            id,
             handoff_id: self.handoff.id.clone(),
             author_id: entry.author_id,
             body: entry.body,
@@ -233,7 +255,7 @@ impl Draft {
             pass_to_id: entry.pass_to_id,
             acknowledged_at: None,
             resolves: entry.resolves,
-            created_at: now,
+            created_at: time::to_db(at),
             edited_at: None,
         };
         // The issues a note names explicitly are the handoff's too; all it
@@ -250,23 +272,7 @@ impl Draft {
             let link = IssueLink::new(ids, &self.handoff.id, Some(&note.id), &issue, at);
             self.links.push(link);
         }
-
-        let h = &mut self.handoff;
-        h.updated_at = now;
-        h.last_activity_at = now;
-        h.version += 1;
-        if note.resolves {
-            h.status = Status::Resolved.as_str().to_owned();
-            h.resolved_at = Some(now);
-            h.pending_to_id = None;
-            h.pending_since = None;
-            h.pending_note_id = None;
-        } else if let Some(to) = &note.pass_to_id {
-            let cancels = *to == h.holder_id;
-            h.pending_to_id = (!cancels).then(|| to.clone());
-            h.pending_since = (!cancels).then_some(now);
-            h.pending_note_id = (!cancels).then(|| note.id.clone());
-        }
+        self.handoff.follow(&self.lifecycle);
         let index = self.notes.len();
         self.notes.push(note);
         &self.notes[index]
@@ -305,7 +311,8 @@ mod tests {
 
     use super::*;
     use crate::db::models::users::User;
-    use crate::domain::handoff::Severity;
+    use crate::domain::handoff::{Role, Severity};
+    use crate::domain::time::Timezone;
 
     /// Ids that say which time they were made for, in order.
     struct Stamps(Vec<DateTime<Utc>>);
@@ -322,8 +329,8 @@ mod tests {
             id: id.to_owned(),
             username: id.to_owned(),
             name: id.to_owned(),
-            timezone: "UTC".to_owned(),
-            role: "responder".to_owned(),
+            timezone: Timezone::UTC,
+            role: Role::Responder,
             active: true,
             created_at: time::to_db(time::now()),
             gitlab_id: None,
@@ -358,12 +365,12 @@ mod tests {
             data_loss: None,
             note: first,
         };
-        Draft::open(ids, "alice", input, rendered, at)
+        Draft::open(ids, "alice", input, rendered, at).expect("opens")
     }
 
     fn add(draft: &mut Draft, ids: &mut Stamps, author: &str, n: NewNote, at: DateTime<Utc>) {
         let rendered = Rendered::of(&n.body, &gitlab());
-        draft.note(ids, author, n, rendered, at);
+        draft.note(ids, author, n, rendered, at).expect("a note");
     }
 
     #[test]
@@ -446,7 +453,7 @@ mod tests {
         assert_eq!(h.pending_to_id.as_deref(), Some("bob"));
         assert_eq!(h.pending_since, Some(time::to_db(t1)));
         assert_eq!(h.holder_id, "alice");
-        draft.acknowledge("bob", t2);
+        draft.acknowledge("bob", t2).expect("bob acknowledges");
         let done = draft.finish();
         assert_eq!(done.handoff.holder_id, "bob");
         assert_eq!(done.handoff.pending_to_id, None);
@@ -491,10 +498,13 @@ mod tests {
         let mut draft = opened(&mut ids, t0, note("first", Some("bob"), vec![]));
         let body = "Resolved.".to_owned();
         let rendered = Rendered::of(&body, &gitlab());
-        let closing = draft.resolve(&mut ids, "alice", body, rendered, t1).clone();
+        let closing = draft
+            .resolve(&mut ids, "alice", body, rendered, t1)
+            .expect("resolves")
+            .clone();
         assert!(closing.resolves);
         let done = draft.finish();
-        assert_eq!(done.handoff.status(), Status::Resolved);
+        assert_eq!(done.handoff.status, Status::Resolved);
         assert_eq!(done.handoff.resolved_at, Some(time::to_db(t1)));
         assert_eq!(done.handoff.pending_to_id, None);
         assert_eq!(done.handoff.latest_note_excerpt, "Resolved.");
@@ -531,6 +541,72 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_change_adds_no_row_and_leaves_the_handoff_as_it_was() {
+        let t0 = time::now();
+        let mut ids = Stamps(vec![]);
+        let mut draft = opened(&mut ids, t0, note("first", Some("bob"), vec![]));
+        let before = draft.handoff().clone();
+        assert!(matches!(
+            draft.acknowledge("carol", t0),
+            Err(Rejection::NotYours(_))
+        ));
+        let body = "Resolved.".to_owned();
+        let rendered = Rendered::of(&body, &gitlab());
+        draft
+            .resolve(&mut ids, "alice", body, rendered, t0)
+            .expect("resolves");
+        let resolved = draft.handoff().clone();
+        let rendered = Rendered::of("late", &gitlab());
+        let late = draft.note(&mut ids, "alice", note("late", None, vec![]), rendered, t0);
+        assert!(matches!(late, Err(Rejection::Conflict(_))));
+        assert!(draft.acknowledge("bob", t0).is_err(), "the pass lapsed");
+        assert_eq!(draft.handoff(), &resolved);
+        assert_ne!(before, resolved);
+        let done = draft.finish();
+        assert_eq!(done.notes.len(), 2, "the first and the closing note only");
+        assert_eq!(done.handoff.version, 2);
+    }
+
+    #[test]
+    fn a_first_note_that_passes_to_its_author_is_refused() {
+        let mut ids = Stamps(vec![]);
+        let first = note("mine", Some("alice"), vec![]);
+        let rendered = Rendered::of(&first.body, &gitlab());
+        let input = NewHandoff {
+            kind: Kind::Outage,
+            title: "Disk full".to_owned(),
+            severity: Severity::ALL[1],
+            confidential: false,
+            issues: vec![],
+            data_loss: None,
+            note: first,
+        };
+        let refused = Draft::open(&mut ids, "alice", input, rendered, time::now());
+        assert!(matches!(
+            refused,
+            Err(Rejection::Invalid { field, .. }) if field == "pass_to"
+        ));
+    }
+
+    #[test]
+    fn a_stored_row_with_part_of_a_pending_pass_is_refused_by_name() {
+        let mut ids = Stamps(vec![]);
+        let mut stored = opened(&mut ids, time::now(), note("yours", Some("bob"), vec![]))
+            .finish()
+            .handoff;
+        stored.pending_note_id = None;
+        let err = Draft::resume(stored.clone(), vec![]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "handoffs row {} has only part of a pending pass: pending_to_id, \
+                 pending_since and pending_note_id are set together or not at all",
+                stored.id
+            )
+        );
+    }
+
+    #[test]
     fn acknowledging_a_stored_pass_updates_that_note() {
         let t0 = time::now();
         let mut ids = Stamps(vec![]);
@@ -539,8 +615,8 @@ mod tests {
             .handoff;
         stored.version = 7;
         let pass = stored.pending_note_id.clone().expect("pending");
-        let mut draft = Draft::resume(stored, vec![]);
-        draft.acknowledge("bob", t0);
+        let mut draft = Draft::resume(stored, vec![]).expect("a whole pending pass");
+        draft.acknowledge("bob", t0).expect("bob acknowledges");
         let done = draft.finish();
         assert!(!done.new);
         assert_eq!(done.handoff.version, 8);

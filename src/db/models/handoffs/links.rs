@@ -130,7 +130,7 @@ pub fn own_links_of(
 pub fn own_links_of_open(conn: &mut DbConnection) -> QueryResult<HashMap<String, Vec<IssueLink>>> {
     let rows: Vec<IssueLink> = on_backend!(conn, |c| issue_links::table
         .inner_join(handoffs::table)
-        .filter(handoffs::status.eq(Status::Open.as_str()))
+        .filter(handoffs::status.eq(Status::Open))
         .filter(issue_links::note_id.is_null())
         .order(issue_links::id.asc())
         .select(issue_links::all_columns)

@@ -82,13 +82,13 @@ pub struct ListFilter {
 pub fn list(conn: &mut DbConnection, filter: &ListFilter) -> QueryResult<Vec<Handoff>> {
     let mut query = handoffs::table.into_boxed();
     if let Some(status) = filter.status {
-        query = query.filter(handoffs::status.eq(status.as_str()));
+        query = query.filter(handoffs::status.eq(status));
     }
     if let Some(kind) = filter.kind {
-        query = query.filter(handoffs::kind.eq(kind.as_str()));
+        query = query.filter(handoffs::kind.eq(kind));
     }
     if let Some(severity) = filter.severity {
-        query = query.filter(handoffs::severity.eq(severity.get()));
+        query = query.filter(handoffs::severity.eq(severity));
     }
     if let Some(holder) = &filter.holder_id {
         query = query.filter(handoffs::holder_id.eq(holder.clone()));
@@ -136,7 +136,7 @@ pub fn list(conn: &mut DbConnection, filter: &ListFilter) -> QueryResult<Vec<Han
 /// Every open handoff (the dashboard and the handover read them all).
 pub fn list_open(conn: &mut DbConnection) -> QueryResult<Vec<Handoff>> {
     on_backend!(conn, |c| handoffs::table
-        .filter(handoffs::status.eq(Status::Open.as_str()))
+        .filter(handoffs::status.eq(Status::Open))
         .order((handoffs::last_activity_at.desc(), handoffs::id.desc()))
         .load(c))
 }
@@ -144,7 +144,7 @@ pub fn list_open(conn: &mut DbConnection) -> QueryResult<Vec<Handoff>> {
 /// Open handoffs held by `user_id`, newest activity first.
 pub fn list_held_by(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Handoff>> {
     on_backend!(conn, |c| handoffs::table
-        .filter(handoffs::status.eq(Status::Open.as_str()))
+        .filter(handoffs::status.eq(Status::Open))
         .filter(handoffs::holder_id.eq(user_id))
         .order((handoffs::last_activity_at.desc(), handoffs::id.desc()))
         .load(c))

@@ -2,28 +2,33 @@
 //! callers hand the model to write new ones.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromStaticSqlRow, Queryable};
 use diesel::prelude::*;
 
 use crate::db::models::users::User;
 use crate::db::schema::{handoffs, issue_links, notes};
-use crate::domain::handoff::{HandoffState, Kind, Severity, Status, Verification};
+use crate::db::types::{BadRow, RowReader};
+use crate::domain::handoff::{Kind, Severity, Status, Verification};
 use crate::domain::issue_ref::IssueRef;
+use crate::domain::lifecycle::{Lifecycle, PendingPass};
 use crate::domain::time;
 
-/// A handoff row.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable)]
+/// A handoff row. Its status, holder, pending pass, times of change and
+/// version are a [`Lifecycle`]'s, copied in by the change that made them.
+#[derive(Debug, Clone, PartialEq, Eq, Identifiable, Insertable)]
 #[diesel(table_name = handoffs, treat_none_as_default_value = false)]
 pub struct Handoff {
     /// UUID v7.
     pub id: String,
-    /// `outage` or `perceived_data_loss`.
-    pub kind: String,
+    /// Outage or perceived data loss.
+    pub kind: Kind,
     /// One line.
     pub title: String,
     /// 1 to 4.
-    pub severity: i32,
-    /// `open` or `resolved`.
-    pub status: String,
+    pub severity: Severity,
+    /// Open or resolved.
+    pub status: Status,
     /// Hidden from signed-out readers and chat unfurls.
     pub confidential: bool,
     /// The user responsible now.
@@ -40,8 +45,8 @@ pub struct Handoff {
     pub dl_scope: Option<String>,
     /// Data loss: the recovery point estimate.
     pub dl_recovery_point: Option<String>,
-    /// Data loss: `unverified`, `confirmed` or `ruled_out`.
-    pub dl_verification: Option<String>,
+    /// Data loss: whether it is verified.
+    pub dl_verification: Option<Verification>,
     /// Data loss: whether customers have been told.
     pub dl_customers_notified: Option<bool>,
     /// Plain-text start of the newest note.
@@ -83,41 +88,155 @@ impl DataLoss {
     }
 }
 
+/// The columns of a handoffs row as stored, in the schema's order.
+type HandoffColumns = (
+    String,
+    String,
+    String,
+    i32,
+    String,
+    bool,
+    String,
+    Option<String>,
+    Option<NaiveDateTime>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<bool>,
+    String,
+    NaiveDateTime,
+    NaiveDateTime,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    i32,
+);
+
+/// Reads a stored row; a kind, severity, status or verification state
+/// Baton does not know is an error naming the row.
+impl<ST, DB> Queryable<ST, DB> for Handoff
+where
+    DB: Backend,
+    HandoffColumns: FromStaticSqlRow<ST, DB>,
+{
+    type Row = HandoffColumns;
+
+    fn build(row: HandoffColumns) -> deserialize::Result<Handoff> {
+        let (
+            id,
+            kind,
+            title,
+            severity,
+            status,
+            confidential,
+            holder_id,
+            pending_to_id,
+            pending_since,
+            pending_note_id,
+            created_by_id,
+            dl_scope,
+            dl_recovery_point,
+            dl_verification,
+            dl_customers_notified,
+            latest_note_excerpt,
+            created_at,
+            updated_at,
+            last_activity_at,
+            resolved_at,
+            version,
+        ) = row;
+        let read = RowReader::new("handoffs", &id);
+        Ok(Handoff {
+            kind: read.text("kind", kind)?,
+            severity: read.severity("severity", severity)?,
+            status: read.text("status", status)?,
+            dl_verification: read.optional_text("dl_verification", dl_verification)?,
+            id,
+            title,
+            confidential,
+            holder_id,
+            pending_to_id,
+            pending_since,
+            pending_note_id,
+            created_by_id,
+            dl_scope,
+            dl_recovery_point,
+            dl_customers_notified,
+            latest_note_excerpt,
+            created_at,
+            updated_at,
+            last_activity_at,
+            resolved_at,
+            version,
+        })
+    }
+}
+
 impl Handoff {
-    /// The kind; stored values are always valid.
-    pub fn kind(&self) -> Kind {
-        Kind::parse(&self.kind).unwrap_or(Kind::Outage)
+    /// Its lifecycle as stored, for the next change to go on from. A
+    /// pending pass is its three columns together, or none of them (else
+    /// a [`BadRow`]).
+    pub fn lifecycle(&self) -> QueryResult<Lifecycle> {
+        let pending = match (
+            &self.pending_to_id,
+            self.pending_since,
+            &self.pending_note_id,
+        ) {
+            (None, None, None) => None,
+            (Some(to_id), Some(since), Some(note_id)) => Some(PendingPass {
+                to_id: to_id.clone(),
+                since: time::from_db(since),
+                note_id: note_id.clone(),
+            }),
+            _ => {
+                return Err(BadRow {
+                    table: "handoffs",
+                    id: self.id.clone(),
+                    problem: "has only part of a pending pass: pending_to_id, pending_since \
+                              and pending_note_id are set together or not at all"
+                        .into(),
+                }
+                .into());
+            }
+        };
+        Ok(Lifecycle::resume(
+            self.status,
+            self.holder_id.clone(),
+            pending,
+            time::from_db(self.updated_at),
+            time::from_db(self.last_activity_at),
+            self.resolved_at.map(time::from_db),
+            self.version,
+        ))
     }
 
-    /// Open or resolved.
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Open)
-    }
-
-    /// The severity.
-    pub fn severity(&self) -> Severity {
-        Severity::new(self.severity.into()).unwrap_or(Severity::ALL[3])
-    }
-
-    /// What the state rules look at.
-    pub fn state(&self) -> HandoffState<'_> {
-        HandoffState {
-            status: self.status(),
-            holder_id: &self.holder_id,
-            pending_to_id: self.pending_to_id.as_deref(),
+    /// Copies `lifecycle`'s state into the row (the texts only when they
+    /// changed: `baton demo` follows a million notes).
+    pub(super) fn follow(&mut self, lifecycle: &Lifecycle) {
+        let pending = lifecycle.pending();
+        self.status = lifecycle.status();
+        if self.holder_id != lifecycle.holder_id() {
+            self.holder_id = lifecycle.holder_id().to_owned();
         }
+        if self.pending_note_id.as_deref() != pending.map(|p| p.note_id.as_str()) {
+            self.pending_to_id = pending.map(|p| p.to_id.clone());
+            self.pending_note_id = pending.map(|p| p.note_id.clone());
+        }
+        self.pending_since = pending.map(|p| time::to_db(p.since));
+        self.updated_at = time::to_db(lifecycle.updated_at());
+        self.last_activity_at = time::to_db(lifecycle.last_activity_at());
+        self.resolved_at = lifecycle.resolved_at().map(time::to_db);
+        self.version = lifecycle.version();
     }
 
     /// The data-loss record, for that kind only.
     pub fn data_loss(&self) -> Option<DataLoss> {
-        (self.kind() == Kind::PerceivedDataLoss).then(|| DataLoss {
+        (self.kind == Kind::PerceivedDataLoss).then(|| DataLoss {
             scope: self.dl_scope.clone(),
             recovery_point: self.dl_recovery_point.clone(),
-            verification: self
-                .dl_verification
-                .as_deref()
-                .and_then(|v| Verification::parse(v).ok())
-                .unwrap_or(Verification::Unverified),
+            // Perceived until verified.
+            verification: self.dl_verification.unwrap_or(Verification::Unverified),
             customers_notified: self.dl_customers_notified.unwrap_or(false),
         })
     }

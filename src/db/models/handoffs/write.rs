@@ -14,7 +14,7 @@ use crate::db::DbConnection;
 use crate::db::models::users::User;
 use crate::db::models::{Clock, Ids};
 use crate::db::schema::{handoffs, issue_links, note_revisions, notes};
-use crate::domain::handoff::{Kind, Severity, Status};
+use crate::domain::handoff::{Kind, Severity};
 use crate::domain::issue_ref::{GitLab, IssueRef, find_refs};
 use crate::domain::{markdown, time};
 use crate::error::AppError;
@@ -85,7 +85,7 @@ impl Batch {
         for h in &self.changed {
             diesel::update(handoffs::table.filter(handoffs::id.eq(&h.id)))
                 .set((
-                    handoffs::status.eq(&h.status),
+                    handoffs::status.eq(h.status),
                     handoffs::holder_id.eq(&h.holder_id),
                     handoffs::pending_to_id.eq(&h.pending_to_id),
                     handoffs::pending_since.eq(h.pending_since),
@@ -123,7 +123,7 @@ pub fn create(
 ) -> Result<Handoff, AppError> {
     let first = Rendered::of(&input.note.body, gitlab);
     conn.transaction(|conn| {
-        let draft = Draft::open(&mut Clock, &author.id, input, first, time::now());
+        let draft = Draft::open(&mut Clock, &author.id, input, first, time::now())?;
         let id = draft.handoff().id.clone();
         write(conn, draft)?;
         find(conn, &id)
@@ -147,7 +147,7 @@ fn lock(conn: &mut DbConnection, id: &str) -> Result<Handoff, AppError> {
 fn resume(conn: &mut DbConnection, id: &str) -> Result<Draft, AppError> {
     let handoff = lock(conn, id)?;
     let own = links::own_keys(conn, id)?;
-    Ok(Draft::resume(handoff, own))
+    Ok(Draft::resume(handoff, own)?)
 }
 
 /// Adds a note (and its pass) to an open handoff.
@@ -161,12 +161,8 @@ pub fn add_note(
     let rendered = Rendered::of(&note.body, gitlab);
     conn.transaction(|conn| {
         let mut draft = resume(conn, handoff_id)?;
-        draft
-            .handoff()
-            .state()
-            .check_note(note.pass_to.as_ref().map(|u| u.id.as_str()))?;
         let written = draft
-            .note(&mut Clock, &author.id, note, rendered, time::now())
+            .note(&mut Clock, &author.id, note, rendered, time::now())?
             .clone();
         write(conn, draft)?;
         Ok(written)
@@ -184,9 +180,8 @@ pub fn resolve(
     let rendered = Rendered::of(&body, gitlab);
     conn.transaction(|conn| {
         let mut draft = resume(conn, handoff_id)?;
-        draft.handoff().state().check_resolve()?;
         let written = draft
-            .resolve(&mut Clock, &author.id, body, rendered, time::now())
+            .resolve(&mut Clock, &author.id, body, rendered, time::now())?
             .clone();
         write(conn, draft)?;
         Ok(written)
@@ -201,8 +196,7 @@ pub fn acknowledge(
 ) -> Result<Handoff, AppError> {
     conn.transaction(|conn| {
         let mut draft = resume(conn, handoff_id)?;
-        draft.handoff().state().check_acknowledge(&user.id)?;
-        draft.acknowledge(&user.id, time::now());
+        draft.acknowledge(&user.id, time::now())?;
         write(conn, draft)?;
         find(conn, handoff_id)
     })
@@ -225,8 +219,9 @@ pub struct Patch {
     pub data_loss: Option<DataLoss>,
 }
 
-/// Applies `patch` if the handoff is still at `patch.version`; else a 409
-/// and nothing changes.
+/// Applies `patch` if the handoff is still at `patch.version` (see
+/// [`Lifecycle::edit`](crate::domain::lifecycle::Lifecycle::edit)); else a
+/// 409 and nothing changes.
 pub fn update(
     conn: &mut DbConnection,
     handoff_id: &str,
@@ -234,28 +229,23 @@ pub fn update(
 ) -> Result<Handoff, AppError> {
     conn.transaction(|conn| {
         let handoff = lock(conn, handoff_id)?;
-        if handoff.version != patch.version {
-            return Err(AppError::Conflict(format!(
-                "version {} is stale: the handoff has changed since (now version {}); reload and try again",
-                patch.version, handoff.version
-            )));
-        }
-        if patch.data_loss.is_some() && handoff.kind() != Kind::PerceivedDataLoss {
+        let at = time::now();
+        let mut lifecycle = handoff.lifecycle()?;
+        lifecycle.edit(patch.version, at)?;
+        if patch.data_loss.is_some() && handoff.kind != Kind::PerceivedDataLoss {
             return Err(AppError::invalid(
                 "data_loss",
                 "only a perceived_data_loss handoff has data-loss fields",
             ));
         }
-        let at = time::now();
-        let now = time::to_db(at);
         let target = handoffs::table.filter(handoffs::id.eq(handoff_id));
         diesel::update(target)
             .set((
                 handoffs::title.eq(patch.title.unwrap_or(handoff.title)),
-                handoffs::severity.eq(patch.severity.map(Severity::get).unwrap_or(handoff.severity)),
+                handoffs::severity.eq(patch.severity.unwrap_or(handoff.severity)),
                 handoffs::confidential.eq(patch.confidential.unwrap_or(handoff.confidential)),
-                handoffs::updated_at.eq(now),
-                handoffs::version.eq(handoffs::version + 1),
+                handoffs::updated_at.eq(time::to_db(lifecycle.updated_at())),
+                handoffs::version.eq(lifecycle.version()),
             ))
             .execute(conn)?;
         if let Some(d) = patch.data_loss {
@@ -263,7 +253,7 @@ pub fn update(
                 .set((
                     handoffs::dl_scope.eq(d.scope),
                     handoffs::dl_recovery_point.eq(d.recovery_point),
-                    handoffs::dl_verification.eq(Some(d.verification.as_str())),
+                    handoffs::dl_verification.eq(Some(d.verification)),
                     handoffs::dl_customers_notified.eq(Some(d.customers_notified)),
                 ))
                 .execute(conn)?;
@@ -292,11 +282,9 @@ pub fn edit_note(
 ) -> Result<Note, AppError> {
     conn.transaction(|conn| {
         let handoff = lock(conn, handoff_id)?;
-        if handoff.status() == Status::Resolved {
-            return Err(AppError::Conflict(
-                "this handoff is resolved; its notes are final".into(),
-            ));
-        }
+        let at = time::now();
+        let mut lifecycle = handoff.lifecycle()?;
+        lifecycle.edit_note(at)?;
         let note: Note = notes::table
             .filter(notes::id.eq(note_id))
             .filter(notes::handoff_id.eq(handoff_id))
@@ -308,7 +296,6 @@ pub fn edit_note(
                 "only its author can edit a note".into(),
             ));
         }
-        let at = time::now();
         let now = time::to_db(at);
         diesel::insert_into(note_revisions::table)
             .values((
@@ -346,8 +333,8 @@ pub fn edit_note(
         }
         diesel::update(target)
             .set((
-                handoffs::updated_at.eq(now),
-                handoffs::version.eq(handoffs::version + 1),
+                handoffs::updated_at.eq(time::to_db(lifecycle.updated_at())),
+                handoffs::version.eq(lifecycle.version()),
             ))
             .execute(conn)?;
         Ok(notes::table.filter(notes::id.eq(&note.id)).first(conn)?)
