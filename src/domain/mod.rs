@@ -1,8 +1,11 @@
-//! Pure logic, no I/O: issue references, time zones, handoff state rules.
+//! Pure logic, no I/O: issue references, time zones, handoff state rules,
+//! and the rules of what people give (`handoff_input`, `user`).
 
 pub mod handoff;
+pub mod handoff_input;
 pub mod issue_ref;
 pub mod markdown;
+pub mod paging;
 pub mod password;
 pub mod rejection;
 pub mod shift;
