@@ -7,7 +7,7 @@ use crate::db::models::{audit, tokens, users};
 use crate::domain::audit::AuditAction;
 use crate::domain::handoff::Role;
 use crate::domain::time::Timezone;
-use crate::domain::user::{Username, parse_display_name};
+use crate::domain::user::{Username, display_name_or_username};
 
 /// Baton, the on-call handoff log.
 #[derive(Debug, Parser)]
@@ -42,7 +42,8 @@ pub enum UserCommand {
     Add {
         /// Username, as on GitLab.
         username: Username,
-        /// Display name (default: the username).
+        /// Display name (default: the username, or as much of it as a name
+        /// holds).
         #[arg(long)]
         name: Option<String>,
         /// IANA time zone.
@@ -168,7 +169,7 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
             timezone,
             role,
         }) => {
-            let name = parse_display_name(name.as_deref().unwrap_or(&username))?;
+            let name = display_name_or_username(name.as_deref(), &username)?;
             let tz = Timezone::parse(&timezone)?;
             let role = Role::parse(&role)?;
             let user =

@@ -1,10 +1,13 @@
-//! Pure logic, no I/O: issue references, time zones, handoff state rules.
+//! Pure logic, no I/O: issue references, time zones, handoff state rules,
+//! and the rules of what people give (`handoff_input`, `user`).
 
 pub mod audit;
 pub mod handoff;
+pub mod handoff_input;
 pub mod issue_ref;
 pub mod lifecycle;
 pub mod markdown;
+pub mod paging;
 pub mod password;
 pub mod rejection;
 pub mod shift;

@@ -5,16 +5,22 @@ use chrono::{DateTime, Duration, Utc};
 /// The longest shift.
 pub const MAX_SHIFT: Duration = Duration::days(14);
 
+/// The longest rotation role name, in characters.
+pub const MAX_ROTATION_ROLE_CHARS: usize = 32;
+
 /// A rotation role name (`EOC`, `IMOC`, `CMOC`, or any short name a team
-/// uses): 1 to 32 letters, digits, `-`, `_` or spaces; stored as typed, trimmed.
+/// uses): 1 to [`MAX_ROTATION_ROLE_CHARS`] letters, digits, `-`, `_` or
+/// spaces; stored as typed, trimmed.
 pub fn parse_rotation_role(text: &str) -> Result<String, String> {
     let role = text.trim();
     if role.is_empty() {
         return Err("a rotation role is required, such as EOC".into());
     }
     crate::domain::text::check_line("the rotation role", role)?;
-    if role.chars().count() > 32 {
-        return Err("a rotation role is at most 32 characters".into());
+    if role.chars().count() > MAX_ROTATION_ROLE_CHARS {
+        return Err(format!(
+            "a rotation role is at most {MAX_ROTATION_ROLE_CHARS} characters"
+        ));
     }
     if !role
         .chars()

@@ -2,7 +2,9 @@
 
 use crate::domain::text::check_line;
 
-/// The longest username, as on GitLab.
+/// The longest username: GitLab's own limit, so that every GitLab account
+/// can sign in. The one limit of the forms, the API (whose document
+/// publishes it) and the command line.
 pub const MAX_USERNAME_CHARS: usize = 255;
 /// The longest display name.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -35,8 +37,13 @@ impl Username {
             return Err("a username is required".into());
         }
         check_line("a username", name)?;
-        let valid = name.chars().count() <= MAX_USERNAME_CHARS
-            && !name.starts_with(['-', '.'])
+        let chars = name.chars().count();
+        if chars > MAX_USERNAME_CHARS {
+            return Err(format!(
+                "a username is at most {MAX_USERNAME_CHARS} characters; this one has {chars}"
+            ));
+        }
+        let valid = !name.starts_with(['-', '.'])
             && name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
@@ -118,6 +125,17 @@ pub fn parse_display_name(text: &str) -> Result<String, String> {
     }
 }
 
+/// The display name of a new user: `name` when one is given (see
+/// [`parse_display_name`]), else their username, its first
+/// [`MAX_NAME_CHARS`] characters when it is longer (a username is one line
+/// of visible ASCII, so any start of it is a name).
+pub fn display_name_or_username(name: Option<&str>, username: &Username) -> Result<String, String> {
+    match name {
+        Some(name) => parse_display_name(name),
+        None => Ok(username.chars().take(MAX_NAME_CHARS).collect()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,7 +148,13 @@ mod tests {
         assert!(Username::parse("a b").is_err());
         assert!(Username::parse("").is_err());
         assert!(Username::parse(&"a".repeat(MAX_USERNAME_CHARS)).is_ok());
-        assert!(Username::parse(&"a".repeat(MAX_USERNAME_CHARS + 1)).is_err());
+        assert_eq!(
+            Username::parse(&"a".repeat(MAX_USERNAME_CHARS + 1)).unwrap_err(),
+            format!(
+                "a username is at most {MAX_USERNAME_CHARS} characters; this one has {}",
+                MAX_USERNAME_CHARS + 1
+            )
+        );
     }
 
     #[test]
@@ -163,6 +187,21 @@ mod tests {
         assert!(err.starts_with("the name contains U+2066"), "{err}");
         let err = parse_display_name("Da\0ve").unwrap_err();
         assert!(err.starts_with("the name contains U+0000"), "{err}");
+    }
+
+    #[test]
+    fn a_new_user_without_a_name_is_called_by_their_username() {
+        let bob = Username::parse("bob").unwrap();
+        assert_eq!(display_name_or_username(None, &bob).unwrap(), "bob");
+        assert_eq!(
+            display_name_or_username(Some(" Bob  B. "), &bob).unwrap(),
+            "Bob B."
+        );
+        assert!(display_name_or_username(Some(" "), &bob).is_err());
+        let longest = Username::parse(&"l".repeat(MAX_USERNAME_CHARS)).unwrap();
+        let name = display_name_or_username(None, &longest).unwrap();
+        assert_eq!(name, "l".repeat(MAX_NAME_CHARS));
+        assert_eq!(parse_display_name(&name).unwrap(), name);
     }
 
     #[test]

@@ -4,11 +4,12 @@ use actix_web::web;
 use askama::Template;
 use askama_web::WebTemplate;
 
+use crate::db::models::loaded::Loaded;
 use crate::db::models::{handoffs, handovers, shifts};
 use crate::domain::markdown;
 use crate::domain::time::{self, TimeView};
 use crate::error::AppError;
-use crate::web::views::{DualTime, HandoffCard, Loaded, PersonView, sort_for_dashboard};
+use crate::web::views::{DualTime, HandoffCard, PersonView, sort_for_dashboard};
 use crate::web::{AppState, Layout, Viewer};
 
 /// One rotation role on the dashboard.

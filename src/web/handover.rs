@@ -5,13 +5,14 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::db::DbConnection;
+use crate::db::models::loaded::Loaded;
 use crate::db::models::users::User;
 use crate::db::models::{handoffs, handovers, shifts, users};
 use crate::domain::handoff::{MAX_NOTE_BYTES, parse_note_body};
 use crate::domain::text::check_multiline;
 use crate::domain::time;
 use crate::error::AppError;
-use crate::web::views::{self, HandoffCard, Loaded, UserOption};
+use crate::web::views::{self, HandoffCard, UserOption};
 use crate::web::{
     AppState, FormErrors, FormPairs, Layout, Viewer, field, keep_tz, render_page, see_other,
 };

@@ -404,15 +404,6 @@ pub fn field<'a>(form: &'a FormPairs, name: &str) -> &'a str {
         .unwrap_or("")
 }
 
-/// Splits a text box of GitLab issue links (one per line, or separated by
-/// commas or spaces) into its entries.
-pub fn split_issue_list(text: &str) -> Vec<&str> {
-    text.split(|c: char| c == ',' || c.is_whitespace())
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
 /// Renders a page with a status other than 200 (a form with errors is a 422).
 pub fn render_page(
     page: &impl askama::Template,

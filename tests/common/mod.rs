@@ -26,6 +26,8 @@ pub enum Backend {
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    /// The database it runs on, for the command line to run on too.
+    pub database_url: String,
     pub backend: Backend,
     /// A client that keeps cookies and does not follow redirects.
     pub browser: Client,
@@ -110,6 +112,7 @@ impl TestApp {
         Some(TestApp {
             address,
             db,
+            database_url,
             backend,
             browser: browser(),
             cleanup,

@@ -583,9 +583,19 @@ backend_tests! {
             let full = contract.valid_request(&method, &path, &op, true).await;
             let (status, body, _) = contract.send(&full, &alice).await;
             record(status, "a valid request with every field", &body);
-            // Kept answers are answered 304 to their ETag.
+            // Kept answers are answered 304 to their ETag. The writes above
+            // (the full request made its own resource) end what was kept, and
+            // the answer made again may read a second later on its clocks, so
+            // a new ETag: then that one is answered 304.
             if let Some(etag) = headers.get("etag") {
-                let res = app.api(valid.method(), &valid.url(), &alice).header("if-none-match", etag).send().await.unwrap();
+                let held = |etag: reqwest::header::HeaderValue| {
+                    app.api(valid.method(), &valid.url(), &alice).header("if-none-match", etag).send()
+                };
+                let mut res = held(etag.clone()).await.unwrap();
+                if res.status() == 200 {
+                    let etag = res.headers().get("etag").cloned().unwrap_or_else(|| panic!("{label}: an answer made again has an ETag"));
+                    res = held(etag).await.unwrap();
+                }
                 record(res.status().as_u16(), "a request with the ETag", &Value::Null);
             }
 

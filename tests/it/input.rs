@@ -5,6 +5,7 @@
 //! `/admin/users/dave%20/role` is dave's and cannot demote the last admin.
 
 use crate::common::{self, TestApp};
+use baton::domain::user::MAX_USERNAME_CHARS;
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
 
@@ -136,6 +137,24 @@ async fn form_refuses(
             );
         }
     }
+}
+
+/// Runs `baton ARGS` on the database of `app`: (exit code, stdout, stderr).
+fn baton_cli(app: &TestApp, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(args)
+        .env("BATON_DATABASE_URL", &app.database_url)
+        .env("RUST_LOG", "warn")
+        .env_remove("DATABASE_URL")
+        .env_remove("BATON_CONFIG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run baton");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// A browser signed in as `username`.
@@ -325,6 +344,58 @@ backend_tests! {
         let (_, h) = app.get_json(&format!("/api/v1/handoffs/{id}"), &alice_token).await;
         assert_eq!(h["status"], "open");
         assert_eq!(h["notes"].as_array().unwrap().len(), 1);
+    }
+
+    async fn a_username_over_the_limit_is_refused_in_the_same_words_by_the_forms_the_api_and_the_command_line(app) {
+        let (alice_token, _, _) = app.alice_bob_carol();
+        let alice = signed_in(&app, "alice").await;
+        let longest = "l".repeat(MAX_USERNAME_CHARS);
+        let over = "o".repeat(MAX_USERNAME_CHARS + 1);
+        let words = format!(
+            "a username is at most {MAX_USERNAME_CHARS} characters; this one has {}",
+            MAX_USERNAME_CHARS + 1
+        );
+        assert_eq!(MAX_USERNAME_CHARS, 255, "GitLab's limit");
+
+        // The command line adds the longest name, and refuses one more.
+        let (code, out, _) = baton_cli(&app, &["user", "add", &longest]);
+        assert_eq!(code, Some(0), "{out}");
+        let (code, _, err) = baton_cli(&app, &["user", "add", &over]);
+        assert_ne!(code, Some(0));
+        assert!(err.contains(&words), "the command line: {err}");
+
+        // The API takes every name the command line adds…
+        let shift = |username: &str| json!({"username": username, "role": "EOC",
+            "starts_at": "2026-12-10T09:00:00Z", "ends_at": "2026-12-10T17:00:00Z"});
+        let (status, json) = app.send_json(Method::POST, "/api/v1/shifts", &alice_token, &shift(&longest)).await;
+        assert_eq!(status, 201, "{json}");
+        let h = app.create_handoff(&alice_token, json!({"kind": "outage", "title": "Disk full", "severity": 3,
+            "note": {"body": "Cleaning up.", "pass_to": format!("@{longest}")}})).await;
+        assert_eq!(h["pending_to"]["username"], longest.as_str());
+        // …and refuses one more in the same words, naming the field.
+        let (status, json) = app.send_json(Method::POST, "/api/v1/shifts", &alice_token, &shift(&over)).await;
+        assert_eq!((status, &json["error"]["field"]), (422, &json!("username")), "{json}");
+        assert_eq!(json["error"]["message"], words.as_str());
+        let note = json!({"body": "Over to you.", "pass_to": over});
+        let path = format!("/api/v1/handoffs/{}/notes", h["id"].as_str().unwrap());
+        let (status, json) = app.send_json(Method::POST, &path, &alice_token, &note).await;
+        assert_eq!((status, &json["error"]["field"]), (422, &json!("pass_to")), "{json}");
+        assert_eq!(json["error"]["message"], words.as_str());
+
+        // The forms too, beside the field.
+        let form = [("username", over.as_str()), ("role", "EOC"),
+            ("starts_at", "2026-12-11T09:00"), ("ends_at", "2026-12-11T17:00")];
+        let (status, _, html) = app.post_form(&alice, "/shifts", &form).await;
+        assert_eq!(status, 422);
+        assert_eq!(error_beside(&html, "s-user"), words);
+        let form = [("kind", "outage"), ("title", "Disk full again"), ("severity", "3"),
+            ("body", "Cleaning up."), ("pass_to", over.as_str())];
+        let (status, _, html) = app.post_form(&alice, "/handoffs", &form).await;
+        assert_eq!(status, 422);
+        assert_eq!(error_beside(&html, "pass_to"), words);
+        let form = [("kind", "outage"), ("title", "Disk full again"), ("severity", "3"),
+            ("body", "Cleaning up."), ("pass_to", longest.as_str())];
+        assert_eq!(app.post_form(&alice, "/handoffs", &form).await.0, 303);
     }
 
     async fn the_admin_forms_and_the_sign_in_picker_refuse_invisible_characters(app) {

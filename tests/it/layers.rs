@@ -2,7 +2,9 @@
 //! `web` ← `routes` ← `startup`/`cli`. This test reads every source file's
 //! `crate::` and `super::` paths, and fails on an arrow against that
 //! direction or on any cycle between modules (a module and its own
-//! submodules aside).
+//! submodules aside), and on an API module and a page module that use each
+//! other's types. It also keeps every source file to one job: at most
+//! [`MAX_LINES`] lines before its tests.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -223,5 +225,65 @@ fn grouped_and_relative_imports_are_read() {
     assert_eq!(
         named,
         ["web::AppState", "web::cache::Caches", "web::identity"]
+    );
+}
+
+/// The most lines a source file may have before its `#[cfg(test)]` module.
+const MAX_LINES: usize = 500;
+
+#[test]
+fn no_source_file_is_over_500_lines_before_its_tests() {
+    assert_eq!(MAX_LINES, 500, "the limit the test's name gives");
+    let mut long: Vec<(usize, String)> = crate::common::sources()
+        .into_iter()
+        // Written from the migrations, and checked against them by drift.rs.
+        .filter(|(path, _)| !path.ends_with("db/schema.rs"))
+        .map(|(path, text)| {
+            let lines = text
+                .lines()
+                .take_while(|line| !line.contains("#[cfg(test)]"))
+                .count();
+            (lines, path.display().to_string())
+        })
+        .filter(|(lines, _)| *lines > MAX_LINES)
+        .collect();
+    long.sort_unstable_by(|a, b| b.cmp(a));
+    let named: Vec<String> = long
+        .iter()
+        .map(|(lines, path)| format!("{path}: {lines} lines"))
+        .collect();
+    assert!(
+        named.is_empty(),
+        "source files over {MAX_LINES} lines before their #[cfg(test)] module; split them by job:\n{}",
+        named.join("\n")
+    );
+}
+
+/// Whether `module` is the JSON API or part of it.
+fn is_api(module: &str) -> bool {
+    module == "web::api" || module.starts_with("web::api::")
+}
+
+#[test]
+fn the_api_and_the_pages_share_no_types_of_each_others() {
+    // What every handler may share: the web layer's root (application
+    // state, ids), identity, errors as answers, and kept answers.
+    let shared = ["web", "web::identity", "web::respond", "web::cache"];
+    let mut wrong = Vec::new();
+    for (from, targets) in arrows() {
+        if top(&from) != "web" {
+            continue;
+        }
+        for to in targets {
+            let crosses = is_api(&from) != is_api(&to);
+            if top(&to) == "web" && crosses && !shared.contains(&to.as_str()) {
+                wrong.push(format!("{from} -> {to}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "the pages and the API must share domain or db types, not each other's:\n{}",
+        wrong.join("\n")
     );
 }

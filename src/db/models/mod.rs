@@ -47,6 +47,7 @@ pub(crate) const MANY: usize = 100;
 pub mod audit;
 pub mod handoffs;
 pub mod handovers;
+pub mod loaded;
 pub mod sessions;
 pub mod settings;
 pub mod shifts;

@@ -9,7 +9,6 @@ use crate::db::models::shifts::{self, Shift, ShiftInput};
 use crate::db::models::users::{self, User};
 use crate::domain::shift::{check_span, parse_rotation_role};
 use crate::domain::time;
-use crate::domain::user::Username;
 use crate::error::AppError;
 use crate::web::api::contract::{self, ApiJson, schemas};
 use crate::web::api::{ApiUser, UserJson, ts};
@@ -147,9 +146,7 @@ pub async fn create_shift(
 ) -> Result<HttpResponse, ApiError> {
     user.writer()?;
     let input = body.0;
-    contract::USERNAME_TEXT.check("username", &input.username)?;
-    let username =
-        Username::parse(&input.username).map_err(|e| AppError::invalid("username", e))?;
+    let username = contract::username("username", &input.username)?;
     let role = contract::ROLE_TEXT.check("role", &input.role)?;
     let role = parse_rotation_role(role).map_err(|e| AppError::invalid("role", e))?;
     // Shift times are kept to the second (a fraction is dropped), so that

@@ -5,9 +5,10 @@ use actix_web::{HttpResponse, web};
 
 use crate::db::models::handoffs::{self, Patch};
 use crate::domain::handoff::{Kind, Severity, parse_title};
+use crate::domain::handoff_input::parse_issue_list;
 use crate::error::AppError;
+use crate::web::handoffs::parse_data_loss;
 use crate::web::handoffs::show::{DetailsForm, answer};
-use crate::web::handoffs::{parse_data_loss, parse_issue_list};
 use crate::web::{AppState, FormErrors, FormPairs, Viewer, field, parse_id, see_other};
 
 /// `POST /handoffs/{id}/details`: change title, severity, issues,

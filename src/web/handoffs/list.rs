@@ -6,13 +6,15 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::db::models::handoffs::{self, ListFilter};
+use crate::db::models::loaded::Loaded;
 use crate::db::models::users;
 use crate::domain::handoff::{Kind, Severity, Status};
 use crate::domain::issue_ref::IssueRef;
+use crate::domain::paging::{Cursor, PAGE_SIZE};
 use crate::domain::text::check_line;
 use crate::domain::user::Username;
 use crate::error::AppError;
-use crate::web::views::{self, HandoffCard, Loaded, UserOption};
+use crate::web::views::{self, HandoffCard, UserOption};
 use crate::web::{AppState, FormErrors, Layout, Viewer, render_page};
 
 /// The filters of the list page.
@@ -47,9 +49,6 @@ struct ListPage {
     holders: Vec<UserOption>,
 }
 
-/// Page size of the list.
-const PAGE: i64 = 50;
-
 /// `GET /handoffs?status=&kind=&severity=&issue=&holder=&q=`: open
 /// handoffs, or history with `status=resolved`.
 pub async fn list_handoffs(
@@ -65,7 +64,7 @@ pub async fn list_handoffs(
             let gitlab = &st.settings.gitlab;
             let mut errors = FormErrors::default();
             let mut filter = ListFilter {
-                limit: PAGE + 1,
+                limit: PAGE_SIZE + 1,
                 ..ListFilter::default()
             };
             filter.status = match query.status.as_str() {
@@ -101,7 +100,7 @@ pub async fn list_handoffs(
             if !query.cursor.is_empty() {
                 filter.after = errors.check(
                     "cursor",
-                    crate::web::api::handoffs::parse_cursor(&query.cursor),
+                    Cursor::parse(&query.cursor).map(Cursor::into_parts),
                 );
             }
             let found = if errors.is_empty() {
@@ -113,12 +112,12 @@ pub async fn list_handoffs(
                 .into_iter()
                 .filter(|h| viewer.user.is_some() || !h.confidential)
                 .collect();
-            let more = found.len() as i64 > PAGE;
-            let found: Vec<_> = found.into_iter().take(PAGE as usize).collect();
+            let more = found.len() as i64 > PAGE_SIZE;
+            let found: Vec<_> = found.into_iter().take(PAGE_SIZE as usize).collect();
             let next_link = match (more, found.last()) {
                 (true, Some(last)) => {
                     let mut q = query.clone();
-                    q.cursor = crate::web::api::handoffs::cursor_of(last);
+                    q.cursor = Cursor::after(last.last_activity_at, &last.id).to_string();
                     Some(list_link(&q))
                 }
                 _ => None,

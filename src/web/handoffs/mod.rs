@@ -17,47 +17,29 @@ pub use show::{DataLossView, DetailsForm, NoteForm, NoteView, ResolveForm, show_
 use crate::db::DbConnection;
 use crate::db::models::handoffs::DataLoss;
 use crate::db::models::users::{self, User};
-use crate::domain::handoff::{Verification, parse_short_text};
-use crate::domain::issue_ref::{GitLab, IssueRef};
+use crate::domain::handoff_input::{
+    parse_data_loss_text, parse_pass_to, parse_verification_choice,
+};
 use crate::error::AppError;
-use crate::web::{FormErrors, FormPairs, field, split_issue_list};
+use crate::web::{FormErrors, FormPairs, field};
 
-/// The longest free-text data-loss field.
-const DATA_LOSS_TEXT: usize = 2000;
-
-/// Parses a box of issue links; every bad entry is named in the error.
-pub fn parse_issue_list(text: &str, gitlab: &GitLab) -> Result<Vec<IssueRef>, String> {
-    let mut issues = vec![];
-    let mut bad = vec![];
-    for entry in split_issue_list(text) {
-        match IssueRef::parse(entry, gitlab) {
-            Ok(i) => issues.push(i),
-            Err(e) => bad.push(format!("{entry}: {e}")),
-        }
-    }
-    if !bad.is_empty() {
-        return Err(bad.join("; "));
-    }
-    if issues.len() > crate::domain::handoff::MAX_ISSUES {
-        return Err(format!(
-            "at most {} issues",
-            crate::domain::handoff::MAX_ISSUES
-        ));
-    }
-    Ok(issues)
-}
-
-/// Resolves the optional "pass to" username of a form.
+/// Resolves the optional "pass to" username of a form: nobody when blank,
+/// else a user who can take handoffs (the error beside the field otherwise).
 fn recipient(
     conn: &mut DbConnection,
     errors: &mut FormErrors,
     field_name: &str,
-    username: &str,
+    text: &str,
 ) -> Result<Option<User>, AppError> {
-    if username.trim().is_empty() {
-        return Ok(None);
-    }
-    match users::find_recipient(conn, field_name, username) {
+    let username = match parse_pass_to(text) {
+        Ok(Some(username)) => username,
+        Ok(None) => return Ok(None),
+        Err(e) => {
+            errors.add(field_name, e);
+            return Ok(None);
+        }
+    };
+    match users::find_recipient(conn, field_name, &username) {
         Ok(u) => Ok(Some(u)),
         Err(e) => errors.absorb(field_name, e).map(|_| None),
     }
@@ -65,16 +47,9 @@ fn recipient(
 
 /// Reads the data-loss fields of a form into a record.
 fn parse_data_loss(form: &FormPairs, errors: &mut FormErrors) -> Option<DataLoss> {
-    let scope = parse_short_text("scope", field(form, "scope"), DATA_LOSS_TEXT);
-    let recovery_point = parse_short_text(
-        "recovery_point",
-        field(form, "recovery_point"),
-        DATA_LOSS_TEXT,
-    );
-    let verification = match field(form, "verification") {
-        "" => Ok(Verification::Unverified),
-        v => Verification::parse(v),
-    };
+    let scope = parse_data_loss_text("scope", field(form, "scope"));
+    let recovery_point = parse_data_loss_text("recovery_point", field(form, "recovery_point"));
+    let verification = parse_verification_choice(field(form, "verification"));
     let scope = scope.map_err(|e| errors.add("scope", e.message())).ok()?;
     let recovery_point = recovery_point
         .map_err(|e| errors.add("recovery_point", e.message()))

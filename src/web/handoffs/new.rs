@@ -7,8 +7,9 @@ use askama::Template;
 use crate::db::DbConnection;
 use crate::db::models::handoffs::{self, NewHandoff, NewNote};
 use crate::domain::handoff::{Kind, Severity, Verification, parse_note_body, parse_title};
+use crate::domain::handoff_input::{check_first_pass, parse_issue_list};
 use crate::error::AppError;
-use crate::web::handoffs::{parse_data_loss, parse_issue_list, recipient};
+use crate::web::handoffs::{parse_data_loss, recipient};
 use crate::web::views::{self, UserOption};
 use crate::web::{
     AppState, FormErrors, FormPairs, Layout, Viewer, field, keep_tz, render_page, see_other,
@@ -117,11 +118,8 @@ pub async fn create_handoff(
                 Err(e) => errors.absorb("body", e).map(|_| None)?,
             };
             let pass_to = recipient(conn, &mut errors, "pass_to", field(&form, "pass_to"))?;
-            if pass_to.as_ref().is_some_and(|u| u.id == author.id) {
-                errors.add(
-                    "pass_to",
-                    "you will hold it yourself; leave this empty or name someone else",
-                );
+            if let Err(e) = check_first_pass(&author.id, pass_to.as_ref().map(|u| u.id.as_str())) {
+                errors.add("pass_to", e.message());
             }
             let data_loss = match kind {
                 Some(Kind::PerceivedDataLoss) => parse_data_loss(&form, &mut errors),

@@ -4,9 +4,10 @@ use actix_web::{HttpResponse, web};
 
 use crate::db::models::handoffs::{self, NewNote};
 use crate::domain::handoff::parse_note_body;
+use crate::domain::handoff_input::parse_issue_list;
 use crate::error::AppError;
+use crate::web::handoffs::recipient;
 use crate::web::handoffs::show::{NoteForm, ResolveForm, answer};
-use crate::web::handoffs::{parse_issue_list, recipient};
 use crate::web::{AppState, FormErrors, FormPairs, Viewer, field, parse_id, see_other};
 
 /// `POST /handoffs/{id}/notes`: add a note, maybe passing the handoff.

@@ -7,12 +7,13 @@ use askama::Template;
 
 use crate::db::DbConnection;
 use crate::db::models::handoffs;
+use crate::db::models::loaded::Loaded;
 use crate::domain::handoff::{Status, Verification};
 use crate::domain::issue_ref::IssueRef;
 use crate::domain::time::{self, TimeView};
 use crate::error::AppError;
 use crate::web::unfurl::Unfurl;
-use crate::web::views::{self, DualTime, HandoffCard, IssueView, Loaded, UserOption};
+use crate::web::views::{self, DualTime, HandoffCard, IssueView, UserOption};
 use crate::web::{AppState, FormErrors, Layout, Viewer, parse_id, render_page};
 
 /// The values of the note form, kept when it comes back with errors.
