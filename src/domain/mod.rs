@@ -2,6 +2,7 @@
 
 pub mod handoff;
 pub mod issue_ref;
+pub mod labels;
 pub mod markdown;
 pub mod password;
 pub mod rejection;
