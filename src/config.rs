@@ -166,9 +166,7 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         rest = &rest[digits..];
         let (unit, millis) = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)]
             .into_iter()
-            .find(|(unit, _)| {
-                rest.starts_with(unit) && !(*unit == "m" && rest.starts_with("ms"))
-            })
+            .find(|(unit, _)| rest.starts_with(unit) && !(*unit == "m" && rest.starts_with("ms")))
             .ok_or_else(bad)?;
         rest = &rest[unit.len()..];
         let part = number.checked_mul(millis).ok_or_else(bad)?;
@@ -314,7 +312,8 @@ impl Settings {
             crate::domain::issue_ref::IssueRef::new(project, 1)
                 .map_err(|e| format!("BATON_GITLAB_PROJECTS: {project:?}: {e}"))?;
         }
-        let watch_labels = comma_list(get("BATON_GITLAB_WATCH_LABELS").unwrap_or(DEFAULT_WATCH_LABELS));
+        let watch_labels =
+            comma_list(get("BATON_GITLAB_WATCH_LABELS").unwrap_or(DEFAULT_WATCH_LABELS));
         if watch_labels.is_empty() {
             return Err("BATON_GITLAB_WATCH_LABELS names no label".into());
         }
@@ -479,11 +478,23 @@ mod tests {
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse_duration(" 1h30m "), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        for bad in ["", "5", "m", "5 minutes", "-5m", "0s", "5d", "99999999999999999999h"] {
+        for bad in [
+            "",
+            "5",
+            "m",
+            "5 minutes",
+            "-5m",
+            "0s",
+            "5d",
+            "99999999999999999999h",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?}");
         }
         let err = settings(&[("BATON_GITLAB_REFRESH", "soon")]).unwrap_err();
-        assert!(err.contains("BATON_GITLAB_REFRESH") && err.contains("30s"), "{err}");
+        assert!(
+            err.contains("BATON_GITLAB_REFRESH") && err.contains("30s"),
+            "{err}"
+        );
         assert_eq!(settings(&[]).unwrap().live.refresh, DEFAULT_REFRESH);
     }
 
@@ -492,7 +503,10 @@ mod tests {
         let s = settings(&[
             ("BATON_GITLAB_API_TOKEN", "glpat-very-secret-1"),
             ("BATON_GITLAB_WEBHOOK_SECRET", "hook-secret-2"),
-            ("BATON_GITLAB_PROJECTS", "gitlab-com/gl-infra/production, /a/b/"),
+            (
+                "BATON_GITLAB_PROJECTS",
+                "gitlab-com/gl-infra/production, /a/b/",
+            ),
         ])
         .unwrap();
         assert!(s.live.reads_issues());

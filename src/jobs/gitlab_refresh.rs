@@ -123,7 +123,9 @@ impl GitLabRefresh {
             };
             match client.get_issue(&issue) {
                 Ok(found) => read.push(self.data(found)),
-                Err(ApiError::NotFound) => read.push(IssueData::missing(&project, iid, time::now())),
+                Err(ApiError::NotFound) => {
+                    read.push(IssueData::missing(&project, iid, time::now()))
+                }
                 Err(ApiError::RateLimited { retry_after }) => {
                     return (read, Some(Stopped::RateLimited(retry_after)));
                 }
@@ -148,7 +150,11 @@ impl GitLabRefresh {
             let mut whole = true;
             for label in &live.watch_labels {
                 if cycle.stopping() || cycle.time_left() < timeout {
-                    return (found.into_values().collect(), complete, Some(Stopped::OutOfTime));
+                    return (
+                        found.into_values().collect(),
+                        complete,
+                        Some(Stopped::OutOfTime),
+                    );
                 }
                 match client.list_open_issues(project, label) {
                     Ok(listing) => {
@@ -163,7 +169,11 @@ impl GitLabRefresh {
                         return (found.into_values().collect(), complete, stopped);
                     }
                     Err(e) => {
-                        return (found.into_values().collect(), complete, Some(Stopped::Failed(e)));
+                        return (
+                            found.into_values().collect(),
+                            complete,
+                            Some(Stopped::Failed(e)),
+                        );
                     }
                 }
             }
@@ -179,7 +189,10 @@ impl GitLabRefresh {
         match stopped {
             Stopped::OutOfTime => Next::More,
             Stopped::RateLimited(retry_after) => {
-                tracing::warn!(seconds = retry_after.as_secs(), "GitLab rate limit: pausing the refresh");
+                tracing::warn!(
+                    seconds = retry_after.as_secs(),
+                    "GitLab rate limit: pausing the refresh"
+                );
                 Next::Pause(retry_after)
             }
             Stopped::Failed(error) => {
@@ -191,14 +204,20 @@ impl GitLabRefresh {
                 {
                     tracing::warn!(error = %e, "cannot record that GitLab is unavailable");
                 }
-                let doubled = FIRST_BACKOFF.saturating_mul(1 << self.failures.min(16).saturating_sub(1));
+                let doubled =
+                    FIRST_BACKOFF.saturating_mul(1 << self.failures.min(16).saturating_sub(1));
                 Next::Pause(doubled.min(self.refresh()).max(Duration::from_secs(1)))
             }
         }
     }
 
     /// Stores what was read, and notes that GitLab answers when it did.
-    fn store(&mut self, cycle: &Cycle<'_>, read: &[IssueData], answered: bool) -> Result<(), String> {
+    fn store(
+        &mut self,
+        cycle: &Cycle<'_>,
+        read: &[IssueData],
+        answered: bool,
+    ) -> Result<(), String> {
         let mut conn = cycle.db.conn().map_err(|e| e.to_string())?;
         cache::store(&mut conn, read).map_err(|e| e.to_string())?;
         if answered {
@@ -248,7 +267,8 @@ impl GitLabRefresh {
             let Ok(mut conn) = cycle.db.conn() else {
                 return Next::Pause(self.idle());
             };
-            match cache::refresh_candidates(&mut conn, time::now(), self.refresh(), HISTORY, BATCH) {
+            match cache::refresh_candidates(&mut conn, time::now(), self.refresh(), HISTORY, BATCH)
+            {
                 Ok(todo) => todo,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot list the issues to refresh");
@@ -277,18 +297,22 @@ impl GitLabRefresh {
             return Next::Idle;
         }
         let (read, complete, stopped) = self.read_inventory(cycle, client);
-        let stored = cycle.db.conn().map_err(|e| e.to_string()).and_then(|mut conn| {
-            if stopped.is_some() {
-                // Partial: keep what was read, but neither unwatch anything
-                // nor call the inventory done.
-                cache::store(&mut conn, &read).map_err(|e| e.to_string())
-            } else {
-                cache::store_inventory(&mut conn, &read, &complete, time::now())
-                    .map_err(|e| e.to_string())?;
-                self.failures = 0;
-                cache::mark_available(&mut conn).map_err(|e| e.to_string())
-            }
-        });
+        let stored = cycle
+            .db
+            .conn()
+            .map_err(|e| e.to_string())
+            .and_then(|mut conn| {
+                if stopped.is_some() {
+                    // Partial: keep what was read, but neither unwatch anything
+                    // nor call the inventory done.
+                    cache::store(&mut conn, &read).map_err(|e| e.to_string())
+                } else {
+                    cache::store_inventory(&mut conn, &read, &complete, time::now())
+                        .map_err(|e| e.to_string())?;
+                    self.failures = 0;
+                    cache::mark_available(&mut conn).map_err(|e| e.to_string())
+                }
+            });
         if let Err(e) = stored {
             tracing::warn!(error = %e, "cannot store the watched issues");
             return Next::Pause(self.idle());

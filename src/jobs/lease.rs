@@ -42,13 +42,11 @@ pub fn claim(
 ) -> QueryResult<bool> {
     let (now, until) = (time::to_db(now), time::to_db(until));
     let claimed: Vec<String> = on_backend!(conn, |c| diesel::update(
-        job_leases::table
-            .filter(job_leases::name.eq(name))
-            .filter(
-                job_leases::expires_at
-                    .lt(now)
-                    .or(job_leases::owner.eq(owner)),
-            ),
+        job_leases::table.filter(job_leases::name.eq(name)).filter(
+            job_leases::expires_at
+                .lt(now)
+                .or(job_leases::owner.eq(owner)),
+        ),
     )
     .set((
         job_leases::owner.eq(owner),

@@ -82,7 +82,9 @@ pub struct Runner {
 pub fn start(db: &Db, settings: &Settings) -> Option<Runner> {
     let mut jobs: Vec<Box<dyn Job>> = vec![];
     if settings.live.reads_issues() {
-        jobs.push(Box::new(gitlab_refresh::GitLabRefresh::new(settings.clone())));
+        jobs.push(Box::new(gitlab_refresh::GitLabRefresh::new(
+            settings.clone(),
+        )));
     }
     (!jobs.is_empty()).then(|| Runner::start(db, jobs))
 }

@@ -245,7 +245,11 @@ impl ApiClient {
                 }
             }
         }
-        tracing::warn!(project, label, "more than {MAX_PAGES} pages of issues; read the first ones");
+        tracing::warn!(
+            project,
+            label,
+            "more than {MAX_PAGES} pages of issues; read the first ones"
+        );
         Ok(Listing {
             issues,
             complete: false,
@@ -265,14 +269,23 @@ impl ApiClient {
             .split(',')
             .find(|part| part.contains("rel=\"next\""))
             .and_then(|part| part.split(';').next())
-            .map(|url| url.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
+            .map(|url| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_owned()
+            })
             .filter(|url| url.starts_with(&format!("{}/", self.api)))
     }
 
     /// GETs `url` at the paced rate; the body and headers of a 2xx.
     fn get(&mut self, url: &str) -> Result<(Vec<u8>, HeaderMap), ApiError> {
         self.pace();
-        let res = self.http.get(url).send().map_err(|e| unreachable(url, &e))?;
+        let res = self
+            .http
+            .get(url)
+            .send()
+            .map_err(|e| unreachable(url, &e))?;
         let status = res.status();
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Err(ApiError::RateLimited {
@@ -359,7 +372,13 @@ mod tests {
 
     #[test]
     fn failures_have_short_names_without_details() {
-        assert_eq!(ApiError::Unreachable { timed_out: true }.kind(), "timed out");
-        assert_eq!(ApiError::Refused(401).to_string(), "GitLab API: refused (401)");
+        assert_eq!(
+            ApiError::Unreachable { timed_out: true }.kind(),
+            "timed out"
+        );
+        assert_eq!(
+            ApiError::Refused(401).to_string(),
+            "GitLab API: refused (401)"
+        );
     }
 }

@@ -289,7 +289,8 @@ pub fn refresh_candidates(
     history: std::time::Duration,
     limit: usize,
 ) -> QueryResult<Vec<(String, u64)>> {
-    let span = |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+    let span =
+        |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
     let cutoff = time::to_db(now.checked_sub_signed(span(history)).unwrap_or(now));
     let linked: Vec<(String, i64)> = on_backend!(conn, |c| issue_links::table
         .inner_join(handoffs::table)

@@ -17,7 +17,9 @@ pub(super) const ROW: &str = "api";
 macro_rules! ensure_status_row {
     ($c:expr) => {
         diesel::insert_into(crate::db::schema::gitlab_status::table)
-            .values(crate::db::schema::gitlab_status::name.eq(crate::db::models::gitlab::status::ROW))
+            .values(
+                crate::db::schema::gitlab_status::name.eq(crate::db::models::gitlab::status::ROW),
+            )
             .on_conflict_do_nothing()
             .execute($c)
     };
@@ -54,7 +56,11 @@ pub fn status(conn: &mut DbConnection) -> QueryResult<GitLabStatus> {
 
 /// Records a failed call at `at`, of kind `error`: GitLab is unavailable
 /// since the first failure in a row. Writes only when that is news.
-pub fn mark_unavailable(conn: &mut DbConnection, at: DateTime<Utc>, error: &str) -> QueryResult<()> {
+pub fn mark_unavailable(
+    conn: &mut DbConnection,
+    at: DateTime<Utc>,
+    error: &str,
+) -> QueryResult<()> {
     let now = status(conn)?;
     if now.unavailable_since.is_some() && now.last_error.as_deref() == Some(error) {
         return Ok(());
