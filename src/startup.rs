@@ -181,6 +181,12 @@ impl Application {
         served
     }
 
+    /// The background jobs, to stop apart from the server (tests); taken,
+    /// they are no longer stopped by [`Application::run_until_stopped`].
+    pub fn take_jobs(&mut self) -> Option<crate::jobs::Runner> {
+        self.jobs.take()
+    }
+
     /// The server, to spawn (tests); the watcher, the jobs and the pool keep
     /// running for as long as the server does.
     pub fn into_server(self) -> Server {

@@ -14,6 +14,7 @@ use crate::domain::issue_ref::{GitLab, IssueRef};
 use crate::domain::time::{self, TimeView, human_duration};
 use crate::error::AppError;
 use crate::web::Viewer;
+use crate::web::issues::{GitLabCache, GitLabDown, LiveIssue};
 
 /// Handoffs with everything their lists show, loaded in three queries
 /// whatever their number: issue links, people, shift changes.
@@ -28,6 +29,8 @@ pub struct Loaded {
     pub changes: Vec<DateTime<Utc>>,
     /// The instant the page is rendered for.
     pub now: DateTime<Utc>,
+    /// What Baton knows of the linked GitLab issues (see [`Loaded::read_gitlab`]).
+    pub gitlab: GitLabCache,
 }
 
 impl Loaded {
@@ -91,7 +94,34 @@ impl Loaded {
             users,
             changes,
             now,
+            gitlab: GitLabCache::default(),
         })
+    }
+
+    /// Loads what Baton knows of every loaded link's GitLab issue (one
+    /// query, none without an API token), so that the cards show titles,
+    /// states and labels.
+    pub fn read_gitlab(
+        &mut self,
+        conn: &mut DbConnection,
+        live: &crate::config::GitLabLive,
+    ) -> Result<(), AppError> {
+        let keys: Vec<_> = self
+            .links
+            .values()
+            .flatten()
+            .map(|l| crate::db::models::gitlab::key(&l.project, l.iid.unsigned_abs()))
+            .collect();
+        self.gitlab = GitLabCache::load(conn, live, &keys)?;
+        Ok(())
+    }
+
+    /// The link of `issue`, with what is known of it shown to `viewer`.
+    pub fn issue_view(&self, issue: &IssueRef, gitlab: &GitLab, viewer: &Viewer) -> IssueView {
+        IssueView {
+            live: self.gitlab.live(issue, viewer.user.is_some()),
+            ..IssueView::new(issue, gitlab)
+        }
     }
 
     /// How many shift changes `h` has survived while open.
@@ -134,14 +164,17 @@ pub struct IssueView {
     pub text: String,
     /// The issue's URL.
     pub url: String,
+    /// Its title, state and labels, when known and shown.
+    pub live: Option<LiveIssue>,
 }
 
 impl IssueView {
-    /// The link for `issue`.
+    /// The link for `issue`, its reference only.
     pub fn new(issue: &IssueRef, gitlab: &GitLab) -> IssueView {
         IssueView {
             text: issue.to_string(),
             url: issue.url(gitlab),
+            live: None,
         }
     }
 }
@@ -261,6 +294,10 @@ pub struct HandoffCard {
     pub resolved: Option<TimeView>,
     /// For sorting: seconds waited, 0 when nothing is pending.
     pub waited_secs: i64,
+    /// Open, and GitLab says a linked issue is closed: resolve it?
+    pub issue_closed: bool,
+    /// GitLab is failing: the titles shown are the last known ones.
+    pub gitlab_down: Option<GitLabDown>,
 }
 
 impl HandoffCard {
@@ -285,6 +322,7 @@ impl HandoffCard {
             _ => None,
         };
         let kind = h.kind();
+        let issues = loaded.issues(h);
         HandoffCard {
             id: h.id.clone(),
             kind: kind.as_str(),
@@ -293,10 +331,12 @@ impl HandoffCard {
             title: h.title.clone(),
             status: h.status().as_str(),
             confidential: h.confidential,
-            issues: loaded
-                .issues(h)
+            issue_closed: h.status() == crate::domain::handoff::Status::Open
+                && issues.iter().any(|i| loaded.gitlab.is_closed(i)),
+            gitlab_down: loaded.gitlab.down(viewer.tz, now),
+            issues: issues
                 .iter()
-                .map(|i| IssueView::new(i, gitlab))
+                .map(|i| loaded.issue_view(i, gitlab, viewer))
                 .collect(),
             holder: person(&h.holder_id),
             waited_secs: h
