@@ -162,16 +162,18 @@ fn uncovered_view(
     signed_in: bool,
     now: DateTime<Utc>,
 ) -> Option<UncoveredView> {
-    // The project as configured, in its case, when it is one of them.
+    // Watched as configured now (the flag was set under the configuration
+    // of its time), shown with the project path as configured.
     let project = live
         .projects
         .iter()
-        .find(|p| p.eq_ignore_ascii_case(&cached.project))
-        .cloned()
-        .unwrap_or_else(|| cached.project.clone());
-    let issue = IssueRef::new(&project, cached.iid.unsigned_abs()).ok()?;
-    let shown = LiveIssue::of(cached, signed_in);
+        .find(|p| p.eq_ignore_ascii_case(&cached.project))?;
     let labels_of = cached.labels();
+    if !labels::carries_any(&labels_of, &live.watch_labels) {
+        return None;
+    }
+    let issue = IssueRef::new(project, cached.iid.unsigned_abs()).ok()?;
+    let shown = LiveIssue::of(cached, signed_in);
     let mut prefill = vec![("issues", issue.to_string())];
     if let Some(kind) = labels::kind_of(&labels_of) {
         prefill.push(("kind", kind.as_str().to_owned()));

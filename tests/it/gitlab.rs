@@ -428,6 +428,16 @@ live_tests! {
         let resolved = open_linking(&app, &alice, "Was held", &[reference(7)]).await;
         let (status, _) = app.send_json(reqwest::Method::POST, &format!("/api/v1/handoffs/{resolved}/resolve"), &alice, &json!({"body": "done"})).await;
         assert_eq!(status, 200);
+        {
+            // Kept as watched while its project was: not listed once it is not.
+            let mut conn = app.db.conn().unwrap();
+            let mut retired = baton::db::models::gitlab::IssueData::missing("gitlab-com/gl-infra/retired", 90, chrono::Utc::now());
+            retired.title = "Retired project's outage".into();
+            retired.state = "opened".into();
+            retired.labels = vec!["outage".into()];
+            retired.watched = true;
+            baton::db::models::gitlab::store(&mut conn, &[retired]).unwrap();
+        }
         let browser = common::browser();
         app.sign_in(&browser, "alice").await;
         until("the inventory on the dashboard", Duration::from_secs(8), || async {
@@ -443,7 +453,7 @@ live_tests! {
         for iid in [3, 4, 6] {
             assert!(!section.contains(&format!(">{}</a>", reference(iid))), "#{iid} is listed: {section}");
         }
-        assert!(!section.contains("Elsewhere"));
+        assert!(!section.contains("Elsewhere") && !section.contains("Retired"));
         assert!(listed(6), "the held one is on its handoff's card");
         // Severity first: the severity::1 outage leads.
         assert!(section.find(&reference(1)).unwrap() < section.find(&reference(2)).unwrap());
