@@ -317,6 +317,14 @@ impl Settings {
         if watch_labels.is_empty() {
             return Err("BATON_GITLAB_WATCH_LABELS names no label".into());
         }
+        if let Some(token) = get("BATON_GITLAB_API_TOKEN")
+            && !token.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(
+                "BATON_GITLAB_API_TOKEN holds spaces or characters an HTTP header cannot carry"
+                    .into(),
+            );
+        }
         let live = GitLabLive {
             api_token: get("BATON_GITLAB_API_TOKEN").map(|t| Secret(t.to_owned())),
             refresh,
@@ -515,6 +523,11 @@ mod tests {
         let debug = format!("{s:?}");
         assert!(!debug.contains("glpat-very-secret-1") && !debug.contains("hook-secret-2"));
         assert!(settings(&[("BATON_GITLAB_PROJECTS", "not a project")]).is_err());
+        let err = settings(&[("BATON_GITLAB_API_TOKEN", "glpat-with space")]).unwrap_err();
+        assert!(
+            err.contains("BATON_GITLAB_API_TOKEN") && !err.contains("glpat"),
+            "{err}"
+        );
         assert!(!settings(&[]).unwrap().live.reads_issues());
     }
 
