@@ -60,7 +60,38 @@ pub const OPTIONS: &[(&str, &str, &str)] = &[
         "none",
         "CIDRs of reverse proxies, comma-separated; from these, the client address is read from X-Forwarded-For",
     ),
+    (
+        "BATON_GITLAB_API_TOKEN",
+        "none (links show only their reference)",
+        "a GitLab token with read_api; turns on issue titles, states and labels, and the list of open outages nobody holds",
+    ),
+    (
+        "BATON_GITLAB_REFRESH",
+        "5m",
+        "how old a linked issue may get before it is read again (30s, 5m, 1h)",
+    ),
+    (
+        "BATON_GITLAB_WEBHOOK_SECRET",
+        "none (POST /hooks/gitlab answers 404)",
+        "the secret token of the GitLab webhook (Issue and Comment events)",
+    ),
+    (
+        "BATON_GITLAB_PROJECTS",
+        "none",
+        "project paths, comma-separated, whose open issues with a watch label must have a handoff",
+    ),
+    (
+        "BATON_GITLAB_WATCH_LABELS",
+        "outage,(perceived) data loss",
+        "labels, comma-separated, that make an open issue of those projects need a handoff",
+    ),
 ];
+
+/// The default of `BATON_GITLAB_REFRESH`.
+pub const DEFAULT_REFRESH: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The default of `BATON_GITLAB_WATCH_LABELS`.
+pub const DEFAULT_WATCH_LABELS: &str = "outage,(perceived) data loss";
 
 /// The environment variable naming the configuration file (read from the
 /// environment only, so not one of [`OPTIONS`]).
@@ -94,6 +125,70 @@ pub struct GitLabOAuth {
     pub allowed_groups: Vec<String>,
 }
 
+/// GitLab, live: reading issues back with a token, webhooks in, and the
+/// watched projects.
+#[derive(Debug, Clone)]
+pub struct GitLabLive {
+    /// The API token (`read_api`); without it nothing is read from GitLab.
+    pub api_token: Option<Secret>,
+    /// How old a cached issue may get before it is read again.
+    pub refresh: std::time::Duration,
+    /// The webhook's secret token; without it the webhook answers 404.
+    pub webhook_secret: Option<Secret>,
+    /// Project paths whose open issues with a watch label need a handoff.
+    pub projects: Vec<String>,
+    /// The watch labels.
+    pub watch_labels: Vec<String>,
+}
+
+impl GitLabLive {
+    /// Whether issues are read from GitLab (a token is configured).
+    pub fn reads_issues(&self) -> bool {
+        self.api_token.is_some()
+    }
+}
+
+/// Reads a duration such as `30s`, `5m`, `1h`, `1h30m` or `500ms`; the
+/// message says what is accepted.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("{text:?} is not a duration such as 30s, 5m or 1h");
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    let mut total = std::time::Duration::ZERO;
+    while !rest.is_empty() {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 {
+            return Err(bad());
+        }
+        let number: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let (unit, millis) = [("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)]
+            .into_iter()
+            .find(|(unit, _)| rest.starts_with(unit) && !(*unit == "m" && rest.starts_with("ms")))
+            .ok_or_else(bad)?;
+        rest = &rest[unit.len()..];
+        let part = number.checked_mul(millis).ok_or_else(bad)?;
+        total = total
+            .checked_add(std::time::Duration::from_millis(part))
+            .ok_or_else(bad)?;
+    }
+    if total.is_zero() {
+        return Err(format!("{text:?} is no time at all"));
+    }
+    Ok(total)
+}
+
+/// A comma-separated list, trimmed, without empty entries.
+fn comma_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The typed settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -115,6 +210,8 @@ pub struct Settings {
     pub allow_insecure_local_mode: bool,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Issues read back from GitLab, webhooks, watched projects.
+    pub live: GitLabLive,
 }
 
 impl Settings {
@@ -203,6 +300,38 @@ impl Settings {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let refresh = match get("BATON_GITLAB_REFRESH") {
+            Some(text) => parse_duration(text).map_err(|e| format!("BATON_GITLAB_REFRESH: {e}"))?,
+            None => DEFAULT_REFRESH,
+        };
+        let projects = comma_list(get("BATON_GITLAB_PROJECTS").unwrap_or_default())
+            .into_iter()
+            .map(|p| p.trim_matches('/').to_owned())
+            .collect::<Vec<_>>();
+        for project in &projects {
+            crate::domain::issue_ref::IssueRef::new(project, 1)
+                .map_err(|e| format!("BATON_GITLAB_PROJECTS: {project:?}: {e}"))?;
+        }
+        let watch_labels =
+            comma_list(get("BATON_GITLAB_WATCH_LABELS").unwrap_or(DEFAULT_WATCH_LABELS));
+        if watch_labels.is_empty() {
+            return Err("BATON_GITLAB_WATCH_LABELS names no label".into());
+        }
+        if let Some(token) = get("BATON_GITLAB_API_TOKEN")
+            && !token.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(
+                "BATON_GITLAB_API_TOKEN holds spaces or characters an HTTP header cannot carry"
+                    .into(),
+            );
+        }
+        let live = GitLabLive {
+            api_token: get("BATON_GITLAB_API_TOKEN").map(|t| Secret(t.to_owned())),
+            refresh,
+            webhook_secret: get("BATON_GITLAB_WEBHOOK_SECRET").map(|t| Secret(t.to_owned())),
+            projects,
+            watch_labels,
+        };
         Ok(Settings {
             database_url: get("BATON_DATABASE_URL")
                 .unwrap_or("sqlite://baton.db")
@@ -215,6 +344,7 @@ impl Settings {
             oauth,
             public_read: matches!(get("BATON_PUBLIC_READ"), Some("1" | "true" | "yes")),
             trusted_proxies,
+            live,
         })
     }
 
@@ -346,6 +476,59 @@ mod tests {
             ["gitlab-com/gl-infra", "gitlab-org"]
         );
         assert!(!format!("{s:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them_and_a_bad_one_is_named() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration(" 1h30m "), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        for bad in [
+            "",
+            "5",
+            "m",
+            "5 minutes",
+            "-5m",
+            "0s",
+            "5d",
+            "99999999999999999999h",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+        let err = settings(&[("BATON_GITLAB_REFRESH", "soon")]).unwrap_err();
+        assert!(
+            err.contains("BATON_GITLAB_REFRESH") && err.contains("30s"),
+            "{err}"
+        );
+        assert_eq!(settings(&[]).unwrap().live.refresh, DEFAULT_REFRESH);
+    }
+
+    #[test]
+    fn the_gitlab_token_and_webhook_secret_stay_out_of_debug_output() {
+        let s = settings(&[
+            ("BATON_GITLAB_API_TOKEN", "glpat-very-secret-1"),
+            ("BATON_GITLAB_WEBHOOK_SECRET", "hook-secret-2"),
+            (
+                "BATON_GITLAB_PROJECTS",
+                "gitlab-com/gl-infra/production, /a/b/",
+            ),
+        ])
+        .unwrap();
+        assert!(s.live.reads_issues());
+        assert_eq!(s.live.projects, ["gitlab-com/gl-infra/production", "a/b"]);
+        assert_eq!(s.live.watch_labels, ["outage", "(perceived) data loss"]);
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("glpat-very-secret-1") && !debug.contains("hook-secret-2"));
+        assert!(settings(&[("BATON_GITLAB_PROJECTS", "not a project")]).is_err());
+        let err = settings(&[("BATON_GITLAB_API_TOKEN", "glpat-with space")]).unwrap_err();
+        assert!(
+            err.contains("BATON_GITLAB_API_TOKEN") && !err.contains("glpat"),
+            "{err}"
+        );
+        assert!(!settings(&[]).unwrap().live.reads_issues());
     }
 
     #[test]

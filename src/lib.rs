@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod integrations;
+pub mod jobs;
 pub mod routes;
 pub mod startup;
 pub mod web;

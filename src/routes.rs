@@ -11,8 +11,8 @@ pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
 use crate::web::respond::ApiError;
 use crate::web::{
-    AppState, admin, assets, auth, cache, csrf, dashboard, gitlab, handoffs, handover, identity,
-    profile, shifts,
+    AppState, admin, assets, auth, cache, csrf, dashboard, gitlab, handoffs, handover, hooks,
+    identity, profile, shifts,
 };
 
 /// One route.
@@ -141,6 +141,12 @@ route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
     SignedIn patch "/users/me" => api_users::patch_me,
 });
 
+// Webhooks: called by other systems, which prove themselves in the
+// handler; answered in JSON, outside CSRF and sessions.
+route_table!(HOOK_ROUTES, register_hooks, "/hooks", api: true, {
+    Public post "/gitlab" => hooks::receive_gitlab_hook,
+});
+
 route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Read get "/" => dashboard::show_dashboard,
     Public get "/login" => auth::show_login,
@@ -175,7 +181,11 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
 
 /// Every route of the site.
 pub fn all() -> impl Iterator<Item = &'static Route> {
-    OPEN_ROUTES.iter().chain(API_ROUTES).chain(PAGE_ROUTES)
+    OPEN_ROUTES
+        .iter()
+        .chain(API_ROUTES)
+        .chain(HOOK_ROUTES)
+        .chain(PAGE_ROUTES)
 }
 
 /// Registers every route.
@@ -191,6 +201,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(web::PathConfig::default().error_handler(api::path_error))
             .default_service(web::to(api_not_found)),
     )
+    .service(register_hooks(web::scope("/hooks")).default_service(web::to(api_not_found)))
     .service(
         register_pages(register_open(web::scope("")))
             .app_data(

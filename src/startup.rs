@@ -58,28 +58,37 @@ pub struct Application {
     server: Server,
     db: Db,
     watcher: Option<crate::web::cache::Watcher>,
+    jobs: Option<crate::jobs::Runner>,
 }
+
+/// How long stopping waits for the jobs (an HTTP call in flight ends by its
+/// timeout, at most 10 s).
+const JOBS_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(12);
 
 impl Application {
     /// Opens the database, migrates it, binds the listener and builds the
-    /// server, then starts the change watcher. If anything fails once the
+    /// server, then starts the change watcher and the background jobs. If
+    /// anything fails once the
     /// pool is open, the pool is closed before the error is returned: the
     /// process is about to exit with it, and no pool thread may still be
     /// connecting then.
     pub async fn build(settings: Settings) -> Result<Application, String> {
         settings.check_local_mode_bind()?;
         let db = Db::connect(&settings.database_url)?;
+        let jobs_settings = settings.clone();
         let built = Self::build_server(settings, &db);
         if built.is_err() {
             db.close();
         }
         let (port, server, changes) = built?;
         let watcher = crate::web::cache::watch(&db, &changes);
+        let jobs = crate::jobs::start(&db, &jobs_settings);
         Ok(Application {
             port,
             server,
             db,
             watcher,
+            jobs,
         })
     }
 
@@ -156,10 +165,14 @@ impl Application {
 
     /// Serves until the process is told to stop (SIGINT, SIGTERM), then
     /// winds down in order: the server has finished its requests, the
-    /// change watcher is stopped and joined, and the pool is closed, so that
-    /// nothing is still connecting to the database when the process exits.
+    /// background jobs and the change watcher are stopped and joined, and
+    /// the pool is closed, so that nothing is still connecting to the
+    /// database when the process exits.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        if let Some(jobs) = self.jobs {
+            jobs.stop(JOBS_STOP_WAIT);
+        }
         if let Some(watcher) = self.watcher {
             watcher.stop();
         }
@@ -168,8 +181,14 @@ impl Application {
         served
     }
 
-    /// The server, to spawn (tests); the watcher and the pool keep running
-    /// for as long as the server does.
+    /// The background jobs, to stop apart from the server (tests); taken,
+    /// they are no longer stopped by [`Application::run_until_stopped`].
+    pub fn take_jobs(&mut self) -> Option<crate::jobs::Runner> {
+        self.jobs.take()
+    }
+
+    /// The server, to spawn (tests); the watcher, the jobs and the pool keep
+    /// running for as long as the server does.
     pub fn into_server(self) -> Server {
         self.server
     }

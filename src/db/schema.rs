@@ -146,6 +146,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    gitlab_issues (project, iid) {
+        project -> Text,
+        iid -> BigInt,
+        title -> Text,
+        state -> Text,
+        labels -> Text,
+        milestone -> Nullable<Text>,
+        assignees -> Text,
+        confidential -> Bool,
+        web_url -> Text,
+        gitlab_created_at -> Nullable<Timestamp>,
+        gitlab_updated_at -> Nullable<Timestamp>,
+        fetched_at -> Timestamp,
+        last_activity_at -> Nullable<Timestamp>,
+        watched -> Bool,
+    }
+}
+
+diesel::table! {
+    gitlab_status (name) {
+        name -> Text,
+        unavailable_since -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        inventory_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    job_leases (name) {
+        name -> Text,
+        owner -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(shifts -> users (user_id));
@@ -165,4 +208,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     audit_log,
     signin_attempts,
+    gitlab_issues,
+    gitlab_status,
+    webhook_deliveries,
+    job_leases,
 );

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod handoff;
 pub mod handoff_input;
 pub mod issue_ref;
+pub mod labels;
 pub mod lifecycle;
 pub mod markdown;
 pub mod paging;

@@ -9,6 +9,7 @@ use crate::db::models::{handoffs, handovers, shifts};
 use crate::domain::markdown;
 use crate::domain::time::{self, TimeView};
 use crate::error::AppError;
+use crate::web::issues::{self, GitLabDown, UncoveredView};
 use crate::web::views::{DualTime, HandoffCard, PersonView, sort_for_dashboard};
 use crate::web::{AppState, Layout, Viewer};
 
@@ -47,6 +48,8 @@ struct DashboardPage {
     since: Option<TimeView>,
     activity: Vec<Activity>,
     handover: Option<HandoverView>,
+    uncovered: Vec<UncoveredView>,
+    gitlab_down: Option<GitLabDown>,
 }
 
 /// `GET /`.
@@ -107,7 +110,11 @@ pub async fn show_dashboard(
                 // Public read never shows a confidential handoff.
                 open.retain(|h| !h.confidential);
             }
-            let loaded = Loaded::load_open(conn, open, &people)?;
+            let mut loaded = Loaded::load_open(conn, open, &people)?;
+            loaded.read_gitlab(conn, &st.settings.live)?;
+            let uncovered =
+                issues::uncovered(conn, &st.settings.live, gitlab, viewer.user.is_some(), now)?;
+            let gitlab_down = issues::down(&loaded.gitlab, viewer.tz, now);
             let mut cards: Vec<HandoffCard> = loaded
                 .handoffs
                 .iter()
@@ -154,6 +161,8 @@ pub async fn show_dashboard(
                 since,
                 activity,
                 handover,
+                uncovered,
+                gitlab_down,
             })
         })
         .await

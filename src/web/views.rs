@@ -13,6 +13,7 @@ use crate::domain::issue_ref::{GitLab, IssueRef};
 use crate::domain::time::{self, TimeView, human_duration};
 use crate::error::AppError;
 use crate::web::Viewer;
+use crate::web::issues::{self, GitLabDown, LiveIssue};
 
 /// A GitLab issue link as shown.
 #[derive(Debug, Clone)]
@@ -21,15 +22,31 @@ pub struct IssueView {
     pub text: String,
     /// The issue's URL.
     pub url: String,
+    /// Its title, state and labels, when known and shown.
+    pub live: Option<LiveIssue>,
 }
 
 impl IssueView {
-    /// The link for `issue`.
+    /// The link for `issue`, its reference only.
     pub fn new(issue: &IssueRef, gitlab: &GitLab) -> IssueView {
         IssueView {
             text: issue.to_string(),
             url: issue.url(gitlab),
+            live: None,
         }
+    }
+}
+
+/// The link of `issue`, with what `loaded` knows of it shown to `viewer`.
+pub fn issue_view(
+    loaded: &Loaded,
+    issue: &IssueRef,
+    gitlab: &GitLab,
+    viewer: &Viewer,
+) -> IssueView {
+    IssueView {
+        live: issues::live(&loaded.gitlab, issue, viewer.user.is_some()),
+        ..IssueView::new(issue, gitlab)
     }
 }
 
@@ -148,6 +165,10 @@ pub struct HandoffCard {
     pub resolved: Option<TimeView>,
     /// For sorting: seconds waited, 0 when nothing is pending.
     pub waited_secs: i64,
+    /// Open, and GitLab says a linked issue is closed: resolve it?
+    pub issue_closed: bool,
+    /// GitLab is failing: the titles shown are the last known ones.
+    pub gitlab_down: Option<GitLabDown>,
 }
 
 impl HandoffCard {
@@ -172,6 +193,7 @@ impl HandoffCard {
             _ => None,
         };
         let kind = h.kind;
+        let issues = loaded.issues(h);
         HandoffCard {
             id: h.id.clone(),
             kind: kind.as_str(),
@@ -180,10 +202,12 @@ impl HandoffCard {
             title: h.title.clone(),
             status: h.status.as_str(),
             confidential: h.confidential,
-            issues: loaded
-                .issues(h)
+            issue_closed: h.status == crate::domain::handoff::Status::Open
+                && issues.iter().any(|i| loaded.gitlab.is_closed(i)),
+            gitlab_down: issues::down(&loaded.gitlab, viewer.tz, now),
+            issues: issues
                 .iter()
-                .map(|i| IssueView::new(i, gitlab))
+                .map(|i| issue_view(loaded, i, gitlab, viewer))
                 .collect(),
             holder: person(&h.holder_id),
             waited_secs: h

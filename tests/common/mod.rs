@@ -2,6 +2,8 @@
 //! on SQLite and (when `BATON_TEST_POSTGRES_URL` is set) on PostgreSQL.
 #![allow(dead_code)]
 
+pub mod gitlab;
+
 use std::collections::HashMap;
 
 use baton::config::Settings;
@@ -26,11 +28,13 @@ pub enum Backend {
 pub struct TestApp {
     pub address: String,
     pub db: Db,
-    /// The database it runs on, for the command line to run on too.
+    /// The database it runs on (for the command line; a second instance may share it).
     pub database_url: String,
     pub backend: Backend,
     /// A client that keeps cookies and does not follow redirects.
     pub browser: Client,
+    /// The background jobs, stopped when the test ends.
+    jobs: Option<baton::jobs::Runner>,
     cleanup: Cleanup,
 }
 
@@ -41,6 +45,9 @@ enum Cleanup {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if let Some(jobs) = self.jobs.take() {
+            jobs.stop(std::time::Duration::from_secs(3));
+        }
         match &self.cleanup {
             Cleanup::File(path) => {
                 for suffix in ["", "-wal", "-shm"] {
@@ -103,10 +110,11 @@ impl TestApp {
             values.insert((*k).into(), (*v).into());
         }
         let settings = Settings::from_values(&values).expect("settings");
-        let app = Application::build(settings)
+        let mut app = Application::build(settings)
             .await
             .expect("build the application");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let jobs = app.take_jobs();
         tokio::spawn(app.into_server());
         let db = Db::connect(&database_url).expect("test pool");
         Some(TestApp {
@@ -115,8 +123,29 @@ impl TestApp {
             database_url,
             backend,
             browser: browser(),
+            jobs,
             cleanup,
         })
+    }
+
+    /// Starts another Baton on this one's database, with `extra` settings.
+    /// Its server runs until the test process ends; its jobs until the
+    /// returned instance is dropped.
+    pub async fn another_instance(&self, extra: &[(&str, &str)]) -> Instance {
+        let mut values: HashMap<String, String> = HashMap::new();
+        values.insert("BATON_DATABASE_URL".into(), self.database_url.clone());
+        values.insert("BATON_BIND".into(), "127.0.0.1:0".into());
+        for (k, v) in extra {
+            values.insert((*k).into(), (*v).into());
+        }
+        let settings = Settings::from_values(&values).expect("settings");
+        let mut app = Application::build(settings)
+            .await
+            .expect("build the second instance");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let jobs = app.take_jobs();
+        tokio::spawn(app.into_server());
+        Instance { address, jobs }
     }
 
     /// `path` on this server.
@@ -287,6 +316,20 @@ impl TestApp {
             .and_then(|l| l.to_str().ok())
             .map(str::to_owned);
         (status, location, res.text().await.expect("body"))
+    }
+}
+
+/// A second Baton on a test's database.
+pub struct Instance {
+    pub address: String,
+    jobs: Option<baton::jobs::Runner>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Some(jobs) = self.jobs.take() {
+            jobs.stop(std::time::Duration::from_secs(3));
+        }
     }
 }
 

@@ -919,3 +919,111 @@ async fn the_script_shows_visitors_their_own_zone_copies_permalinks_and_refreshe
     })
     .await;
 }
+
+#[tokio::test]
+async fn live_gitlab_issues_the_outages_nobody_holds_and_gitlab_down_are_accessible_and_valid_html()
+{
+    use common::gitlab::{API_TOKEN, FakeGitLab, Issue, Mode};
+    const PROJECT: &str = "gitlab-com/gl-infra/production";
+    let gitlab = FakeGitLab::start_api().await;
+    {
+        let mut fake = gitlab.state.lock().unwrap();
+        fake.put(Issue::open(
+            PROJECT,
+            1234,
+            "Patroni failover loop on the main cluster",
+            &["outage", "severity::1", "Service::Patroni", "AP1"],
+        ));
+        let mut closed = Issue::open(
+            PROJECT,
+            1300,
+            "Redis evictions",
+            &["incident", "severity::3"],
+        );
+        closed.state = "closed".into();
+        fake.put(closed);
+        fake.put(Issue::open(
+            PROJECT,
+            1400,
+            "Uploads missing for ~40 projects",
+            &["(perceived) data loss", "severity::2"],
+        ));
+        let mut secret = Issue::open(PROJECT, 1401, "Credential leak in CI", &["outage"]);
+        secret.confidential = true;
+        fake.put(secret);
+    }
+    let url = gitlab.url.clone();
+    let settings = [
+        ("BATON_GITLAB_URL", url.as_str()),
+        ("BATON_GITLAB_API_TOKEN", API_TOKEN),
+        ("BATON_GITLAB_REFRESH", "1s"),
+        ("BATON_GITLAB_PROJECTS", PROJECT),
+    ];
+    browser::run(&settings, |t| async move {
+        let (alice, _) = team(&t.app);
+        let held = open(
+            &t.app,
+            &alice,
+            json!({
+                "kind": "outage", "title": "Failover loop", "severity": 1,
+                "issues": [format!("{PROJECT}#1234"), format!("{PROJECT}#1300")],
+                "note": {"body": "Watching the cluster."}
+            }),
+        )
+        .await;
+        let path = format!("/handoffs/{}", held["id"].as_str().unwrap());
+        let reader = common::browser();
+        t.app.sign_in(&reader, "alice").await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let (_, page) = t.app.page(&reader, "/").await;
+            if page.contains("Patroni failover loop") && page.contains("Not handed off (2)") {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "GitLab's issues never showed: {page}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let b = t.browser(DESKTOP, "Europe/Amsterdam").await;
+        b.sign_in("alice").await;
+        audit(&b, "gitlab-dashboard", "/").await;
+        assert!(b.text("main").await.contains("issue closed — resolve?"));
+        audit(&b, "gitlab-handoff", &path).await;
+        b.goto("/").await;
+        b.click("form.take button").await;
+        b.wait_for_path("/handoffs/new").await;
+        assert_eq!(b.value("#title").await, "Uploads missing for ~40 projects");
+        assert!(b.has("#kind-perceived_data_loss:checked").await);
+        audit_here(&b, "gitlab-new-handoff-prefilled").await;
+        b.collect_source("gitlab-new-handoff-prefilled").await;
+
+        gitlab.set_mode(Mode::Fail);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !t
+            .app
+            .page(&reader, "/")
+            .await
+            .1
+            .contains("GitLab unavailable since")
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no unavailable marker"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        audit(&b, "gitlab-down-dashboard", "/").await;
+        audit(&b, "gitlab-down-handoff", &path).await;
+        let phone = t.browser(PHONE, "America/New_York").await;
+        phone.goto("/").await;
+        fits(&phone, "gitlab-public-dashboard").await;
+        assert!(
+            !phone.text("main").await.contains("Credential leak"),
+            "a confidential title shown signed out"
+        );
+        phone.collect_source("gitlab-public-dashboard").await;
+    })
+    .await;
+}

@@ -13,6 +13,7 @@ mod cli;
 mod demo;
 mod drift;
 mod e2e;
+mod gitlab;
 mod input;
 mod layers;
 mod pages;

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::db::DbConnection;
+use crate::db::models::gitlab::{self, GitLabCache};
 use crate::db::models::handoffs::{self, Handoff, IssueLink};
 use crate::db::models::shifts;
 use crate::db::models::users::{self, User};
@@ -29,6 +30,8 @@ pub struct Loaded {
     pub changes: Vec<DateTime<Utc>>,
     /// The instant the page is rendered for.
     pub now: DateTime<Utc>,
+    /// What Baton knows of the linked GitLab issues (see [`Loaded::read_gitlab`]).
+    pub gitlab: GitLabCache,
 }
 
 impl Loaded {
@@ -92,7 +95,26 @@ impl Loaded {
             users,
             changes,
             now,
+            gitlab: GitLabCache::default(),
         })
+    }
+
+    /// Loads what Baton knows of every loaded link's GitLab issue (one
+    /// query, none without an API token), so that the cards show titles,
+    /// states and labels.
+    pub fn read_gitlab(
+        &mut self,
+        conn: &mut DbConnection,
+        live: &crate::config::GitLabLive,
+    ) -> Result<(), AppError> {
+        let keys: Vec<_> = self
+            .links
+            .values()
+            .flatten()
+            .map(|l| gitlab::key(&l.project, l.iid.unsigned_abs()))
+            .collect();
+        self.gitlab = GitLabCache::load(conn, live, &keys)?;
+        Ok(())
     }
 
     /// How many shift changes `h` has survived while open.

@@ -122,7 +122,8 @@ pub async fn list_handoffs(
                 }
                 _ => None,
             };
-            let loaded = Loaded::load_list(conn, found, &[])?;
+            let mut loaded = Loaded::load_list(conn, found, &[])?;
+            loaded.read_gitlab(conn, &st.settings.live)?;
             let cards = loaded
                 .handoffs
                 .iter()

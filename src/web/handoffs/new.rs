@@ -10,6 +10,7 @@ use crate::domain::handoff::{Kind, Severity, Verification, parse_note_body, pars
 use crate::domain::handoff_input::{check_first_pass, parse_issue_list};
 use crate::error::AppError;
 use crate::web::handoffs::{parse_data_loss, recipient};
+use crate::web::issues::Prefill;
 use crate::web::views::{self, UserOption};
 use crate::web::{
     AppState, FormErrors, FormPairs, Layout, Viewer, field, keep_tz, render_page, see_other,
@@ -60,16 +61,22 @@ fn new_page(
     })
 }
 
-/// `GET /handoffs/new`.
+/// `GET /handoffs/new`, pre-filled from the query when it names a kind,
+/// title, severity or issues (the dashboard's "Open a handoff" for an
+/// outage nobody holds).
 pub async fn new_handoff(
     state: web::Data<AppState>,
     viewer: Viewer,
+    prefill: web::Query<Prefill>,
 ) -> Result<HttpResponse, AppError> {
     viewer.writer()?;
     let st = state.clone();
+    let prefill = prefill.into_inner();
     let form = NewForm {
-        kind: Kind::Outage.as_str().into(),
-        severity: "2".into(),
+        kind: prefill.kind.unwrap_or_else(|| Kind::Outage.as_str().into()),
+        title: prefill.title.unwrap_or_default(),
+        severity: prefill.severity.unwrap_or_else(|| "2".into()),
+        issues: prefill.issues.unwrap_or_default(),
         verification: Verification::Unverified.as_str().into(),
         ..NewForm::default()
     };

@@ -143,7 +143,8 @@ fn load_page(
     people.extend(notes.iter().filter_map(|n| n.pass_to_id.as_deref()));
     let note_ids: Vec<&str> = notes.iter().map(|n| n.id.as_str()).collect();
     let revisions = handoffs::revisions_of(conn, &note_ids)?;
-    let loaded = Loaded::load(conn, vec![handoff], &people)?;
+    let mut loaded = Loaded::load(conn, vec![handoff], &people)?;
+    loaded.read_gitlab(conn, &state.settings.live)?;
     let h = &loaded.handoffs[0];
     let layout = Layout::load(conn, state, viewer, &h.title)?;
     let card = HandoffCard::new(h, &loaded, viewer, gitlab);
@@ -185,7 +186,7 @@ fn load_page(
             issues: loaded
                 .note_issues(h, &n.id)
                 .iter()
-                .map(|i| IssueView::new(i, gitlab))
+                .map(|i| views::issue_view(&loaded, i, gitlab, viewer))
                 .collect(),
             mine: viewer.is(&n.author_id) && h.status == Status::Open,
         })

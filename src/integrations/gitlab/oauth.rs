@@ -1,6 +1,6 @@
-//! GitLab: the OAuth 2 application Baton signs people in with (authorization
-//! code with PKCE) and the REST API v4 calls a sign-in makes: the user's
-//! profile and the groups they belong to, page by page.
+//! The OAuth 2 application Baton signs people in with (authorization code
+//! with PKCE) and the REST API v4 calls a sign-in makes: the user's profile
+//! and the groups they belong to, page by page.
 
 use std::time::Duration;
 
