@@ -60,6 +60,16 @@ pub const OPTIONS: &[(&str, &str, &str)] = &[
         "none",
         "CIDRs of reverse proxies, comma-separated; from these, the client address is read from X-Forwarded-For",
     ),
+    (
+        "BATON_BACKUP_DIR",
+        "next to the SQLite file; none for PostgreSQL",
+        "where `baton backup` and the backup before a migration write archives",
+    ),
+    (
+        "BATON_DRILL_DATABASE_URL",
+        "none (a temporary SQLite file)",
+        "postgres://… of a database `baton drill` creates, restores into and drops",
+    ),
 ];
 
 /// The environment variable naming the configuration file (read from the
@@ -115,6 +125,13 @@ pub struct Settings {
     pub allow_insecure_local_mode: bool,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where backups go.
+    pub backup_dir: Option<std::path::PathBuf>,
+    /// The scratch PostgreSQL database of `baton drill`.
+    pub drill_database_url: Option<String>,
+    /// Back the database up before applying migrations (`--no-backup`
+    /// turns it off; not an environment setting).
+    pub backup_before_migrating: bool,
 }
 
 impl Settings {
@@ -203,6 +220,15 @@ impl Settings {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let drill_database_url = get("BATON_DRILL_DATABASE_URL").map(str::to_owned);
+        if let Some(url) = &drill_database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(
+                "BATON_DRILL_DATABASE_URL must be a postgres://… URL (without it the drill uses a temporary SQLite file)"
+                    .into(),
+            );
+        }
         Ok(Settings {
             database_url: get("BATON_DATABASE_URL")
                 .unwrap_or("sqlite://baton.db")
@@ -215,6 +241,9 @@ impl Settings {
             oauth,
             public_read: matches!(get("BATON_PUBLIC_READ"), Some("1" | "true" | "yes")),
             trusted_proxies,
+            backup_dir: get("BATON_BACKUP_DIR").map(std::path::PathBuf::from),
+            drill_database_url,
+            backup_before_migrating: true,
         })
     }
 
