@@ -46,6 +46,7 @@ struct DashboardPage {
     since: Option<TimeView>,
     activity: Vec<Activity>,
     handover: Option<HandoverView>,
+    drill_warning: Option<String>,
 }
 
 /// `GET /`.
@@ -146,6 +147,7 @@ pub async fn show_dashboard(
                 at: TimeView::new(time::from_db(h.created_at), viewer.tz),
             });
             Ok(DashboardPage {
+                drill_warning: crate::web::drills::warning_for(conn, &viewer)?,
                 layout,
                 roles,
                 waiting_for_you,
