@@ -7,7 +7,7 @@
 //! back byte for byte the same.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// What a column holds, as the archive names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,9 +63,10 @@ pub struct Column {
 
 /// Turns one row as a database gave it (a JSON array, booleans possibly as
 /// 0/1, instants with a `T` or fewer digits) into its canonical line,
-/// appended to `out` with its newline.
+/// appended to `out` with its newline. Values already in their canonical
+/// form (most text, every integer and NULL) are copied as they come.
 pub fn canonical_row(columns: &[Column], json: &str, out: &mut Vec<u8>) -> Result<(), String> {
-    let values: Vec<Value> =
+    let values: Vec<&RawValue> =
         serde_json::from_str(json).map_err(|e| format!("a row the database gave: {e}"))?;
     if values.len() != columns.len() {
         return Err(format!(
@@ -74,35 +75,51 @@ pub fn canonical_row(columns: &[Column], json: &str, out: &mut Vec<u8>) -> Resul
             columns.len()
         ));
     }
-    let canonical = values
-        .into_iter()
-        .zip(columns)
-        .map(|(value, column)| canonical_value(column, value))
-        .collect::<Result<Vec<Value>, String>>()?;
-    serde_json::to_writer(&mut *out, &canonical).map_err(|e| e.to_string())?;
-    out.push(b'\n');
+    out.push(b'[');
+    for (i, (value, column)) in values.iter().zip(columns).enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        canonical_value(column, value.get(), out)?;
+    }
+    out.extend_from_slice(b"]\n");
     Ok(())
 }
 
-fn canonical_value(column: &Column, value: Value) -> Result<Value, String> {
-    let wrong = |value: &Value| {
+/// `raw` (one JSON value) in its canonical form for `column`.
+fn canonical_value(column: &Column, raw: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    let wrong = || {
         format!(
-            "column {} holds {value}, which is not a {:?}",
+            "column {} holds {raw}, which is not a {:?}",
             column.name, column.kind
         )
     };
-    Ok(match (column.kind, value) {
-        (_, Value::Null) => Value::Null,
-        (Kind::Text, v @ Value::String(_)) => v,
-        (Kind::Integer | Kind::Bigint, Value::Number(n)) if n.is_i64() => Value::Number(n),
-        (Kind::Boolean, v @ Value::Bool(_)) => v,
-        (Kind::Boolean, Value::Number(n)) if n.as_i64() == Some(0) => Value::Bool(false),
-        (Kind::Boolean, Value::Number(n)) if n.as_i64() == Some(1) => Value::Bool(true),
-        (Kind::Timestamp, Value::String(s)) => {
-            Value::String(canonical_timestamp(&s).ok_or_else(|| wrong(&Value::String(s)))?)
+    // A JSON string without a backslash has nothing to escape: it is
+    // written as serde_json writes it.
+    let plain = |raw: &str| {
+        raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') && !raw.contains('\\')
+    };
+    match (column.kind, raw) {
+        (_, "null") => out.extend_from_slice(b"null"),
+        (Kind::Text, raw) if plain(raw) => out.extend_from_slice(raw.as_bytes()),
+        (Kind::Text, raw) if raw.starts_with('"') => {
+            let text: String = serde_json::from_str(raw).map_err(|_| wrong())?;
+            serde_json::to_writer(&mut *out, &text).map_err(|e| e.to_string())?;
         }
-        (_, other) => return Err(wrong(&other)),
-    })
+        (Kind::Integer | Kind::Bigint, raw) if raw.parse::<i64>().is_ok() => {
+            out.extend_from_slice(raw.as_bytes())
+        }
+        (Kind::Boolean, "true" | "1") => out.extend_from_slice(b"true"),
+        (Kind::Boolean, "false" | "0") => out.extend_from_slice(b"false"),
+        (Kind::Timestamp, raw) if plain(raw) => {
+            let instant = canonical_timestamp(&raw[1..raw.len() - 1]).ok_or_else(wrong)?;
+            out.push(b'"');
+            out.extend_from_slice(instant.as_bytes());
+            out.push(b'"');
+        }
+        _ => return Err(wrong()),
+    }
+    Ok(())
 }
 
 /// `2026-12-03 08:15:00.1234` or `2026-12-03T08:15:00` as

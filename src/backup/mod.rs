@@ -15,6 +15,7 @@
 pub mod archive;
 pub mod canonical;
 pub mod drill;
+mod load;
 pub mod restore;
 pub mod snapshot;
 pub mod upgrade;
@@ -71,6 +72,7 @@ pub fn write_archive(database_url: &str, path: &Path) -> Result<Written, String>
         .format("%Y-%m-%dT%H:%M:%S%.6fZ")
         .to_string();
     let mut snapshot = snapshot::Snapshot::take(database_url, dir)?;
+    tracing::info!(elapsed = ?started.elapsed(), "backup: snapshot taken");
     if let Some(version) = &snapshot.schema_version {
         let latest = crate::db::migrations::latest()?;
         if *version > latest {
@@ -120,6 +122,7 @@ pub fn write_archive(database_url: &str, path: &Path) -> Result<Written, String>
         tables: vec![],
     };
     snapshot.finish()?;
+    tracing::info!(elapsed = ?started.elapsed(), "backup: every table read");
     let manifest = writer.finish(manifest)?;
     let bytes = std::fs::metadata(path)
         .map_err(|e| format!("{}: {e}", path.display()))?

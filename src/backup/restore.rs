@@ -19,15 +19,11 @@ use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 use sha2::{Digest, Sha256};
 
-use super::archive::{self, Manifest, TableEntry, Visit};
+use super::archive::{self, Manifest};
 use super::canonical::Kind;
+use super::load;
 use super::snapshot::{self, Shape, quote};
 use crate::db::{self, Backend, DbConnection, migrations};
-
-/// Rows per `INSERT`, at most.
-const BATCH_ROWS: usize = 5_000;
-/// Bytes of rows per `INSERT`, about.
-const BATCH_BYTES: usize = 2 << 20;
 
 /// A restore done.
 #[derive(Debug, Clone)]
@@ -95,7 +91,7 @@ pub fn restore(path: &Path, target_url: &str, replace: bool) -> Result<Restored,
         Backend::Sqlite(file) if !Path::new(&file).exists() => Some(file),
         _ => None,
     };
-    let result = restore_checked(path, target_url, replace);
+    let result = restore_checked(path, target_url, replace, created.is_some());
     if let (Err(_), Some(file)) = (&result, &created) {
         snapshot::remove_sqlite_files(Path::new(file));
     }
@@ -107,7 +103,12 @@ pub fn restore(path: &Path, target_url: &str, replace: bool) -> Result<Restored,
     })
 }
 
-fn restore_checked(path: &Path, target_url: &str, replace: bool) -> Result<Option<String>, String> {
+fn restore_checked(
+    path: &Path,
+    target_url: &str,
+    replace: bool,
+    new_file: bool,
+) -> Result<Option<String>, String> {
     let mut conn = db::connect_unmigrated(target_url)?;
     if !replace && let Some(table) = first_table_with_rows(&mut conn)? {
         return Err(format!(
@@ -121,6 +122,12 @@ fn restore_checked(path: &Path, target_url: &str, replace: bool) -> Result<Optio
         conn.batch_execute("PRAGMA foreign_keys = OFF")
             .map_err(|e| e.to_string())?;
     }
+    if new_file {
+        // A file this restore made is removed if it fails: the transaction
+        // needs no journal on disk, and the file is flushed once at the end.
+        conn.batch_execute("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF")
+            .map_err(|e| e.to_string())?;
+    }
     let mut reader = archive::Reader::open(path)?;
     let manifest = reader.manifest.clone();
     let started = Instant::now();
@@ -131,14 +138,13 @@ fn restore_checked(path: &Path, target_url: &str, replace: bool) -> Result<Optio
         }
         check_shapes(conn, &manifest)?;
         tracing::info!(elapsed = ?started.elapsed(), "restore: the schema is built");
-        let mut insert = Insert {
-            conn: &mut *conn,
-            table: None,
-            batch: Vec::with_capacity(BATCH_BYTES + (64 << 10)),
-            rows: 0,
-        };
-        archive::read_rows(&mut reader, &mut insert)?;
+        let again = load::set_aside_indexes(conn)?;
+        load::load(conn, &mut reader)?;
         tracing::info!(elapsed = ?started.elapsed(), "restore: the rows are in");
+        for statement in &again {
+            conn.batch_execute(statement)?;
+        }
+        tracing::info!(elapsed = ?started.elapsed(), "restore: indexes and references are built again");
         verify_database(conn, &manifest)?;
         tracing::info!(elapsed = ?started.elapsed(), "restore: the rows read back match");
         let pending = migrations::pending(conn)?;
@@ -160,7 +166,18 @@ fn restore_checked(path: &Path, target_url: &str, replace: bool) -> Result<Optio
     if sqlite {
         let _ = conn.batch_execute("PRAGMA foreign_keys = ON");
     }
-    done.map_err(|Failed(e)| e)
+    let migrated_to = done.map_err(|Failed(e)| e)?;
+    if new_file {
+        conn.batch_execute("PRAGMA synchronous = FULL; PRAGMA journal_mode = WAL")
+            .map_err(|e| e.to_string())?;
+        drop(conn);
+        if let Ok(Backend::Sqlite(file)) = Backend::from_url(target_url) {
+            std::fs::File::open(&file)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| format!("flushing {file}: {e}"))?;
+        }
+    }
+    Ok(migrated_to)
 }
 
 #[derive(QueryableByName)]
@@ -283,93 +300,4 @@ pub fn verify_database(conn: &mut DbConnection, manifest: &Manifest) -> Result<(
         }
     }
     Ok(())
-}
-
-/// Inserts the archive's rows, many per statement: the canonical lines,
-/// as one JSON array bound to an `INSERT … SELECT` that takes it apart.
-struct Insert<'c> {
-    conn: &'c mut DbConnection,
-    table: Option<(String, String)>,
-    batch: Vec<u8>,
-    rows: usize,
-}
-
-impl Insert<'_> {
-    /// The statement for a table: PostgreSQL casts each text value to its
-    /// column's type; SQLite writes instants as diesel does (`%F %T%.f`).
-    fn statement(conn: &DbConnection, table: &TableEntry) -> String {
-        let names = table
-            .columns
-            .iter()
-            .map(|c| quote(&c.name))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let values = table
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| match (conn, c.kind) {
-                (DbConnection::Postgresql(_), Kind::Text) => format!("r->>{i}"),
-                (DbConnection::Postgresql(_), kind) => {
-                    format!("(r->>{i})::{}", kind.postgres_type())
-                }
-                (DbConnection::Sqlite(_), Kind::Timestamp) => format!(
-                    "CASE WHEN substr(value->>{i}, 21) = '000000' THEN substr(value->>{i}, 1, 19) \
-                     WHEN substr(value->>{i}, 24) = '000' THEN substr(value->>{i}, 1, 23) \
-                     ELSE value->>{i} END"
-                ),
-                (DbConnection::Sqlite(_), _) => format!("value->>{i}"),
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let from = match conn {
-            DbConnection::Postgresql(_) => "json_array_elements($1::json) AS e(r)",
-            DbConnection::Sqlite(_) => "json_each($1)",
-        };
-        format!(
-            "INSERT INTO {} ({names}) SELECT {values} FROM {from}",
-            quote(&table.name)
-        )
-    }
-
-    fn flush(&mut self) -> Result<(), String> {
-        let Some((name, sql)) = &self.table else {
-            return Ok(());
-        };
-        if self.rows == 0 {
-            return Ok(());
-        }
-        self.batch.push(b']');
-        let json = std::str::from_utf8(&self.batch)
-            .map_err(|_| format!("table {name}: a row that is not UTF-8"))?;
-        diesel::sql_query(sql)
-            .bind::<Text, _>(json)
-            .execute(self.conn)
-            .map_err(|e| format!("restoring table {name}: {e}"))?;
-        self.batch.clear();
-        self.rows = 0;
-        Ok(())
-    }
-}
-
-impl Visit for Insert<'_> {
-    fn table(&mut self, table: &TableEntry) -> Result<(), String> {
-        self.table = Some((table.name.clone(), Insert::statement(self.conn, table)));
-        Ok(())
-    }
-
-    fn row(&mut self, line: &[u8]) -> Result<(), String> {
-        self.batch.push(if self.rows == 0 { b'[' } else { b',' });
-        self.batch
-            .extend_from_slice(line.strip_suffix(b"\n").unwrap_or(line));
-        self.rows += 1;
-        if self.rows >= BATCH_ROWS || self.batch.len() >= BATCH_BYTES {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn table_end(&mut self, _: &TableEntry) -> Result<(), String> {
-        self.flush()
-    }
 }

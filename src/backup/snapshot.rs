@@ -343,6 +343,20 @@ fn copy_sqlite(source: &str, dest: &Path) -> Result<(), String> {
         &dst_name,
         ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_CREATE,
     )?;
+    // The copy is thrown away after it is read: no journal, no flush.
+    // SAFETY: an open connection and a NUL-terminated statement; no callback.
+    let rc = unsafe {
+        ffi::sqlite3_exec(
+            dst.0,
+            c"PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF".as_ptr(),
+            None,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    };
+    if rc != ffi::SQLITE_OK {
+        return Err(format!("setting up the snapshot: {}", message(dst.0)));
+    }
     let main = c"main";
     // SAFETY: two open connections and the schema name "main"; the backup
     // object is finished below on every path.
