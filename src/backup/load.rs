@@ -49,7 +49,9 @@ pub fn set_aside_indexes(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
              SELECT format('DROP INDEX %s', x.indexrelid::regclass), pg_get_indexdef(x.indexrelid) \
              FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid \
              WHERE t.relnamespace = current_schema()::regnamespace AND NOT x.indisprimary \
-               AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)",
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid) \
+               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
+                               AND d.objid = t.oid AND d.deptype = 'e')",
         )
         .load(conn)?,
     };

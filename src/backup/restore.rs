@@ -83,11 +83,12 @@ pub fn check_versions(manifest: &Manifest) -> Result<(), String> {
 /// is removed).
 pub fn restore(path: &Path, target_url: &str, replace: bool) -> Result<Restored, String> {
     let started = Instant::now();
+    let target = Backend::from_url(target_url)?;
     let manifest = archive::Reader::open(path)?.manifest;
     check_versions(&manifest)?;
     archive::read(path, &mut archive::JustCheck)?;
     tracing::info!(elapsed = ?started.elapsed(), "restore: the archive matches its manifest");
-    let created = match Backend::from_url(target_url)? {
+    let created = match target {
         Backend::Sqlite(file) if !Path::new(&file).exists() => Some(file),
         _ => None,
     };
@@ -221,16 +222,16 @@ fn drop_everything(conn: &mut DbConnection) -> Result<(), Failed> {
             }
         }
         DbConnection::Postgresql(_) => {
-            let tables: Vec<Table> = diesel::sql_query(
-                "SELECT tablename::text AS name FROM pg_tables WHERE schemaname = current_schema()",
-            )
-            .load(conn)?;
+            let mut tables = snapshot::table_names(conn)?;
+            tables.push("__diesel_schema_migrations".into());
             for t in tables {
-                conn.batch_execute(&format!("DROP TABLE IF EXISTS {} CASCADE", quote(&t.name)))?;
+                conn.batch_execute(&format!("DROP TABLE IF EXISTS {} CASCADE", quote(&t)))?;
             }
             let routines: Vec<Table> = diesel::sql_query(
                 "SELECT p.oid::regprocedure::text AS name FROM pg_proc p \
-                 WHERE p.pronamespace = current_schema()::regnamespace",
+                 WHERE p.pronamespace = current_schema()::regnamespace \
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
+                                 AND d.objid = p.oid AND d.deptype = 'e')",
             )
             .load(conn)?;
             for r in routines {

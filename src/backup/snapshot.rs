@@ -59,17 +59,22 @@ struct Declared {
     declared: String,
 }
 
-/// Every table of the database but diesel's own, sorted.
+/// Every table of the database but diesel's own (and on PostgreSQL those
+/// of extensions), sorted.
 pub fn table_names(conn: &mut DbConnection) -> Result<Vec<String>, String> {
     let query = match conn {
         DbConnection::Sqlite(_) => {
             "SELECT name FROM sqlite_master WHERE type = 'table' \
              AND name NOT LIKE 'sqlite_%' AND name <> '__diesel_schema_migrations'"
         }
+        // Not the tables of extensions (PostGIS's spatial_ref_sys): they
+        // are the extension's, made and filled by it.
         DbConnection::Postgresql(_) => {
-            "SELECT table_name::text AS name FROM information_schema.tables \
-             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
-             AND table_name <> '__diesel_schema_migrations'"
+            "SELECT c.relname::text AS name FROM pg_class c \
+             WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') \
+             AND c.relname <> '__diesel_schema_migrations' \
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
+                             AND d.objid = c.oid AND d.deptype = 'e')"
         }
     };
     let mut names: Vec<String> = diesel::sql_query(query)
