@@ -100,10 +100,13 @@ pub async fn export_archive(
         }))
 }
 
+/// A chunk being read on the blocking pool, with the file to read on from.
+type Reading = actix_web::rt::task::JoinHandle<std::io::Result<(File, Vec<u8>)>>;
+
 /// A file sent as the body, read a chunk at a time on the blocking pool.
 struct FileBody {
     file: Option<File>,
-    reading: Option<actix_web::rt::task::JoinHandle<std::io::Result<(File, Vec<u8>)>>>,
+    reading: Option<Reading>,
     left: u64,
 }
 
