@@ -29,7 +29,7 @@ pub struct DrillView {
 
 fn seconds(ms: Option<i64>) -> String {
     ms.map(|ms| format!("{:.2} s", ms as f64 / 1000.0))
-        .unwrap_or_else(|| "–".into())
+        .unwrap_or_else(|| "not run".into())
 }
 
 impl DrillView {
