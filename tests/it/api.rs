@@ -587,10 +587,21 @@ backend_tests! {
             let full = contract.valid_request(&method, &path, &op, true).await;
             let (status, body, _) = contract.send(&full, &alice).await;
             record(status, "a valid request with every field", &body);
-            // Kept answers are answered 304 to their ETag.
+            // Kept answers are answered 304 to their ETag. A write that the
+            // change watcher sees late (a loaded machine) renews the kept
+            // answer in between: then the new answer's ETag is sent.
             if let Some(etag) = headers.get("etag") {
-                let res = app.api(valid.method(), &valid.url(), &alice).header("if-none-match", etag).send().await.unwrap();
-                record(res.status().as_u16(), "a request with the ETag", &Value::Null);
+                let mut etag = etag.clone();
+                let mut status = 0;
+                for _ in 0..3 {
+                    let res = app.api(valid.method(), &valid.url(), &alice).header("if-none-match", &etag).send().await.unwrap();
+                    status = res.status().as_u16();
+                    match res.headers().get("etag") {
+                        Some(renewed) if status == 200 => etag = renewed.clone(),
+                        _ => break,
+                    }
+                }
+                record(status, "a request with the ETag", &Value::Null);
             }
 
             // Invalid requests: each is answered by a documented 4xx in the

@@ -84,6 +84,8 @@ pub async fn export_archive(
             Ok(audit::record(conn, event)?)
         })
         .await?;
+    // A write in a GET: pages kept from before (the audit log) are stale now.
+    state.caches.changes.bump();
     let filename = crate::backup::upgrade::file_name(crate::backup::upgrade::PREFIX, at);
     Ok(HttpResponse::Ok()
         .content_type("application/gzip")
