@@ -1,4 +1,6 @@
-//! The command line: `baton serve|migrate|user|token|demo`.
+//! The command line: `baton serve|migrate|user|token|demo|backup|restore|drill`.
+
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
@@ -16,6 +18,9 @@ pub struct Cli {
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Apply pending migrations without backing the database up first.
+    #[arg(long, global = true)]
+    pub no_backup: bool,
 }
 
 /// The subcommands.
@@ -33,6 +38,38 @@ pub enum Command {
     Token(TokenCommand),
     /// Fill the database with a demo team, shifts, handoffs and notes.
     Demo(crate::demo::DemoArgs),
+    /// Back the database up into one portable archive, while Baton serves.
+    Backup(BackupArgs),
+    /// Restore an archive into an empty database of either backend.
+    Restore(RestoreArgs),
+    /// The restore drill: back up, restore into a scratch database, verify
+    /// every table, render pages from it, time each step and record it.
+    Drill,
+}
+
+/// `baton backup`.
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// The archive to write (default: a new baton-backup-….jsonl.gz in
+    /// BATON_BACKUP_DIR, or next to the SQLite file).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Keep only the newest N backups in that directory.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub keep: Option<u64>,
+}
+
+/// `baton restore`.
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// The archive.
+    pub file: PathBuf,
+    /// The database to restore into: sqlite://PATH or postgres://….
+    #[arg(long)]
+    pub database_url: String,
+    /// Drop everything the target holds first (else it must be empty).
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// `baton user …`.
@@ -159,10 +196,24 @@ fn read_password() -> Result<String, String> {
 /// would keep opening connections on threads of its own while the process
 /// exits, which on PostgreSQL crashed the command after its output.
 pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
-    let mut conn = crate::db::connect_once(&settings.database_url)?;
     match command {
-        Command::Serve => Err("serve is run by main".into()),
-        Command::Migrate => Ok("migrations applied".into()),
+        Command::Backup(args) => return backup(settings, &args),
+        Command::Restore(args) => return restore(&args),
+        _ => {}
+    }
+    let (mut conn, note) = crate::backup::upgrade::connect_and_migrate(settings)?;
+    if let Some(note) = &note
+        && !matches!(command, Command::Migrate)
+    {
+        tracing::warn!("{note}");
+    }
+    match command {
+        Command::Serve | Command::Drill => Err("serve and drill are run by main".into()),
+        Command::Backup(_) | Command::Restore(_) => Err("run above".into()),
+        Command::Migrate => Ok(match note {
+            Some(note) => format!("{note}\nmigrations applied"),
+            None => "migrations applied".into(),
+        }),
         Command::User(UserCommand::Add {
             username,
             name,
@@ -311,4 +362,66 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
         }
         Command::Demo(args) => crate::demo::run(&mut conn, &args),
     }
+}
+
+/// `baton backup`: one archive, and the rotation of `--keep`.
+fn backup(settings: &Settings, args: &BackupArgs) -> Result<String, String> {
+    use crate::backup::upgrade;
+    let (path, dir) = match &args.output {
+        Some(_) if args.keep.is_some() => {
+            return Err(
+                "--keep rotates the backups in BATON_BACKUP_DIR; it does not go with --output"
+                    .into(),
+            );
+        }
+        Some(path) => (path.clone(), None),
+        None => {
+            let dir = upgrade::backup_dir(settings)?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+            let name = upgrade::file_name(upgrade::PREFIX, chrono::Utc::now());
+            (dir.join(name), Some(dir))
+        }
+    };
+    let written = crate::backup::write_archive(&settings.database_url, &path)?;
+    let mut out = format!(
+        "backed up {} to {}: {} rows in {} tables, {}, in {:.1} s",
+        crate::db::redact(&settings.database_url),
+        written.path.display(),
+        written.manifest.total_rows(),
+        written.manifest.tables.len(),
+        crate::backup::human_bytes(written.bytes),
+        written.elapsed.as_secs_f64()
+    );
+    if let (Some(dir), Some(keep)) = (dir, args.keep) {
+        let removed = upgrade::rotate(&dir, usize::try_from(keep).unwrap_or(usize::MAX))?;
+        out.push_str(&format!(
+            "\nremoved {} older backup(s); the newest {keep} are kept",
+            removed.len()
+        ));
+    }
+    Ok(out)
+}
+
+/// `baton restore`.
+fn restore(args: &RestoreArgs) -> Result<String, String> {
+    let done = crate::backup::restore::restore(&args.file, &args.database_url, args.replace)?;
+    let m = &done.manifest;
+    let mut out = format!(
+        "restored {} into {}: {} rows in {} tables, counts and SHA-256 checked, in {:.1} s\n\
+         the archive: Baton {} on {}, schema {}, taken at {}",
+        args.file.display(),
+        crate::db::redact(&args.database_url),
+        m.total_rows(),
+        m.tables.len(),
+        done.elapsed.as_secs_f64(),
+        m.baton_version,
+        m.source_backend,
+        m.schema_version.as_deref().unwrap_or("none"),
+        m.created_at
+    );
+    if let Some(version) = &done.migrated_to {
+        out.push_str(&format!("\nmigrated forward to schema {version}"));
+    }
+    Ok(out)
 }

@@ -85,6 +85,16 @@ pub const OPTIONS: &[(&str, &str, &str)] = &[
         "outage,(perceived) data loss",
         "labels, comma-separated, that make an open issue of those projects need a handoff",
     ),
+    (
+        "BATON_BACKUP_DIR",
+        "next to the SQLite file; none for PostgreSQL",
+        "where `baton backup` and the backup before a migration write archives",
+    ),
+    (
+        "BATON_DRILL_DATABASE_URL",
+        "none (a temporary SQLite file)",
+        "postgres://… of a database `baton drill` creates, restores into and drops",
+    ),
 ];
 
 /// The default of `BATON_GITLAB_REFRESH`.
@@ -212,6 +222,13 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Issues read back from GitLab, webhooks, watched projects.
     pub live: GitLabLive,
+    /// Where backups go.
+    pub backup_dir: Option<std::path::PathBuf>,
+    /// The scratch PostgreSQL database of `baton drill`.
+    pub drill_database_url: Option<String>,
+    /// Back the database up before applying migrations (`--no-backup`
+    /// turns it off; not an environment setting).
+    pub backup_before_migrating: bool,
 }
 
 impl Settings {
@@ -332,6 +349,15 @@ impl Settings {
             projects,
             watch_labels,
         };
+        let drill_database_url = get("BATON_DRILL_DATABASE_URL").map(str::to_owned);
+        if let Some(url) = &drill_database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(
+                "BATON_DRILL_DATABASE_URL must be a postgres://… URL (without it the drill uses a temporary SQLite file)"
+                    .into(),
+            );
+        }
         Ok(Settings {
             database_url: get("BATON_DATABASE_URL")
                 .unwrap_or("sqlite://baton.db")
@@ -345,6 +371,9 @@ impl Settings {
             public_read: matches!(get("BATON_PUBLIC_READ"), Some("1" | "true" | "yes")),
             trusted_proxies,
             live,
+            backup_dir: get("BATON_BACKUP_DIR").map(std::path::PathBuf::from),
+            drill_database_url,
+            backup_before_migrating: true,
         })
     }
 

@@ -3,6 +3,7 @@
 // missing value.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -19,15 +19,17 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let settings = match Settings::from_env() {
+    let mut settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("baton: configuration: {e}");
             return ExitCode::from(2);
         }
     };
+    settings.backup_before_migrating = !cli.no_backup;
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
+        Command::Drill => drill(&settings),
         other => baton::cli::run(&settings, other).map(|out| println!("{out}")),
     };
     match result {
@@ -44,4 +46,16 @@ fn serve(settings: Settings) -> Result<(), String> {
         let app = Application::build(settings).await?;
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+/// `baton drill`: the report on standard output; a failure exits non-zero.
+fn drill(settings: &Settings) -> Result<(), String> {
+    use baton::backup::drill;
+    let report = drill::run(settings, &drill::actor(), &baton::startup::render_restored);
+    println!("{}", report.text());
+    if report.passed() {
+        Ok(())
+    } else {
+        Err("the restore drill failed".into())
+    }
 }

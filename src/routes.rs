@@ -6,13 +6,15 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::AppError;
-use crate::web::api::{self, handoffs as api_handoffs, shifts as api_shifts, users as api_users};
+use crate::web::api::{
+    self, export as api_export, handoffs as api_handoffs, shifts as api_shifts, users as api_users,
+};
 pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
 use crate::web::respond::ApiError;
 use crate::web::{
-    AppState, admin, assets, auth, cache, csrf, dashboard, gitlab, handoffs, handover, hooks,
-    identity, profile, shifts,
+    AppState, admin, assets, auth, cache, csrf, dashboard, drills, gitlab, handoffs, handover,
+    hooks, identity, profile, shifts,
 };
 
 /// One route.
@@ -139,6 +141,7 @@ route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
     Read get "/oncall" => api_shifts::oncall,
     SignedIn get "/users/me" => api_users::get_me,
     SignedIn patch "/users/me" => api_users::patch_me,
+    Admin get "/export" => api_export::export_archive,
 });
 
 // Webhooks: called by other systems, which prove themselves in the
@@ -177,6 +180,7 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Admin post "/admin/users/{username}/role" => admin::change_role,
     Admin post "/admin/users/{username}/active" => admin::change_active,
     Admin post "/admin/users/{username}/gitlab" => admin::link_gitlab,
+    Admin get "/admin/drills" => drills::show_drills,
 });
 
 /// Every route of the site.

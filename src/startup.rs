@@ -98,6 +98,9 @@ impl Application {
         mut settings: Settings,
         db: &Db,
     ) -> Result<(u16, Server, std::sync::Arc<crate::web::cache::Changes>), String> {
+        if let Some(note) = crate::backup::upgrade::backup_before_migrating(&settings)? {
+            tracing::warn!("{note}");
+        }
         db.migrate()?;
         let key = session_key(db, &settings)?;
         let listener = TcpListener::bind(&settings.bind)
@@ -208,4 +211,97 @@ fn session_key(db: &Db, settings: &Settings) -> Result<Key, String> {
         }
     };
     Key::try_from(material.as_bytes()).map_err(|e| format!("session key: {e}"))
+}
+
+/// The title of a handoff as a page shows it (escaped as askama escapes).
+#[derive(askama::Template)]
+#[template(source = "{{ title }}", ext = "html")]
+struct Escaped<'a> {
+    title: &'a str,
+}
+
+/// The restore drill's last look: starts Baton on the restored database at
+/// `url` with connections that refuse every write, and renders the
+/// dashboard and the newest handoff anyone may read from it (in process,
+/// signed out, as local mode lets a visitor read). Says what it rendered.
+/// Runs on a thread of its own, so it can be called from anywhere.
+pub fn render_restored(url: &str) -> Result<String, String> {
+    let url = url.to_owned();
+    std::thread::spawn(move || actix_web::rt::System::new().block_on(render_pages(url)))
+        .join()
+        .map_err(|_| "rendering the restored data panicked".to_owned())?
+}
+
+async fn render_pages(url: String) -> Result<String, String> {
+    use actix_web::test::{TestRequest, call_service, init_service, read_body};
+    use diesel::prelude::*;
+
+    let mut values = std::collections::HashMap::new();
+    values.insert("BATON_DATABASE_URL".to_owned(), url.clone());
+    values.insert("BATON_BIND".to_owned(), "127.0.0.1:0".to_owned());
+    let settings = Settings::from_values(&values)?;
+    let db = Db::connect_read_only(&url)?;
+    let newest: Result<Option<(String, String)>, String> =
+        db.conn().map_err(|e| e.to_string()).and_then(|mut conn| {
+            use crate::db::schema::handoffs::dsl as h;
+            h::handoffs
+                .filter(h::confidential.eq(false))
+                .order(h::id.desc())
+                .select((h::id, h::title))
+                .first::<(String, String)>(&mut *conn)
+                .optional()
+                .map_err(|e| format!("reading the restored handoffs: {e}"))
+        });
+    let mut key = [0u8; 64];
+    getrandom::fill(&mut key).map_err(|e| format!("random: {e}"))?;
+    let state = web::Data::new(AppState {
+        db: db.clone(),
+        settings,
+        local_mode: true,
+        gitlab: None,
+        caches: crate::web::cache::Caches::default(),
+    });
+    let app = init_service(
+        App::new()
+            .app_data(state)
+            .wrap(SessionMiddleware::new(
+                CookieSessionStore::default(),
+                Key::from(&key),
+            ))
+            .configure(crate::routes::configure),
+    )
+    .await;
+    let mut seen = vec![];
+    let mut pages = vec![(
+        "/".to_owned(),
+        "<title>Dashboard · Baton</title>".to_owned(),
+    )];
+    if let Some((id, title)) = newest.as_ref().ok().and_then(Option::as_ref) {
+        let title = askama::Template::render(&Escaped { title }).map_err(|e| e.to_string())?;
+        pages.push((format!("/handoffs/{id}"), title));
+    }
+    let mut outcome = Ok(());
+    for (path, expected) in &pages {
+        let res = call_service(&app, TestRequest::get().uri(path).to_request()).await;
+        let status = res.status();
+        let body = read_body(res).await;
+        let text = String::from_utf8_lossy(&body);
+        if !status.is_success() || !text.contains(expected.as_str()) {
+            outcome = Err(format!(
+                "GET {path} answered {status} without the page expected"
+            ));
+            break;
+        }
+        seen.push(format!(
+            "{path} ({})",
+            crate::backup::human_bytes(body.len() as u64)
+        ));
+    }
+    db.close();
+    outcome?;
+    newest?;
+    if pages.len() == 1 {
+        seen.push("no handoff to render".into());
+    }
+    Ok(format!("rendered {}", seen.join(", ")))
 }

@@ -1,6 +1,7 @@
 //! Storage: one diesel schema over SQLite (embedded default) and PostgreSQL,
 //! the backend chosen from the URL scheme, migrations embedded per backend.
 
+pub mod migrations;
 pub mod models;
 pub mod schema;
 pub mod types;
@@ -28,12 +29,9 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, Pool};
 use diesel::sqlite::SqliteConnection;
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::AppError;
-
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub use migrations::migrate_connection;
 
 /// A connection to either backend. SQLite must stay the last variant.
 #[derive(diesel::MultiConnection)]
@@ -90,8 +88,22 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Opens a connection to `backend`, with the SQLite settings on it.
-fn establish(backend: &Backend) -> Result<DbConnection, r2d2::Error> {
+/// Opens a connection to `backend`, with the SQLite settings on it; a
+/// read-only one refuses every write (a restore drill's look at its copy).
+fn establish(backend: &Backend, read_only: bool) -> Result<DbConnection, r2d2::Error> {
+    let mut conn = establish_writable(backend)?;
+    if read_only {
+        let refuse_writes = match conn {
+            DbConnection::Postgresql(_) => "SET default_transaction_read_only = on",
+            DbConnection::Sqlite(_) => "PRAGMA query_only = ON",
+        };
+        conn.batch_execute(refuse_writes)
+            .map_err(r2d2::Error::QueryError)?;
+    }
+    Ok(conn)
+}
+
+fn establish_writable(backend: &Backend) -> Result<DbConnection, r2d2::Error> {
     match backend {
         Backend::Postgres(url) => PgConnection::establish(url)
             .map(DbConnection::Postgresql)
@@ -124,26 +136,16 @@ fn establish(backend: &Backend) -> Result<DbConnection, r2d2::Error> {
 /// be using OpenSSL while `exit()` tears it down: a SIGSEGV after the
 /// command's output).
 pub fn connect_once(url: &str) -> Result<DbConnection, String> {
-    let backend = Backend::from_url(url)?;
-    let mut conn = establish(&backend)
-        .map_err(|e| format!("cannot open the database {}: {e}", redact(url)))?;
+    let mut conn = connect_unmigrated(url)?;
     migrate_connection(&mut conn)?;
     Ok(conn)
 }
 
-/// Applies the pending migrations of the connection's backend.
-pub fn migrate_connection(conn: &mut DbConnection) -> Result<(), String> {
-    let applied = match conn {
-        DbConnection::Postgresql(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.len()),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-    }
-    .map_err(|e| format!("migrations failed: {e}"))?;
-    if applied > 0 {
-        tracing::info!(applied, "database migrated");
-    }
-    Ok(())
+/// Opens one plain connection to `url` as it is, migrations pending or not
+/// (a backup takes the database as it finds it).
+pub fn connect_unmigrated(url: &str) -> Result<DbConnection, String> {
+    let backend = Backend::from_url(url)?;
+    establish(&backend, false).map_err(|e| format!("cannot open the database {}: {e}", redact(url)))
 }
 
 /// Whether the pool is closing, and how many connections are being opened.
@@ -180,6 +182,7 @@ impl Gate {
 pub struct Manager {
     backend: Backend,
     gate: std::sync::Arc<Gate>,
+    read_only: bool,
 }
 
 impl ManageConnection for Manager {
@@ -196,7 +199,7 @@ impl ManageConnection for Manager {
             }
             state.connecting += 1;
         }
-        let conn = establish(&self.backend);
+        let conn = establish(&self.backend, self.read_only);
         self.gate.lock().connecting -= 1;
         self.gate.changed.notify_all();
         conn
@@ -309,13 +312,26 @@ const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 impl Db {
     /// Opens a pool on `url` and checks that one connection works.
     pub fn connect(url: &str) -> Result<Db, String> {
+        Db::open(url, false)
+    }
+
+    /// Opens a pool whose connections refuse every write.
+    pub fn connect_read_only(url: &str) -> Result<Db, String> {
+        Db::open(url, true)
+    }
+
+    fn open(url: &str, read_only: bool) -> Result<Db, String> {
         let backend = Backend::from_url(url)?;
         let size = match backend {
             Backend::Postgres(_) => 10,
             Backend::Sqlite(_) => 8,
         };
         let gate = std::sync::Arc::new(Gate::default());
-        let manager = Manager { backend, gate };
+        let manager = Manager {
+            backend,
+            gate,
+            read_only,
+        };
         let pool = Pool::builder()
             .max_size(size)
             .min_idle(Some(1))

@@ -189,6 +189,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    drills (id) {
+        id -> Text,
+        started_at -> Timestamp,
+        actor -> Text,
+        backend -> Text,
+        schema_version -> Text,
+        passed -> Bool,
+        failed_step -> Nullable<Text>,
+        failure -> Nullable<Text>,
+        archive_bytes -> Nullable<BigInt>,
+        row_count -> Nullable<BigInt>,
+        backup_ms -> Nullable<BigInt>,
+        restore_ms -> Nullable<BigInt>,
+        verify_ms -> Nullable<BigInt>,
+        render_ms -> Nullable<BigInt>,
+        cleanup_ms -> Nullable<BigInt>,
+        total_ms -> BigInt,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(shifts -> users (user_id));
@@ -212,4 +233,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     gitlab_status,
     webhook_deliveries,
     job_leases,
+    drills,
 );

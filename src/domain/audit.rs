@@ -23,6 +23,8 @@ text_enum!(
         TokenCreate = "token_create",
         /// An API token was revoked.
         TokenRevoke = "token_revoke",
+        /// A backup was downloaded (`GET /api/v1/export`).
+        Export = "export",
     } "audit action"
 );
 

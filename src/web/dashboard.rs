@@ -50,6 +50,7 @@ struct DashboardPage {
     handover: Option<HandoverView>,
     uncovered: Vec<UncoveredView>,
     gitlab_down: Option<GitLabDown>,
+    drill_warning: Option<String>,
 }
 
 /// `GET /`.
@@ -154,6 +155,7 @@ pub async fn show_dashboard(
                 at: TimeView::new(time::from_db(h.created_at), viewer.tz),
             });
             Ok(DashboardPage {
+                drill_warning: crate::web::drills::warning_for(conn, &viewer)?,
                 layout,
                 roles,
                 waiting_for_you,

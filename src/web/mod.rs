@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cache;
 pub mod csrf;
 pub mod dashboard;
+pub mod drills;
 pub mod gitlab;
 pub mod handoffs;
 pub mod handover;

@@ -38,17 +38,59 @@ pub struct TestApp {
     cleanup: Cleanup,
 }
 
-enum Cleanup {
+/// What to remove when a test's database is done with.
+pub enum Cleanup {
     File(std::path::PathBuf),
     Database { admin_url: String, name: String },
 }
 
+/// A fresh, empty database for a test on `backend` (`None` when PostgreSQL
+/// is not configured): its URL, and what removes it when dropped.
+pub struct FreshDatabase {
+    pub url: String,
+    pub cleanup: Cleanup,
+}
+
+impl FreshDatabase {
+    pub fn new(backend: Backend) -> Option<FreshDatabase> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("baton-test-{id}.db"));
+                (format!("sqlite://{}", path.display()), Cleanup::File(path))
+            }
+            Backend::Postgres => {
+                let Ok(admin_url) = std::env::var("BATON_TEST_POSTGRES_URL") else {
+                    eprintln!("skipped on PostgreSQL: BATON_TEST_POSTGRES_URL is not set");
+                    return None;
+                };
+                let name = format!("baton_test_{id}");
+                let mut conn = PgConnection::establish(&admin_url)
+                    .expect("connect to BATON_TEST_POSTGRES_URL");
+                conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                    .expect("create test database");
+                let mut url =
+                    url::Url::parse(&admin_url).expect("BATON_TEST_POSTGRES_URL is a URL");
+                url.set_path(&name);
+                (url.to_string(), Cleanup::Database { admin_url, name })
+            }
+        };
+        Some(FreshDatabase { url, cleanup })
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // The jobs stop before the database they use is removed.
         if let Some(jobs) = self.jobs.take() {
             jobs.stop(std::time::Duration::from_secs(3));
         }
-        match &self.cleanup {
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        match self {
             Cleanup::File(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -81,28 +123,21 @@ impl TestApp {
 
     /// Starts Baton with extra settings (`KEY`, value).
     pub async fn spawn_with(backend: Backend, extra: &[(&str, &str)]) -> Option<TestApp> {
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let (database_url, cleanup) = match backend {
-            Backend::Sqlite => {
-                let path = std::env::temp_dir().join(format!("baton-test-{id}.db"));
-                (format!("sqlite://{}", path.display()), Cleanup::File(path))
-            }
-            Backend::Postgres => {
-                let Ok(admin_url) = std::env::var("BATON_TEST_POSTGRES_URL") else {
-                    eprintln!("skipped on PostgreSQL: BATON_TEST_POSTGRES_URL is not set");
-                    return None;
-                };
-                let name = format!("baton_test_{id}");
-                let mut conn = PgConnection::establish(&admin_url)
-                    .expect("connect to BATON_TEST_POSTGRES_URL");
-                conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
-                    .expect("create test database");
-                let mut url =
-                    url::Url::parse(&admin_url).expect("BATON_TEST_POSTGRES_URL is a URL");
-                url.set_path(&name);
-                (url.to_string(), Cleanup::Database { admin_url, name })
-            }
-        };
+        let fresh = FreshDatabase::new(backend)?;
+        Some(Self::spawn_on(backend, fresh, extra).await)
+    }
+
+    /// Starts Baton on a database of the test's own (made by
+    /// [`FreshDatabase::new`], and filled or not), removed with the app.
+    pub async fn spawn_on(
+        backend: Backend,
+        fresh: FreshDatabase,
+        extra: &[(&str, &str)],
+    ) -> TestApp {
+        let FreshDatabase {
+            url: database_url,
+            cleanup,
+        } = fresh;
         let mut values: HashMap<String, String> = HashMap::new();
         values.insert("BATON_DATABASE_URL".into(), database_url.clone());
         values.insert("BATON_BIND".into(), "127.0.0.1:0".into());
@@ -117,7 +152,7 @@ impl TestApp {
         let jobs = app.take_jobs();
         tokio::spawn(app.into_server());
         let db = Db::connect(&database_url).expect("test pool");
-        Some(TestApp {
+        TestApp {
             address,
             db,
             database_url,
@@ -125,7 +160,7 @@ impl TestApp {
             browser: browser(),
             jobs,
             cleanup,
-        })
+        }
     }
 
     /// Starts another Baton on this one's database, with `extra` settings.

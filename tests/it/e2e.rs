@@ -680,6 +680,35 @@ async fn every_page_is_accessible_in_light_and_dark_and_valid_html() {
         let admin = t.browser(DESKTOP, "Australia/Sydney").await;
         admin.sign_in("dana").await;
         audit(&admin, "admin-users", "/admin/users").await;
+        // Restore drills: one that passed long ago, one that failed now, so
+        // that the dashboard warns its admins.
+        {
+            use baton::db::models::drills;
+            let mut conn = t.app.db.conn().unwrap();
+            let drill = |days: i64, failure: Option<&str>| drills::Drill {
+                id: baton::db::models::new_id(),
+                started_at: (Utc::now() - Duration::days(days)).naive_utc(),
+                actor: "ops@bastion".into(),
+                backend: "sqlite".into(),
+                schema_version: "20261203000016".into(),
+                passed: failure.is_none(),
+                failed_step: failure.map(|_| "verify".into()),
+                failure: failure.map(str::to_owned),
+                archive_bytes: Some(85_312_000),
+                row_count: Some(1_428_804),
+                backup_ms: Some(4_120),
+                restore_ms: Some(18_400),
+                verify_ms: failure.is_none().then_some(3_210),
+                render_ms: failure.is_none().then_some(350),
+                cleanup_ms: Some(100),
+                total_ms: 26_180,
+            };
+            drills::record(&mut conn, &drill(40, None)).unwrap();
+            drills::record(&mut conn, &drill(0, Some("table notes: expected 1000 rows, found 999"))).unwrap();
+        }
+        audit(&admin, "admin-drills", "/admin/drills").await;
+        audit(&admin, "dashboard-admin", "/").await;
+        assert!(admin.text("footer p.notice").await.contains("40 days ago"));
         let viewer = t.browser(DESKTOP, "UTC").await;
         viewer.sign_in("carol").await;
         audit(&viewer, "dashboard-viewer", "/").await;

@@ -9,6 +9,7 @@ mod browser;
 
 mod api;
 mod auth;
+mod backup;
 mod cli;
 mod demo;
 mod drift;
