@@ -747,6 +747,9 @@ fn dump(
 ) -> BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>> {
     let mut out = BTreeMap::new();
     for name in snapshot::table_names(conn).unwrap() {
+        if backup::NOT_KEPT.iter().any(|(t, _)| *t == name) {
+            continue;
+        }
         let key = TABLES
             .iter()
             .find(|(t, _)| *t == name)
