@@ -7,7 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::AppError;
 use crate::web::api::{
-    self, export as api_export, handoffs as api_handoffs, shifts as api_shifts, users as api_users,
+    self, export as api_export, handoffs as api_handoffs, shifts as api_shifts,
+    uncovered as api_uncovered, users as api_users,
 };
 pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
@@ -141,6 +142,7 @@ route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
     Read get "/oncall" => api_shifts::oncall,
     SignedIn get "/users/me" => api_users::get_me,
     SignedIn patch "/users/me" => api_users::patch_me,
+    Read get "/uncovered" => api_uncovered::list_uncovered,
     Admin get "/export" => api_export::export_archive,
 });
 

@@ -117,6 +117,20 @@ pub fn uncovered(
         .collect())
 }
 
+/// The reference of `cached` if it is watched as configured now (the flag
+/// was set under the configuration of its time), with the project path as
+/// configured.
+pub fn watched_now(cached: &CachedIssue, live: &GitLabLive) -> Option<IssueRef> {
+    let project = live
+        .projects
+        .iter()
+        .find(|p| p.eq_ignore_ascii_case(&cached.project))?;
+    if !labels::carries_any(&cached.labels(), &live.watch_labels) {
+        return None;
+    }
+    IssueRef::new(project, cached.iid.unsigned_abs()).ok()
+}
+
 fn uncovered_view(
     cached: &CachedIssue,
     live: &GitLabLive,
@@ -124,17 +138,8 @@ fn uncovered_view(
     signed_in: bool,
     now: DateTime<Utc>,
 ) -> Option<UncoveredView> {
-    // Watched as configured now (the flag was set under the configuration
-    // of its time), shown with the project path as configured.
-    let project = live
-        .projects
-        .iter()
-        .find(|p| p.eq_ignore_ascii_case(&cached.project))?;
+    let issue = watched_now(cached, live)?;
     let labels_of = cached.labels();
-    if !labels::carries_any(&labels_of, &live.watch_labels) {
-        return None;
-    }
-    let issue = IssueRef::new(project, cached.iid.unsigned_abs()).ok()?;
     let shown = LiveIssue::of(cached, signed_in);
     let mut prefill = vec![("issues", issue.to_string())];
     if let Some(kind) = labels::kind_of(&labels_of) {

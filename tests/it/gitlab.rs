@@ -202,6 +202,19 @@ live_tests! {
         let (_, dashboard) = app.page(&browser, "/").await;
         assert!(dashboard.contains("Patroni failover loop on main"), "{dashboard}");
         assert!(!dashboard.contains("issue closed — resolve?"));
+        // The API says the same of it, in the handoff, its list and its first note.
+        let (status, handoff) = app.get_json(&format!("/api/v1/handoffs/{id}"), &alice).await;
+        assert_eq!(status, 200);
+        let issue = &handoff["issues"][0];
+        assert_eq!(issue["ref"], reference(101));
+        assert_eq!(issue["title"], "Patroni failover loop on main");
+        assert_eq!(issue["state"], "opened");
+        assert_eq!(issue["labels"], json!(["incident", "severity::2", "Service::Patroni"]));
+        assert_eq!(issue["confidential"], false);
+        assert!(issue["milestone"].is_null());
+        assert!(issue["fetched_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{issue}");
+        let (_, list) = app.get_json("/api/v1/handoffs", &alice).await;
+        assert_eq!(list["handoffs"][0]["issues"][0]["title"], "Patroni failover loop on main", "{list}");
         assert!(!dashboard.contains("GitLab unavailable"));
         // It was read once, by its path encoded as one segment, with the token.
         let fake = gitlab.state.lock().unwrap();
@@ -466,8 +479,28 @@ live_tests! {
         assert!(form.contains(r#"value="Uploads missing""#));
         assert!(form.contains(&format!(">{}</textarea>", reference(2))));
 
+        // The API lists the same, most severe first, with what to open a handoff with.
+        let listed_by_api = |list: &Value| -> Vec<String> {
+            list["items"].as_array().unwrap().iter().map(|i| i["ref"].as_str().unwrap().to_owned()).collect()
+        };
+        let (status, api) = app.get_json("/api/v1/uncovered", &alice).await;
+        assert_eq!(status, 200, "{api}");
+        let refs = listed_by_api(&api);
+        assert_eq!(refs.len(), 10, "{api}");
+        assert_eq!(refs[0], reference(1));
+        for iid in [3, 4, 6] {
+            assert!(!refs.contains(&reference(iid)), "#{iid} is listed: {api}");
+        }
+        let second = &api["items"][1];
+        assert_eq!(second["title"], "Uploads missing");
+        assert_eq!(second["kind"], "perceived_data_loss");
+        assert_eq!(second["severity"], 2);
+
         // A handoff for one takes it off the list at once.
         open_linking(&app, &alice, "Database", &[reference(1)]).await;
+        let (_, api) = app.get_json("/api/v1/uncovered", &alice).await;
+        assert!(!listed_by_api(&api).contains(&reference(1)), "{api}");
+        assert_eq!(listed_by_api(&api).len(), 9);
         let (_, dashboard) = app.page(&browser, "/").await;
         assert!(dashboard.contains("Not handed off (9)"), "{dashboard}");
         let section = &dashboard[dashboard.find("uncovered-h").unwrap()..dashboard.find("oncall-h").unwrap()];

@@ -6,6 +6,7 @@ pub mod export;
 pub mod handoffs;
 pub mod openapi;
 pub mod shifts;
+pub mod uncovered;
 pub mod users;
 
 use std::future::{Ready, ready};
@@ -16,6 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::models::gitlab::{self as gitlab_cache, GitLabCache};
 use crate::db::models::users::User;
 use crate::domain::issue_ref::{GitLab, IssueRef};
 use crate::error::AppError;
@@ -157,14 +159,36 @@ pub struct IssueJson {
     /// The issue's URL on the configured GitLab.
     #[schema(format = Uri)]
     pub url: String,
+    /// The title in GitLab, as last read (null until read, or without an
+    /// API token).
+    pub title: Option<String>,
+    /// `opened`, `closed`, or `missing` when GitLab has no such issue
+    /// (null until read).
+    pub state: Option<String>,
+    /// The labels in GitLab, as last read (scoped ones as `key::value`).
+    pub labels: Vec<String>,
+    /// The milestone's title.
+    pub milestone: Option<String>,
+    /// Confidential in GitLab (null until read).
+    pub confidential: Option<bool>,
+    /// When Baton last read the issue from GitLab or a webhook; null when
+    /// never.
+    pub fetched_at: Option<DateTime<Utc>>,
 }
 
 impl IssueJson {
-    /// The link of `issue`.
-    pub fn new(issue: &IssueRef, gitlab: &GitLab) -> IssueJson {
+    /// The link of `issue`, with what `known` says of it.
+    pub fn new(issue: &IssueRef, gitlab: &GitLab, known: &GitLabCache) -> IssueJson {
+        let cached = known.issues.get(&gitlab_cache::key_of(issue));
         IssueJson {
             reference: issue.to_string(),
             url: issue.url(gitlab),
+            title: cached.map(|c| c.title.clone()),
+            state: cached.map(|c| c.state.clone()),
+            labels: cached.map(|c| c.labels()).unwrap_or_default(),
+            milestone: cached.and_then(|c| c.milestone.clone()),
+            confidential: cached.map(|c| c.confidential),
+            fetched_at: cached.map(|c| crate::domain::time::from_db(c.fetched_at)),
         }
     }
 }

@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::domain::issue_ref::GitLab;
 use crate::web::AppState;
-use crate::web::api::{contract, export, handoffs, shifts, users};
+use crate::web::api::{contract, export, handoffs, shifts, uncovered, users};
 
 struct BearerAuth;
 
@@ -43,6 +43,7 @@ a shift that does not fit) is a 409. A path answers only the methods listed here
         shifts::oncall,
         users::get_me,
         users::patch_me,
+        uncovered::list_uncovered,
         export::export_archive,
     ),
     modifiers(&BearerAuth)

@@ -149,7 +149,7 @@ pub fn handoff_json(
         issues: loaded
             .issues(h)
             .iter()
-            .map(|i| IssueJson::new(i, gitlab))
+            .map(|i| IssueJson::new(i, gitlab, &loaded.gitlab))
             .collect(),
         created_at: ts(h.created()),
         updated_at: ts(time::from_db(h.updated_at)),
@@ -184,7 +184,7 @@ pub fn note_json(n: &Note, h: &Handoff, loaded: &Loaded, state: &AppState) -> No
         issues: loaded
             .note_issues(h, &n.id)
             .iter()
-            .map(|i| IssueJson::new(i, &state.settings.gitlab))
+            .map(|i| IssueJson::new(i, &state.settings.gitlab, &loaded.gitlab))
             .collect(),
     }
 }
@@ -204,7 +204,8 @@ pub fn load_one(
     };
     let mut people: Vec<&str> = notes.iter().map(|n| n.author_id.as_str()).collect();
     people.extend(notes.iter().filter_map(|n| n.pass_to_id.as_deref()));
-    let loaded = Loaded::load(conn, vec![h], &people)?;
+    let mut loaded = Loaded::load(conn, vec![h], &people)?;
+    loaded.read_gitlab(conn, &state.settings.live)?;
     Ok(handoff_json(
         &loaded.handoffs[0],
         &loaded,

@@ -104,7 +104,8 @@ pub async fn list_handoffs(
             } else {
                 None
             };
-            let loaded = Loaded::load_list(conn, found, &[])?;
+            let mut loaded = Loaded::load_list(conn, found, &[])?;
+            loaded.read_gitlab(conn, &st.settings.live)?;
             Ok(HandoffList {
                 handoffs: loaded
                     .handoffs

@@ -94,7 +94,8 @@ pub async fn create_note(
                 note.author_id.as_str(),
                 note.pass_to_id.as_deref().unwrap_or_default(),
             ];
-            let loaded = Loaded::load(conn, vec![h], &people)?;
+            let mut loaded = Loaded::load(conn, vec![h], &people)?;
+            loaded.read_gitlab(conn, &st.settings.live)?;
             Ok(note_json(&note, &loaded.handoffs[0], &loaded, &st))
         })
         .await?;
