@@ -117,20 +117,6 @@ pub fn uncovered(
         .collect())
 }
 
-/// The reference of `cached` if it is watched as configured now (the flag
-/// was set under the configuration of its time), with the project path as
-/// configured.
-pub fn watched_now(cached: &CachedIssue, live: &GitLabLive) -> Option<IssueRef> {
-    let project = live
-        .projects
-        .iter()
-        .find(|p| p.eq_ignore_ascii_case(&cached.project))?;
-    if !labels::carries_any(&cached.labels(), &live.watch_labels) {
-        return None;
-    }
-    IssueRef::new(project, cached.iid.unsigned_abs()).ok()
-}
-
 fn uncovered_view(
     cached: &CachedIssue,
     live: &GitLabLive,
@@ -138,7 +124,7 @@ fn uncovered_view(
     signed_in: bool,
     now: DateTime<Utc>,
 ) -> Option<UncoveredView> {
-    let issue = watched_now(cached, live)?;
+    let issue = cached.watched_now(live)?;
     let labels_of = cached.labels();
     let shown = LiveIssue::of(cached, signed_in);
     let mut prefill = vec![("issues", issue.to_string())];

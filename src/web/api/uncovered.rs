@@ -12,7 +12,6 @@ use crate::domain::time;
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::api::ApiUser;
-use crate::web::issues::watched_now;
 use crate::web::respond::{ApiError, ErrorBody};
 
 /// An open GitLab issue in a watched project, with a watch label, that no
@@ -74,7 +73,7 @@ pub async fn list_uncovered(
     let items = cached
         .iter()
         .filter_map(|c| {
-            let issue = watched_now(c, live)?;
+            let issue = c.watched_now(live)?;
             let labels_of = c.labels();
             Some(UncoveredJson {
                 reference: issue.to_string(),

@@ -83,6 +83,20 @@ pub struct CachedIssue {
 }
 
 impl CachedIssue {
+    /// Its reference, if it is watched as configured now (the `watched` flag
+    /// was set under the configuration of its time), with the project path
+    /// as configured.
+    pub fn watched_now(&self, live: &GitLabLive) -> Option<IssueRef> {
+        let project = live
+            .projects
+            .iter()
+            .find(|p| p.eq_ignore_ascii_case(&self.project))?;
+        if !labels::carries_any(&self.labels(), &live.watch_labels) {
+            return None;
+        }
+        IssueRef::new(project, self.iid.unsigned_abs()).ok()
+    }
+
     /// The label names.
     pub fn labels(&self) -> Vec<String> {
         serde_json::from_str(&self.labels).unwrap_or_default()
