@@ -91,7 +91,7 @@ impl GitLabRefresh {
             title: issue.title,
             state: issue.state,
             labels: issue.labels,
-            milestone: issue.milestone,
+            milestone: issue.milestone.clone(),
             assignees: issue.assignees,
             confidential: issue.confidential,
             web_url: issue.web_url,
@@ -99,6 +99,9 @@ impl GitLabRefresh {
             updated_at: issue.updated_at,
             fetched_at: time::now(),
             watched,
+            milestone_id: issue.milestone_id,
+            milestone_starts_at: issue.milestone_starts_at,
+            milestone_added_at: None,
         }
     }
 

@@ -362,6 +362,9 @@ fn issue_change(
         updated_at: maybe_instant("object_attributes.updated_at", &attrs.updated_at)?,
         fetched_at: time::now(),
         watched,
+        milestone_id: attrs.milestone_id,
+        milestone_starts_at: None,
+        milestone_added_at: None,
     };
     Ok(IssueChange {
         data,

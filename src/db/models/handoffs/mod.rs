@@ -18,7 +18,7 @@ mod write;
 pub use draft::{Draft, Rendered};
 pub use links::{links_of, own_links_of, own_links_of_open};
 pub use query::{
-    ListFilter, NoteActivity, find, list, list_held_by, list_open, notes_of, notes_since,
+    IssueMatch, ListFilter, NoteActivity, find, list, list_held_by, list_open, notes_of, notes_since,
     revisions_of,
 };
 pub use rows::{DataLoss, Handoff, IssueLink, NewHandoff, NewNote, Note};
