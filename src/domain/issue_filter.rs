@@ -65,6 +65,15 @@ impl IssueFilter {
     }
 }
 
+/// Every `label` of a query string, in order (empty ones included): a
+/// repeated key, which a form's fields cannot hold.
+pub fn labels_in(query_string: &str) -> Vec<String> {
+    url::form_urlencoded::parse(query_string.as_bytes())
+        .filter(|(k, _)| k == "label")
+        .map(|(_, v)| v.into_owned())
+        .collect()
+}
+
 /// A label as the cache keeps it, to compare in any case.
 pub fn label_key(label: &str) -> String {
     label.to_lowercase()
@@ -142,6 +151,14 @@ mod tests {
     }
 
     #[test]
+    fn every_label_of_a_query_string_is_read_in_order() {
+        assert_eq!(
+            labels_in("label=severity%3A%3A1&kind=outage&label=&label=a+b"),
+            vec!["severity::1", "", "a b"]
+        );
+    }
+
+    #[test]
     fn bad_values_are_refused_naming_the_field() {
         for (labels, milestone, field) in [
             (v(&[""]), None, "label"),
@@ -177,7 +194,13 @@ mod tests {
         let wow = Some(WOW);
         assert!(added_to_wow_late(wow, &v(&["database"]), late, None, now));
         assert!(!added_to_wow_late(wow, &v(&["database"]), early, None, now));
-        assert!(!added_to_wow_late(wow, &v(&["Unscheduled"]), late, None, now));
+        assert!(!added_to_wow_late(
+            wow,
+            &v(&["Unscheduled"]),
+            late,
+            None,
+            now
+        ));
         assert!(!added_to_wow_late(wow, &v(&["outage"]), late, None, now));
         assert!(!added_to_wow_late(Some("16.7"), &[], late, None, now));
         assert!(!added_to_wow_late(wow, &[], None, None, now));

@@ -5,8 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db::models::loaded::Loaded;
 use crate::db::models::handoffs::ListFilter;
+use crate::db::models::loaded::Loaded;
 use crate::db::models::{handoffs, handovers, shifts};
 use crate::domain::handoff::Status;
 use crate::domain::markdown;

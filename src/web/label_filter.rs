@@ -19,13 +19,7 @@ use crate::web::{FormErrors, encode_query};
 /// What the filter says when GitLab read-back is off.
 pub const NEEDS_READ_BACK: &str = "filtering by label or milestone needs GitLab read-back (BATON_GITLAB_API_TOKEN), which is not configured here";
 
-/// Every `label` of a query string, in order (empty ones included).
-pub fn labels_in(query_string: &str) -> Vec<String> {
-    url::form_urlencoded::parse(query_string.as_bytes())
-        .filter(|(k, _)| k == "label")
-        .map(|(_, v)| v.into_owned())
-        .collect()
-}
+pub use crate::domain::issue_filter::labels_in;
 
 /// The label and milestone filter of a page, as given and as understood.
 #[derive(Debug, Clone, Default)]
@@ -64,16 +58,14 @@ impl PageFilter {
             .filter(|l| !l.is_empty())
             .collect();
         let milestone = milestone.to_owned();
-        let parsed = match IssueFilter::parse(
-            &labels,
-            Some(milestone.as_str()).filter(|m| !m.is_empty()),
-        ) {
-            Ok(parsed) => parsed,
-            Err(refused) => {
-                errors.add(refused.field().unwrap_or("label"), refused.message());
-                None
-            }
-        };
+        let parsed =
+            match IssueFilter::parse(&labels, Some(milestone.as_str()).filter(|m| !m.is_empty())) {
+                Ok(parsed) => parsed,
+                Err(refused) => {
+                    errors.add(refused.field().unwrap_or("label"), refused.message());
+                    None
+                }
+            };
         if parsed.is_some() && !live.reads_issues() {
             let field = if labels.is_empty() {
                 "milestone"
@@ -151,14 +143,6 @@ pub fn link(path: &str, pairs: &[(&'static str, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_label_of_a_query_string_is_read_in_order() {
-        assert_eq!(
-            labels_in("label=severity%3A%3A1&kind=outage&label=&label=a+b"),
-            vec!["severity::1", "", "a b"]
-        );
-    }
 
     #[test]
     fn each_active_filter_links_to_the_page_without_it() {

@@ -193,26 +193,26 @@ pub fn store_inventory(
     conn.transaction(|conn| {
         write(conn, issues)?;
         on_backend!(conn, |c| {
-        for project in complete {
-            let listed: Vec<i64> = rows
-                .iter()
-                .filter(|r| &r.project == project)
-                .map(|r| r.iid)
-                .collect();
-            diesel::update(
-                gitlab_issues::table
-                    .filter(gitlab_issues::project.eq(project))
-                    .filter(gitlab_issues::watched.eq(true))
-                    .filter(gitlab_issues::iid.ne_all(&listed)),
-            )
-            .set(gitlab_issues::watched.eq(false))
-            .execute(c)?;
-        }
-        super::status::ensure_status_row!(c)?;
-        diesel::update(gitlab_status::table.filter(gitlab_status::name.eq(super::status::ROW)))
-            .set(gitlab_status::inventory_at.eq(Some(time::to_db(at))))
-            .execute(c)?;
-        Ok(())
+            for project in complete {
+                let listed: Vec<i64> = rows
+                    .iter()
+                    .filter(|r| &r.project == project)
+                    .map(|r| r.iid)
+                    .collect();
+                diesel::update(
+                    gitlab_issues::table
+                        .filter(gitlab_issues::project.eq(project))
+                        .filter(gitlab_issues::watched.eq(true))
+                        .filter(gitlab_issues::iid.ne_all(&listed)),
+                )
+                .set(gitlab_issues::watched.eq(false))
+                .execute(c)?;
+            }
+            super::status::ensure_status_row!(c)?;
+            diesel::update(gitlab_status::table.filter(gitlab_status::name.eq(super::status::ROW)))
+                .set(gitlab_status::inventory_at.eq(Some(time::to_db(at))))
+                .execute(c)?;
+            Ok(())
         })
     })
 }

@@ -9,9 +9,9 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::{Ref, RefOr, Schema};
 
 use super::{
-    CURSOR, CURSOR_TEXT, DATA_LOSS_TEXT, DISPLAY_NAME, LABEL_TEXT, MILESTONE_TEXT, NOTE_BODY, RECIPIENT_TEXT, ROLE_TEXT, TITLE,
-    USERNAME_TEXT, enum_schema, instant_schema, int_schema, kinds, roles, severity_range,
-    status_filters, statuses, string_type, verifications, zone_names,
+    CURSOR, CURSOR_TEXT, DATA_LOSS_TEXT, DISPLAY_NAME, LABEL_TEXT, MILESTONE_TEXT, NOTE_BODY,
+    RECIPIENT_TEXT, ROLE_TEXT, TITLE, USERNAME_TEXT, enum_schema, instant_schema, int_schema,
+    kinds, roles, severity_range, status_filters, statuses, string_type, verifications, zone_names,
 };
 use crate::domain::handoff::MAX_ISSUES;
 use crate::domain::paging::{MAX_PAGE_SIZE, PAGE_SIZE};

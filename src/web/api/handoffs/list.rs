@@ -5,10 +5,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::db::models::handoffs::{self, IssueMatch, ListFilter};
-use crate::domain::issue_filter::IssueFilter;
-use crate::web::label_filter;
 use crate::db::models::loaded::Loaded;
 use crate::domain::handoff::{Kind, Status};
+use crate::domain::issue_filter::IssueFilter;
 use crate::domain::paging::{Cursor, MAX_PAGE_SIZE, PAGE_SIZE};
 use crate::error::AppError;
 use crate::web::AppState;
@@ -70,7 +69,7 @@ pub async fn list_handoffs(
     params: web::Query<ListParams>,
 ) -> Result<web::Json<HandoffList>, ApiError> {
     let params = params.into_inner();
-    let labels = label_filter::labels_in(req.query_string());
+    let labels = crate::domain::issue_filter::labels_in(req.query_string());
     for label in &labels {
         contract::LABEL_TEXT.check("label", label)?;
     }
