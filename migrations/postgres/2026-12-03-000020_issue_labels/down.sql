@@ -1,4 +1,4 @@
-DROP INDEX issue_links_by_lower_issue;
+DROP INDEX issue_links_by_iid;
 ALTER TABLE gitlab_issues DROP COLUMN milestone_added_at;
 ALTER TABLE gitlab_issues DROP COLUMN milestone_starts_at;
 ALTER TABLE gitlab_issues DROP COLUMN milestone_id;

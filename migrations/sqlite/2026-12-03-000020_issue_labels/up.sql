@@ -19,5 +19,5 @@ ALTER TABLE gitlab_issues ADD COLUMN milestone_id BIGINT;
 ALTER TABLE gitlab_issues ADD COLUMN milestone_starts_at TIMESTAMP;
 ALTER TABLE gitlab_issues ADD COLUMN milestone_added_at TIMESTAMP;
 
--- A link keeps the case it was written in; the cache is in lower case.
-CREATE INDEX issue_links_by_lower_issue ON issue_links(lower(project), iid);
+-- Links to the issues a filter matches, found by number (see handoffs::list).
+CREATE INDEX issue_links_by_iid ON issue_links(iid);

@@ -118,34 +118,44 @@ pub fn list(conn: &mut DbConnection, filter: &ListFilter) -> QueryResult<Vec<Han
     if let Some(wanted) = &filter.issues {
         use diesel::dsl::sql;
         use diesel::sql_types::{BigInt, Bool, Text};
-        // One linked issue carries every label: as many of its own label
-        // rows are among those asked for as were asked for (the issue being
-        // the outer query's row). An absent milestone or a reader who may
-        // see confidential issues turns its condition into a bound `true`.
+        // The cached issues that match: as many of an issue's own label
+        // rows are among those asked for as were asked for (one issue
+        // carries them all). An absent milestone, or a reader who may see
+        // confidential issues, turns its condition into a bound `true`.
         let keys = wanted.filter.label_keys();
-        let carried = gitlab_issue_labels::table
-            .filter(gitlab_issue_labels::project.eq(sql::<Text>("gitlab_issues.project")))
-            .filter(gitlab_issue_labels::iid.eq(sql::<BigInt>("gitlab_issues.iid")))
-            .filter(gitlab_issue_labels::label.eq_any(keys.clone()))
-            .count()
-            .single_value();
         let milestone = wanted.filter.milestone.clone();
+        let matching = || {
+            let carried = gitlab_issue_labels::table
+                .filter(gitlab_issue_labels::project.eq(sql::<Text>("gitlab_issues.project")))
+                .filter(gitlab_issue_labels::iid.eq(sql::<BigInt>("gitlab_issues.iid")))
+                .filter(gitlab_issue_labels::label.eq_any(keys.clone()))
+                .count()
+                .single_value();
+            gitlab_issues::table
+                .filter(carried.eq(keys.len() as i64))
+                .filter(
+                    gitlab_issues::milestone
+                        .eq(milestone.clone().unwrap_or_default())
+                        .or(milestone.is_none().into_sql::<Bool>()),
+                )
+                .filter(
+                    gitlab_issues::confidential
+                        .eq(false)
+                        .or(wanted.confidential.into_sql::<Bool>()),
+                )
+        };
+        // The links to them: found by issue number (indexed), then kept
+        // when the whole key matches (a link keeps the case it was written
+        // in; the cache is in lower case). Two lists worked out once each,
+        // so neither backend scans every link.
         let linked = issue_links::table
-            .inner_join(
-                gitlab_issues::table.on(lower(issue_links::project)
-                    .eq(gitlab_issues::project)
-                    .and(issue_links::iid.eq(gitlab_issues::iid))),
-            )
-            .filter(carried.eq(keys.len() as i64))
+            .filter(issue_links::iid.eq_any(matching().select(gitlab_issues::iid)))
             .filter(
-                gitlab_issues::milestone
-                    .eq(milestone.clone().unwrap_or_default())
-                    .or(milestone.is_none().into_sql::<Bool>()),
-            )
-            .filter(
-                gitlab_issues::confidential
-                    .eq(false)
-                    .or(wanted.confidential.into_sql::<Bool>()),
+                sql::<Text>("lower(issue_links.project) || '#' || issue_links.iid").eq_any(
+                    matching().select(sql::<Text>(
+                        "gitlab_issues.project || '#' || gitlab_issues.iid",
+                    )),
+                ),
             )
             .select(issue_links::handoff_id);
         query = query.filter(handoffs::id.eq_any(linked));
