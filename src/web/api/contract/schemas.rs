@@ -72,7 +72,7 @@ pub fn label_filter() -> Array {
         .items(LABEL_TEXT.schema(false))
         .max_items(Some(crate::domain::issue_filter::MAX_FILTER_LABELS))
         .description(Some(
-            "repeatable: a linked issue carries every label given (GitLab's labels= meaning)",
+            "repeatable (label=severity::1&label=outage): only handoffs linking a GitLab issue that carries every label given (GitLab's labels= meaning) and, with milestone, is in that milestone, as Baton last read it; without GitLab read-back (no BATON_GITLAB_API_TOKEN) nothing matches and the list is empty",
         ))
         .build()
 }
