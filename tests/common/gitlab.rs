@@ -193,6 +193,9 @@ pub struct Fake {
     pub page_size: Option<usize>,
     /// Tell the next page only with `Link` (as keyset pagination does).
     pub link_only: bool,
+    /// When set, milestone histories answer this status (a 429 with
+    /// `Retry-After: 1`) instead of the events.
+    pub events_status: Option<u16>,
     pub seen: Vec<Seen>,
 }
 
@@ -446,9 +449,14 @@ fn answer(
         };
         return match (fake.issues.get(&(project, iid)), sub) {
             (Some(issue), "") => HttpResponse::Ok().json(issue.json(base)),
-            (Some(issue), "resource_milestone_events") => {
-                HttpResponse::Ok().json(issue.milestone_events_json())
-            }
+            (Some(issue), "resource_milestone_events") => match fake.events_status {
+                None => HttpResponse::Ok().json(issue.milestone_events_json()),
+                Some(status) => {
+                    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+                        .insert_header(("Retry-After", "1"))
+                        .json(json!({"message": format!("{status}")}))
+                }
+            },
             _ => not_found(),
         };
     }

@@ -418,4 +418,41 @@ both_backends! {
         // The stand-in keeps no history: the hint came from the webhook.
         assert!(gitlab.state.lock().unwrap().issue(PRODUCTION, 21).milestone_events.is_empty());
     }
+
+    async fn a_failing_milestone_history_keeps_the_pages_answering_and_the_hint_comes_once_it_answers(backend) {
+        let gitlab = FakeGitLab::start_api().await;
+        {
+            let mut fake = gitlab.state.lock().unwrap();
+            let mut issue = Issue::open(PRODUCTION, 31, "Issue 31", &["database"]);
+            issue.milestone = Some("WoW".into());
+            issue.milestone_start = Some((chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%d").to_string());
+            let added = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            issue.milestone_events = vec![(added, "add".into(), 7, "WoW".into())];
+            fake.put(issue);
+            fake.events_status = Some(500);
+        }
+        let app = live(backend, &gitlab).await;
+        let (alice, _, _) = app.alice_bob_carol();
+        let path = format!("/handoffs/{}", open_linking(&app, &alice, "Handoff 31", &[31]).await);
+        let browser = common::browser();
+        app.sign_in(&browser, "alice").await;
+        until("the history asked for and refused", Duration::from_secs(10), || async {
+            gitlab.state.lock().unwrap().seen.iter().any(|s| s.path.contains("resource_milestone_events") && s.status == 500)
+        })
+        .await;
+        let (status, page) = app.page(&browser, &path).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Issue 31"), "what was read is kept: {page}");
+        assert!(!page.contains(HINT), "no hint while the time is not known");
+        gitlab.state.lock().unwrap().events_status = Some(429);
+        until("the history asked for and rate limited", Duration::from_secs(20), || async {
+            gitlab.state.lock().unwrap().seen.iter().any(|s| s.path.contains("resource_milestone_events") && s.status == 429)
+        })
+        .await;
+        gitlab.state.lock().unwrap().events_status = None;
+        until("the hint once the history answers", Duration::from_secs(30), || async {
+            app.page(&browser, &path).await.1.contains(HINT)
+        })
+        .await;
+    }
 }
