@@ -55,6 +55,10 @@ pub const NOT_KEPT: &[(&str, &str)] = &[
         "gitlab_issues",
         "a cache of GitLab's issues, read again by the refresher",
     ),
+    (
+        "gitlab_issue_labels",
+        "the cached issues' labels one to a row, written with gitlab_issues",
+    ),
     ("gitlab_status", "whether GitLab answers now"),
     (
         "webhook_deliveries",

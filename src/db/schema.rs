@@ -162,6 +162,17 @@ diesel::table! {
         fetched_at -> Timestamp,
         last_activity_at -> Nullable<Timestamp>,
         watched -> Bool,
+        milestone_id -> Nullable<BigInt>,
+        milestone_starts_at -> Nullable<Timestamp>,
+        milestone_added_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    gitlab_issue_labels (project, iid, label) {
+        project -> Text,
+        iid -> BigInt,
+        label -> Text,
     }
 }
 
@@ -230,6 +241,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     signin_attempts,
     gitlab_issues,
+    gitlab_issue_labels,
     gitlab_status,
     webhook_deliveries,
     job_leases,

@@ -14,6 +14,7 @@ use std::time::Duration;
 use crate::config::Settings;
 use crate::db::DbConnection;
 use crate::db::models::gitlab::{self as cache, IssueData};
+use crate::domain::issue_filter::WOW;
 use crate::domain::issue_ref::IssueRef;
 use crate::domain::labels;
 use crate::domain::time;
@@ -37,6 +38,39 @@ pub struct GitLabRefresh {
     /// not be built on the server's async runtime).
     client: Option<ApiClient>,
     failures: u32,
+}
+
+/// Reads when an issue in the "WoW" milestone was added to it, unless
+/// that is known of the same milestone already (so an issue's milestone
+/// history is read once per milestone, not at every refresh); why GitLab
+/// stopped the step, if it did.
+fn added_to_wow(
+    client: &mut ApiClient,
+    issue: &IssueRef,
+    data: &mut IssueData,
+    known: &HashMap<cache::IssueKey, cache::CachedIssue>,
+) -> Option<Stopped> {
+    let id = data.milestone_id?;
+    if data.milestone.as_deref() != Some(WOW) {
+        return None;
+    }
+    let settled = known
+        .get(&cache::key(&data.project, data.iid))
+        .is_some_and(|row| {
+            row.milestone_id == i64::try_from(id).ok() && row.milestone_added_at.is_some()
+        });
+    if settled {
+        return None;
+    }
+    match client.added_to_milestone(issue, id) {
+        Ok(at) => {
+            data.milestone_added_at = at;
+            None
+        }
+        Err(ApiError::NotFound) => None,
+        Err(ApiError::RateLimited { retry_after }) => Some(Stopped::RateLimited(retry_after)),
+        Err(e) => Some(Stopped::Failed(e)),
+    }
 }
 
 /// Why a step stopped calling GitLab.
@@ -91,7 +125,7 @@ impl GitLabRefresh {
             title: issue.title,
             state: issue.state,
             labels: issue.labels,
-            milestone: issue.milestone,
+            milestone: issue.milestone.clone(),
             assignees: issue.assignees,
             confidential: issue.confidential,
             web_url: issue.web_url,
@@ -99,6 +133,9 @@ impl GitLabRefresh {
             updated_at: issue.updated_at,
             fetched_at: time::now(),
             watched,
+            milestone_id: issue.milestone_id,
+            milestone_starts_at: issue.milestone_starts_at,
+            milestone_added_at: None,
         }
     }
 
@@ -109,6 +146,7 @@ impl GitLabRefresh {
         cycle: &Cycle<'_>,
         client: &mut ApiClient,
         todo: Vec<(String, u64)>,
+        known: &HashMap<cache::IssueKey, cache::CachedIssue>,
     ) -> (Vec<IssueData>, Option<Stopped>) {
         let timeout = crate::integrations::gitlab::call_timeout(self.refresh());
         let mut read = Vec::new();
@@ -122,7 +160,14 @@ impl GitLabRefresh {
                 continue;
             };
             match client.get_issue(&issue) {
-                Ok(found) => read.push(self.data(found)),
+                Ok(found) => {
+                    let mut data = self.data(found);
+                    let stopped = added_to_wow(client, &issue, &mut data, known);
+                    read.push(data);
+                    if stopped.is_some() {
+                        return (read, stopped);
+                    }
+                }
                 Err(ApiError::NotFound) => {
                     read.push(IssueData::missing(&project, iid, time::now()))
                 }
@@ -277,7 +322,12 @@ impl GitLabRefresh {
             }
         };
         let more = todo.len() == BATCH;
-        let (read, stopped) = self.read_linked(cycle, client, todo);
+        let keys: Vec<cache::IssueKey> = todo.iter().map(|(p, i)| cache::key(p, *i)).collect();
+        let known = match cycle.db.conn() {
+            Ok(mut conn) => cache::find_many(&mut conn, &keys).unwrap_or_default(),
+            Err(_) => HashMap::new(),
+        };
+        let (read, stopped) = self.read_linked(cycle, client, todo, &known);
         let answered = !read.is_empty();
         if let Err(e) = self.store(cycle, &read, answered && stopped.is_none()) {
             tracing::warn!(error = %e, "cannot store the issues read from GitLab");

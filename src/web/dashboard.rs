@@ -1,17 +1,21 @@
 //! `/`: who is on call, what is waiting, every open handoff.
 
-use actix_web::web;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use askama_web::WebTemplate;
+use serde::Deserialize;
 
+use crate::db::models::handoffs::ListFilter;
 use crate::db::models::loaded::Loaded;
 use crate::db::models::{handoffs, handovers, shifts};
+use crate::domain::handoff::Status;
 use crate::domain::markdown;
 use crate::domain::time::{self, TimeView};
 use crate::error::AppError;
 use crate::web::issues::{self, GitLabDown, UncoveredView};
+use crate::web::label_filter::{ActiveFilter, PageFilter};
 use crate::web::views::{DualTime, HandoffCard, PersonView, sort_for_dashboard};
-use crate::web::{AppState, Layout, Viewer};
+use crate::web::{AppState, FormErrors, Layout, Viewer, render_page};
 
 /// One rotation role on the dashboard.
 pub struct RoleRow {
@@ -38,7 +42,15 @@ pub struct HandoverView {
     at: TimeView,
 }
 
-#[derive(Template, WebTemplate)]
+/// The dashboard's filter: `?milestone=` (and `?label=`, repeatable, read
+/// from the query string).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DashboardQuery {
+    #[serde(default)]
+    milestone: String,
+}
+
+#[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     layout: Layout,
@@ -51,15 +63,23 @@ struct DashboardPage {
     uncovered: Vec<UncoveredView>,
     gitlab_down: Option<GitLabDown>,
     drill_warning: Option<String>,
+    errors: FormErrors,
+    active: Vec<ActiveFilter>,
+    reads_issues: bool,
+    filter_labels: Vec<String>,
+    filter_milestone: String,
 }
 
-/// `GET /`.
+/// `GET /?label=&milestone=`.
 pub async fn show_dashboard(
     state: web::Data<AppState>,
     viewer: Viewer,
-) -> Result<impl actix_web::Responder, AppError> {
+    req: HttpRequest,
+    query: web::Query<DashboardQuery>,
+) -> Result<HttpResponse, AppError> {
     let st = state.clone();
-    state
+    let query_string = req.query_string().to_owned();
+    let page = state
         .db
         .run(move |conn| {
             let gitlab = &st.settings.gitlab;
@@ -106,7 +126,27 @@ pub async fn show_dashboard(
                 people.push(&h.to_user_id);
             }
 
-            let mut open = handoffs::list_open(conn)?;
+            let mut errors = FormErrors::default();
+            let by_issue = PageFilter::read(
+                &query_string,
+                &query.milestone,
+                &st.settings.live,
+                viewer.user.is_some(),
+                &mut errors,
+            );
+            let mut open = if !errors.is_empty() {
+                vec![]
+            } else if let Some(wanted) = &by_issue.wanted {
+                let filter = ListFilter {
+                    status: Some(Status::Open),
+                    issues: Some(wanted.clone()),
+                    limit: i64::MAX,
+                    ..ListFilter::default()
+                };
+                handoffs::list(conn, &filter)?
+            } else {
+                handoffs::list_open(conn)?
+            };
             if viewer.user.is_none() {
                 // Public read never shows a confidential handoff.
                 open.retain(|h| !h.confidential);
@@ -154,7 +194,16 @@ pub async fn show_dashboard(
                 summary_html: markdown::render(&h.summary, gitlab),
                 at: TimeView::new(time::from_db(h.created_at), viewer.tz),
             });
+            let tz: Vec<(&'static str, String)> = match viewer.tz_query().is_empty() {
+                true => vec![],
+                false => vec![("tz", viewer.tz.name().to_owned())],
+            };
             Ok(DashboardPage {
+                active: by_issue.active("/", &tz),
+                reads_issues: st.settings.live.reads_issues(),
+                filter_labels: by_issue.labels.clone(),
+                filter_milestone: by_issue.milestone.clone(),
+                errors,
                 drill_warning: crate::web::drills::warning_for(conn, &viewer)?,
                 layout,
                 roles,
@@ -167,5 +216,11 @@ pub async fn show_dashboard(
                 gitlab_down,
             })
         })
-        .await
+        .await?;
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_page(&page, status)
 }

@@ -278,12 +278,18 @@ impl Change {
                 } = *change;
                 let key = cache::key(&data.project, data.iid);
                 let known = cache::find_many(conn, std::slice::from_ref(&key))?.remove(&key);
-                if milestone_id.is_some() {
-                    // The payload names the milestone by id only: keep the
-                    // title known, and when it may have changed, have the
-                    // issue read again soon.
-                    data.milestone = known.as_ref().and_then(|row| row.milestone.clone());
-                    if milestone_changed || known.is_none() {
+                if let Some(id) = milestone_id {
+                    // The payload names the milestone by id only: what is
+                    // known of the same milestone is kept (by the store);
+                    // another one is read again soon for its title.
+                    let same = known.as_ref().is_some_and(|row| {
+                        row.milestone_id == Some(i64::try_from(id).unwrap_or(i64::MAX))
+                    });
+                    if milestone_changed {
+                        // Added to it now (GitLab sends the hook as it happens).
+                        data.milestone_added_at = Some(time::now());
+                    }
+                    if !same {
                         data.fetched_at = DateTime::<Utc>::UNIX_EPOCH;
                     }
                 }
@@ -362,6 +368,9 @@ fn issue_change(
         updated_at: maybe_instant("object_attributes.updated_at", &attrs.updated_at)?,
         fetched_at: time::now(),
         watched,
+        milestone_id: attrs.milestone_id,
+        milestone_starts_at: None,
+        milestone_added_at: None,
     };
     Ok(IssueChange {
         data,

@@ -43,6 +43,9 @@ pub struct LiveIssue {
     pub open: bool,
     /// The labels, scoped ones in two parts.
     pub labels: Vec<LabelView>,
+    /// Added to the current "WoW" milestone after the week started without
+    /// ~unscheduled (the team's rule; not for ~outage).
+    pub late_to_wow: bool,
 }
 
 impl LiveIssue {
@@ -56,6 +59,7 @@ impl LiveIssue {
             title: cached.title.clone(),
             open: !cached.is_closed(),
             labels: cached.labels().iter().map(|l| LabelView::new(l)).collect(),
+            late_to_wow: cached.added_to_wow_late(crate::domain::time::now()),
         })
     }
 }

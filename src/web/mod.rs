@@ -16,6 +16,7 @@ pub mod handover;
 pub mod hooks;
 pub mod identity;
 pub mod issues;
+pub mod label_filter;
 pub mod profile;
 pub mod respond;
 pub mod shifts;

@@ -79,6 +79,13 @@ pub struct Issue {
     pub state: String,
     pub labels: Vec<String>,
     pub milestone: Option<String>,
+    /// The milestone's id (7 unless set).
+    pub milestone_id: u64,
+    /// The milestone's `start_date` (`YYYY-MM-DD`), if it has one.
+    pub milestone_start: Option<String>,
+    /// The issue's milestone history: (created_at, `add` or `remove`,
+    /// milestone id, milestone title).
+    pub milestone_events: Vec<(String, String, u64, String)>,
     pub confidential: bool,
     pub created_at: String,
     pub updated_at: String,
@@ -95,6 +102,9 @@ impl Issue {
             state: "opened".into(),
             labels: labels.iter().map(|l| l.to_string()).collect(),
             milestone: None,
+            milestone_id: 7,
+            milestone_start: None,
+            milestone_events: vec![],
             confidential: false,
             created_at: created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             updated_at: created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -110,7 +120,7 @@ impl Issue {
             "description": "",
             "state": self.state,
             "labels": self.labels,
-            "milestone": self.milestone.as_ref().map(|m| json!({"id": 7, "title": m})),
+            "milestone": self.milestone.as_ref().map(|m| milestone_json(self.milestone_id, m, self.milestone_start.as_deref())),
             "assignees": [{"id": 1, "username": "dana", "name": "Dana"}],
             "author": {"id": 1, "username": "dana"},
             "confidential": self.confidential,
@@ -123,6 +133,42 @@ impl Issue {
 }
 
 /// One API request as the stand-in saw it.
+/// A milestone as GitLab's API describes it (in an issue, and in a
+/// milestone event).
+fn milestone_json(id: u64, title: &str, start: Option<&str>) -> Value {
+    json!({
+        "id": id, "iid": id, "project_id": 42, "title": title,
+        "description": "", "state": "active",
+        "created_at": "2026-01-05T09:00:00.000Z", "updated_at": "2026-01-05T09:00:00.000Z",
+        "due_date": null, "start_date": start,
+        "web_url": format!("https://gitlab.example.com/groups/gitlab-com/-/milestones/{id}"),
+    })
+}
+
+impl Issue {
+    /// `GET …/issues/:iid/resource_milestone_events`, as documented.
+    fn milestone_events_json(&self) -> Value {
+        let events: Vec<Value> = self
+            .milestone_events
+            .iter()
+            .enumerate()
+            .map(|(n, (at, action, id, title))| {
+                json!({
+                    "id": 142 + n,
+                    "user": {"id": 1, "name": "Administrator", "username": "root", "state": "active",
+                             "avatar_url": "", "web_url": "https://gitlab.example.com/root"},
+                    "created_at": at,
+                    "resource_type": "Issue",
+                    "resource_id": self.iid * 1000,
+                    "milestone": milestone_json(*id, title, self.milestone_start.as_deref()),
+                    "action": action,
+                })
+            })
+            .collect();
+        Value::Array(events)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub path: String,
@@ -147,6 +193,9 @@ pub struct Fake {
     pub page_size: Option<usize>,
     /// Tell the next page only with `Link` (as keyset pagination does).
     pub link_only: bool,
+    /// When set, milestone histories answer this status (a 429 with
+    /// `Retry-After: 1`) instead of the events.
+    pub events_status: Option<u16>,
     pub seen: Vec<Seen>,
 }
 
@@ -171,6 +220,16 @@ impl Fake {
         self.seen
             .iter()
             .filter(|s| s.path.contains(&encoded) && s.path.ends_with(&path))
+            .count()
+    }
+
+    /// How many requests asked for one issue's milestone history.
+    pub fn milestone_event_reads(&self, project: &str, iid: u64) -> usize {
+        let path = format!("/issues/{iid}/resource_milestone_events");
+        let encoded = encode(project);
+        self.seen
+            .iter()
+            .filter(|s| s.path.contains(&encoded) && s.path.contains(&path))
             .count()
     }
 }
@@ -383,13 +442,22 @@ fn answer(
         return not_found();
     }
     let project = decode(project).to_lowercase();
-    if let Some(iid) = rest.strip_prefix('/') {
+    if let Some(tail) = rest.strip_prefix('/') {
+        let (iid, sub) = tail.split_once('/').unwrap_or((tail, ""));
         let Ok(iid) = iid.parse::<u64>() else {
             return not_found();
         };
-        return match fake.issues.get(&(project, iid)) {
-            Some(issue) => HttpResponse::Ok().json(issue.json(base)),
-            None => not_found(),
+        return match (fake.issues.get(&(project, iid)), sub) {
+            (Some(issue), "") => HttpResponse::Ok().json(issue.json(base)),
+            (Some(issue), "resource_milestone_events") => match fake.events_status {
+                None => HttpResponse::Ok().json(issue.milestone_events_json()),
+                Some(status) => {
+                    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+                        .insert_header(("Retry-After", "1"))
+                        .json(json!({"message": format!("{status}")}))
+                }
+            },
+            _ => not_found(),
         };
     }
     if !rest.is_empty() {

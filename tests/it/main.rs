@@ -16,6 +16,7 @@ mod drift;
 mod e2e;
 mod gitlab;
 mod input;
+mod labels;
 mod layers;
 mod pages;
 mod stored;

@@ -85,6 +85,10 @@ pub struct Issue {
     pub labels: Vec<String>,
     /// The milestone's title.
     pub milestone: Option<String>,
+    /// The milestone's id.
+    pub milestone_id: Option<u64>,
+    /// The milestone's `start_date`, as 00:00 UTC that day.
+    pub milestone_starts_at: Option<DateTime<Utc>>,
     /// Assignees' usernames.
     pub assignees: Vec<String>,
     /// Confidential in GitLab.
@@ -108,8 +112,37 @@ pub struct Listing {
 }
 
 #[derive(Deserialize)]
-struct Titled {
+struct MilestoneJson {
+    id: u64,
     title: String,
+    #[serde(default)]
+    start_date: Option<chrono::NaiveDate>,
+}
+
+impl MilestoneJson {
+    fn starts_at(&self) -> Option<DateTime<Utc>> {
+        self.start_date
+            .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+    }
+}
+
+/// An entry of an issue's milestone history (`resource_milestone_events`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneEvent {
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// `add` or `remove`.
+    pub action: String,
+    /// The milestone's id (`None` when the milestone was deleted since).
+    pub milestone_id: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct MilestoneEventJson {
+    created_at: DateTime<Utc>,
+    action: String,
+    #[serde(default)]
+    milestone: Option<MilestoneJson>,
 }
 
 #[derive(Deserialize)]
@@ -125,7 +158,7 @@ struct IssueJson {
     #[serde(default)]
     labels: Vec<String>,
     #[serde(default)]
-    milestone: Option<Titled>,
+    milestone: Option<MilestoneJson>,
     #[serde(default)]
     assignees: Vec<Named>,
     #[serde(default)]
@@ -146,6 +179,8 @@ impl IssueJson {
             title: self.title,
             state: self.state,
             labels: self.labels,
+            milestone_id: self.milestone.as_ref().map(|m| m.id),
+            milestone_starts_at: self.milestone.as_ref().and_then(MilestoneJson::starts_at),
             milestone: self.milestone.map(|m| m.title),
             assignees: self.assignees.into_iter().map(|a| a.username).collect(),
             confidential: self.confidential,
@@ -217,6 +252,45 @@ impl ApiClient {
         let (body, _) = self.get(&url)?;
         let json: IssueJson = serde_json::from_slice(&body).map_err(|e| unreadable(&url, &e))?;
         Ok(json.into_issue(issue.project()))
+    }
+
+    /// When `issue` was added to milestone `milestone_id` last (`GET
+    /// /projects/:path/issues/:iid/resource_milestone_events`, every page);
+    /// `None` when its history does not say.
+    pub fn added_to_milestone(
+        &mut self,
+        issue: &IssueRef,
+        milestone_id: u64,
+    ) -> Result<Option<DateTime<Utc>>, ApiError> {
+        let first = format!(
+            "{}/projects/{}/issues/{}/resource_milestone_events?per_page={PER_PAGE}&page=1",
+            self.api,
+            encode(issue.project()),
+            issue.iid()
+        );
+        let mut url = first.clone();
+        let mut added = None;
+        for page in 1..=MAX_PAGES {
+            let (body, headers) = self.get(&url)?;
+            let events: Vec<MilestoneEventJson> =
+                serde_json::from_slice(&body).map_err(|e| unreadable(&url, &e))?;
+            added = events
+                .into_iter()
+                .map(|e| MilestoneEvent {
+                    created_at: e.created_at,
+                    action: e.action,
+                    milestone_id: e.milestone.map(|m| m.id),
+                })
+                .filter(|e| e.action == "add" && e.milestone_id == Some(milestone_id))
+                .map(|e| e.created_at)
+                .chain(added)
+                .max();
+            match self.next_page(&first, &headers, page) {
+                Some(next) => url = next,
+                None => break,
+            }
+        }
+        Ok(added)
     }
 
     /// Every open issue of `project` carrying `label` (`GET

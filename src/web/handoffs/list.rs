@@ -1,7 +1,7 @@
 //! The list of handoffs with its filters: open handoffs, or history.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -14,6 +14,7 @@ use crate::domain::paging::{Cursor, PAGE_SIZE};
 use crate::domain::text::check_line;
 use crate::domain::user::Username;
 use crate::error::AppError;
+use crate::web::label_filter::{self, ActiveFilter, PageFilter};
 use crate::web::views::{self, HandoffCard, UserOption};
 use crate::web::{AppState, FormErrors, Layout, Viewer, render_page};
 
@@ -33,7 +34,12 @@ pub struct ListQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
+    milestone: String,
+    #[serde(default)]
     cursor: String,
+    /// Every `label` of the query string (read from it, as it repeats).
+    #[serde(skip)]
+    labels: Vec<String>,
 }
 
 #[derive(Template)]
@@ -47,16 +53,22 @@ struct ListPage {
     kinds: Vec<(&'static str, &'static str)>,
     statuses: Vec<&'static str>,
     holders: Vec<UserOption>,
+    active: Vec<ActiveFilter>,
+    reads_issues: bool,
+    filter_labels: Vec<String>,
+    filter_milestone: String,
 }
 
-/// `GET /handoffs?status=&kind=&severity=&issue=&holder=&q=`: open
-/// handoffs, or history with `status=resolved`.
+/// `GET /handoffs?status=&kind=&severity=&issue=&label=&milestone=&holder=&q=`:
+/// open handoffs, or history with `status=resolved`.
 pub async fn list_handoffs(
     state: web::Data<AppState>,
     viewer: Viewer,
+    req: HttpRequest,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let query = query.into_inner();
+    let mut query = query.into_inner();
+    query.labels = label_filter::labels_in(req.query_string());
     let st = state.clone();
     let (page, failed) = state
         .db
@@ -81,6 +93,14 @@ pub async fn list_handoffs(
             if !query.issue.trim().is_empty() {
                 filter.issue = errors.check("issue", IssueRef::parse(&query.issue, gitlab));
             }
+            let by_issue = PageFilter::read(
+                &label_query(&query),
+                &query.milestone,
+                &st.settings.live,
+                viewer.user.is_some(),
+                &mut errors,
+            );
+            filter.issues = by_issue.wanted.clone();
             if !query.holder.is_empty() {
                 match Username::parse(&query.holder) {
                     Ok(name) => match users::find_by_username(conn, &name)? {
@@ -135,6 +155,7 @@ pub async fn list_handoffs(
                 "Handoffs"
             };
             let failed = !errors.is_empty();
+            let active = by_issue.active("/handoffs", &other_pairs(&query));
             Ok((
                 ListPage {
                     layout: Layout::load(conn, &st, &viewer, title)?,
@@ -142,6 +163,10 @@ pub async fn list_handoffs(
                     errors,
                     cards,
                     next_link,
+                    active,
+                    filter_labels: by_issue.labels.clone(),
+                    filter_milestone: by_issue.milestone.clone(),
+                    reads_issues: st.settings.live.reads_issues(),
                     kinds: views::kind_options(),
                     statuses: views::status_options(),
                     holders: views::recipient_options(conn)?,
@@ -158,21 +183,34 @@ pub async fn list_handoffs(
     render_page(&page, status)
 }
 
+/// The query's labels as a query string (for [`PageFilter::read`]).
+fn label_query(q: &ListQuery) -> String {
+    label_filter::link("", &label_pairs(q))
+        .trim_start_matches('?')
+        .to_owned()
+}
+
+fn label_pairs(q: &ListQuery) -> Vec<(&'static str, String)> {
+    q.labels.iter().map(|l| ("label", l.clone())).collect()
+}
+
+/// The filters other than label and milestone, and no cursor.
+fn other_pairs(q: &ListQuery) -> Vec<(&'static str, String)> {
+    vec![
+        ("status", q.status.clone()),
+        ("kind", q.kind.clone()),
+        ("severity", q.severity.clone()),
+        ("issue", q.issue.clone()),
+        ("holder", q.holder.clone()),
+        ("q", q.q.clone()),
+    ]
+}
+
 /// The URL of the list page with these filters.
 fn list_link(q: &ListQuery) -> String {
-    let pairs = [
-        ("status", &q.status),
-        ("kind", &q.kind),
-        ("severity", &q.severity),
-        ("issue", &q.issue),
-        ("holder", &q.holder),
-        ("q", &q.q),
-        ("cursor", &q.cursor),
-    ];
-    let query: Vec<String> = pairs
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", crate::web::encode_query(v)))
-        .collect();
-    format!("/handoffs?{}", query.join("&"))
+    let mut pairs = other_pairs(q);
+    pairs.extend(label_pairs(q));
+    pairs.push(("milestone", q.milestone.clone()));
+    pairs.push(("cursor", q.cursor.clone()));
+    label_filter::link("/handoffs", &pairs)
 }

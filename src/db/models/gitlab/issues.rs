@@ -45,6 +45,13 @@ pub struct IssueData {
     pub fetched_at: DateTime<Utc>,
     /// In the watched projects with a watch label.
     pub watched: bool,
+    /// The milestone's id.
+    pub milestone_id: Option<u64>,
+    /// The milestone's start (`start_date`, 00:00 UTC).
+    pub milestone_starts_at: Option<DateTime<Utc>>,
+    /// When the issue was added to its milestone; `None` keeps what is
+    /// known of the same milestone.
+    pub milestone_added_at: Option<DateTime<Utc>>,
 }
 
 impl IssueData {
@@ -65,6 +72,9 @@ impl IssueData {
             updated_at: None,
             fetched_at: at,
             watched: false,
+            milestone_id: None,
+            milestone_starts_at: None,
+            milestone_added_at: None,
         }
     }
 
@@ -86,6 +96,11 @@ impl IssueData {
             fetched_at: time::to_db(self.fetched_at),
             last_activity_at: None,
             watched: self.watched,
+            milestone_id: self
+                .milestone_id
+                .map(|id| i64::try_from(id).unwrap_or(i64::MAX)),
+            milestone_starts_at: self.milestone_starts_at.map(time::to_db),
+            milestone_added_at: self.milestone_added_at.map(time::to_db),
         }
     }
 }
@@ -112,6 +127,9 @@ macro_rules! upsert {
                 gitlab_updated_at.eq(excluded(gitlab_updated_at)),
                 fetched_at.eq(excluded(fetched_at)),
                 watched.eq(excluded(watched)),
+                milestone_id.eq(excluded(milestone_id)),
+                milestone_starts_at.eq(excluded(milestone_starts_at)),
+                milestone_added_at.eq(excluded(milestone_added_at)),
             ))
             .filter(
                 gitlab_updated_at
@@ -132,13 +150,32 @@ pub fn store(conn: &mut DbConnection, issues: &[IssueData]) -> QueryResult<()> {
     if issues.is_empty() {
         return Ok(());
     }
-    let rows: Vec<CachedIssue> = issues.iter().map(IssueData::row).collect();
-    on_backend!(conn, |c| c.transaction(|c| {
-        for row in &rows {
-            upsert!(c, row)?;
+    conn.transaction(|conn| write(conn, issues))
+}
+
+/// Writes `issues` and their labels (inside the caller's transaction).
+/// What an issue's milestone leaves unknown (the title, start or time it
+/// was added, which a webhook does not tell) is kept from what is stored of
+/// the same milestone.
+fn write(conn: &mut DbConnection, issues: &[IssueData]) -> QueryResult<()> {
+    let keys: Vec<IssueKey> = issues.iter().map(|i| key(&i.project, i.iid)).collect();
+    let known = find_many(conn, &keys)?;
+    for issue in issues {
+        let mut row = issue.row();
+        if let Some(old) = known.get(&row.key())
+            && row.milestone_id.is_some()
+            && old.milestone_id == row.milestone_id
+        {
+            row.milestone = row.milestone.or_else(|| old.milestone.clone());
+            row.milestone_starts_at = row.milestone_starts_at.or(old.milestone_starts_at);
+            row.milestone_added_at = row.milestone_added_at.or(old.milestone_added_at);
         }
-        Ok(())
-    }))
+        let written = on_backend!(conn, |c| upsert!(c, &row))?;
+        if written > 0 {
+            super::labels_table::replace(conn, &row.project, row.iid, &issue.labels)?;
+        }
+    }
+    Ok(())
 }
 
 /// Stores a fresh inventory in one transaction: `issues` (each marked
@@ -153,31 +190,31 @@ pub fn store_inventory(
     at: DateTime<Utc>,
 ) -> QueryResult<()> {
     let rows: Vec<CachedIssue> = issues.iter().map(IssueData::row).collect();
-    on_backend!(conn, |c| c.transaction(|c| {
-        for row in &rows {
-            upsert!(c, row)?;
-        }
-        for project in complete {
-            let listed: Vec<i64> = rows
-                .iter()
-                .filter(|r| &r.project == project)
-                .map(|r| r.iid)
-                .collect();
-            diesel::update(
-                gitlab_issues::table
-                    .filter(gitlab_issues::project.eq(project))
-                    .filter(gitlab_issues::watched.eq(true))
-                    .filter(gitlab_issues::iid.ne_all(&listed)),
-            )
-            .set(gitlab_issues::watched.eq(false))
-            .execute(c)?;
-        }
-        super::status::ensure_status_row!(c)?;
-        diesel::update(gitlab_status::table.filter(gitlab_status::name.eq(super::status::ROW)))
-            .set(gitlab_status::inventory_at.eq(Some(time::to_db(at))))
-            .execute(c)?;
-        Ok(())
-    }))
+    conn.transaction(|conn| {
+        write(conn, issues)?;
+        on_backend!(conn, |c| {
+            for project in complete {
+                let listed: Vec<i64> = rows
+                    .iter()
+                    .filter(|r| &r.project == project)
+                    .map(|r| r.iid)
+                    .collect();
+                diesel::update(
+                    gitlab_issues::table
+                        .filter(gitlab_issues::project.eq(project))
+                        .filter(gitlab_issues::watched.eq(true))
+                        .filter(gitlab_issues::iid.ne_all(&listed)),
+                )
+                .set(gitlab_issues::watched.eq(false))
+                .execute(c)?;
+            }
+            super::status::ensure_status_row!(c)?;
+            diesel::update(gitlab_status::table.filter(gitlab_status::name.eq(super::status::ROW)))
+                .set(gitlab_status::inventory_at.eq(Some(time::to_db(at))))
+                .execute(c)?;
+            Ok(())
+        })
+    })
 }
 
 /// Notes a comment on an issue at `at`, if Baton keeps that issue and knows

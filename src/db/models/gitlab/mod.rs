@@ -8,6 +8,7 @@
 
 mod deliveries;
 mod issues;
+mod labels_table;
 mod status;
 
 pub use deliveries::{prune_deliveries, record_delivery};
@@ -28,7 +29,8 @@ use crate::error::AppError;
 
 use crate::db::schema::gitlab_issues;
 use crate::domain::issue_ref::IssueRef;
-use crate::domain::labels;
+use crate::domain::time;
+use crate::domain::{issue_filter, labels};
 
 /// The key of an issue in the cache: the project path in lower case, and
 /// the issue number.
@@ -80,6 +82,12 @@ pub struct CachedIssue {
     /// In the watched projects with a watch label (see
     /// `BATON_GITLAB_WATCH_LABELS`).
     pub watched: bool,
+    /// The milestone's id, when known.
+    pub milestone_id: Option<i64>,
+    /// The milestone's start (its `start_date`, 00:00 UTC), when it has one.
+    pub milestone_starts_at: Option<NaiveDateTime>,
+    /// When the issue was added to its milestone, when known.
+    pub milestone_added_at: Option<NaiveDateTime>,
 }
 
 impl CachedIssue {
@@ -125,6 +133,18 @@ impl CachedIssue {
     /// Its severity from a `severity::N` label.
     pub fn severity(&self) -> Option<u8> {
         labels::severity_of(&self.labels())
+    }
+
+    /// Whether it was added to the current "WoW" milestone after the week
+    /// started without ~unscheduled (see [`issue_filter::added_to_wow_late`]).
+    pub fn added_to_wow_late(&self, now: DateTime<Utc>) -> bool {
+        issue_filter::added_to_wow_late(
+            self.milestone.as_deref(),
+            &self.labels(),
+            self.milestone_added_at.map(time::from_db),
+            self.milestone_starts_at.map(time::from_db),
+            now,
+        )
     }
 
     /// Its key.

@@ -18,8 +18,8 @@ mod write;
 pub use draft::{Draft, Rendered};
 pub use links::{links_of, own_links_of, own_links_of_open};
 pub use query::{
-    ListFilter, NoteActivity, find, list, list_held_by, list_open, notes_of, notes_since,
-    revisions_of,
+    IssueMatch, ListFilter, NoteActivity, find, list, list_held_by, list_open, notes_of,
+    notes_since, revisions_of,
 };
 pub use rows::{DataLoss, Handoff, IssueLink, NewHandoff, NewNote, Note};
 pub use write::{Batch, Patch, acknowledge, add_note, create, edit_note, resolve, update};

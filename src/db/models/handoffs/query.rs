@@ -7,9 +7,12 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::rows::{Handoff, Note};
-use crate::db::schema::{handoffs, issue_links, note_revisions, notes};
+use crate::db::schema::{
+    gitlab_issue_labels, gitlab_issues, handoffs, issue_links, note_revisions, notes,
+};
 use crate::db::{DbConnection, on_backend};
 use crate::domain::handoff::{Kind, Severity, Status};
+use crate::domain::issue_filter::IssueFilter;
 use crate::domain::issue_ref::IssueRef;
 use crate::domain::time;
 use crate::error::AppError;
@@ -68,6 +71,8 @@ pub struct ListFilter {
     pub severity: Option<Severity>,
     /// Only handoffs linking this issue (on the handoff or in a note).
     pub issue: Option<IssueRef>,
+    /// Only handoffs linking a GitLab issue with these labels and milestone.
+    pub issues: Option<IssueMatch>,
     /// Only handoffs held by this user id.
     pub holder_id: Option<String>,
     /// Only handoffs whose title or notes contain this text (any case).
@@ -76,6 +81,16 @@ pub struct ListFilter {
     pub after: Option<(NaiveDateTime, String)>,
     /// At most this many.
     pub limit: i64,
+}
+
+/// Which linked GitLab issues a list asks for (as Baton last read them).
+#[derive(Debug, Clone, Default)]
+pub struct IssueMatch {
+    /// Their labels (all of them) and milestone.
+    pub filter: IssueFilter,
+    /// Whether an issue confidential in GitLab may match (not for a
+    /// signed-out reader: the match would tell its labels).
+    pub confidential: bool,
 }
 
 /// Handoffs matching `filter`, newest activity first.
@@ -97,6 +112,51 @@ pub fn list(conn: &mut DbConnection, filter: &ListFilter) -> QueryResult<Vec<Han
         let linked = issue_links::table
             .filter(issue_links::project.eq(issue.project().to_owned()))
             .filter(issue_links::iid.eq(issue.iid() as i64))
+            .select(issue_links::handoff_id);
+        query = query.filter(handoffs::id.eq_any(linked));
+    }
+    if let Some(wanted) = &filter.issues {
+        use diesel::dsl::sql;
+        use diesel::sql_types::{BigInt, Bool, Text};
+        // The cached issues that match: as many of an issue's own label
+        // rows are among those asked for as were asked for (one issue
+        // carries them all). An absent milestone, or a reader who may see
+        // confidential issues, turns its condition into a bound `true`.
+        let keys = wanted.filter.label_keys();
+        let milestone = wanted.filter.milestone.clone();
+        let matching = || {
+            let carried = gitlab_issue_labels::table
+                .filter(gitlab_issue_labels::project.eq(sql::<Text>("gitlab_issues.project")))
+                .filter(gitlab_issue_labels::iid.eq(sql::<BigInt>("gitlab_issues.iid")))
+                .filter(gitlab_issue_labels::label.eq_any(keys.clone()))
+                .count()
+                .single_value();
+            gitlab_issues::table
+                .filter(carried.eq(keys.len() as i64))
+                .filter(
+                    gitlab_issues::milestone
+                        .eq(milestone.clone().unwrap_or_default())
+                        .or(milestone.is_none().into_sql::<Bool>()),
+                )
+                .filter(
+                    gitlab_issues::confidential
+                        .eq(false)
+                        .or(wanted.confidential.into_sql::<Bool>()),
+                )
+        };
+        // The links to them: found by issue number (indexed), then kept
+        // when the whole key matches (a link keeps the case it was written
+        // in; the cache is in lower case). Two lists worked out once each,
+        // so neither backend scans every link.
+        let linked = issue_links::table
+            .filter(issue_links::iid.eq_any(matching().select(gitlab_issues::iid)))
+            .filter(
+                sql::<Text>("lower(issue_links.project) || '#' || issue_links.iid").eq_any(
+                    matching().select(sql::<Text>(
+                        "gitlab_issues.project || '#' || gitlab_issues.iid",
+                    )),
+                ),
+            )
             .select(issue_links::handoff_id);
         query = query.filter(handoffs::id.eq_any(linked));
     }

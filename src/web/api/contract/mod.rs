@@ -35,8 +35,8 @@ pub use instants::{instant, instant_schema};
 pub use issues::{IssueLink, issue, issue_schema, issues};
 pub use numbers::{Int, int_in, int_param, int_schema, severity_range};
 pub use text::{
-    CURSOR, CURSOR_TEXT, DATA_LOSS_TEXT, DISPLAY_NAME, NOTE_BODY, RECIPIENT_TEXT, ROLE_TEXT, TITLE,
-    Text, USERNAME_TEXT, recipient, username,
+    CURSOR, CURSOR_TEXT, DATA_LOSS_TEXT, DISPLAY_NAME, LABEL_TEXT, MILESTONE_TEXT, NOTE_BODY,
+    RECIPIENT_TEXT, ROLE_TEXT, TITLE, Text, USERNAME_TEXT, recipient, username,
 };
 
 use utoipa::openapi::schema::{SchemaType, Type};

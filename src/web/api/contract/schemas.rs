@@ -9,9 +9,9 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::{Ref, RefOr, Schema};
 
 use super::{
-    CURSOR, CURSOR_TEXT, DATA_LOSS_TEXT, DISPLAY_NAME, NOTE_BODY, RECIPIENT_TEXT, ROLE_TEXT, TITLE,
-    USERNAME_TEXT, enum_schema, instant_schema, int_schema, kinds, roles, severity_range,
-    status_filters, statuses, string_type, verifications, zone_names,
+    CURSOR, CURSOR_TEXT, DATA_LOSS_TEXT, DISPLAY_NAME, LABEL_TEXT, MILESTONE_TEXT, NOTE_BODY,
+    RECIPIENT_TEXT, ROLE_TEXT, TITLE, USERNAME_TEXT, enum_schema, instant_schema, int_schema,
+    kinds, roles, severity_range, status_filters, statuses, string_type, verifications, zone_names,
 };
 use crate::domain::handoff::MAX_ISSUES;
 use crate::domain::paging::{MAX_PAGE_SIZE, PAGE_SIZE};
@@ -59,6 +59,22 @@ pub fn rotation_role() -> Object {
 /// A list cursor.
 pub fn cursor() -> Object {
     CURSOR_TEXT.schema(false)
+}
+
+/// A GitLab milestone's title to filter by.
+pub fn milestone_filter() -> Object {
+    MILESTONE_TEXT.schema(false)
+}
+
+/// GitLab labels to filter by (`label=a&label=b`: all of them).
+pub fn label_filter() -> Array {
+    ArrayBuilder::new()
+        .items(LABEL_TEXT.schema(false))
+        .max_items(Some(crate::domain::issue_filter::MAX_FILTER_LABELS))
+        .description(Some(
+            "repeatable (label=severity::1&label=outage): only handoffs linking a GitLab issue that carries every label given (GitLab's labels= meaning) and, with milestone, is in that milestone, as Baton last read it; without GitLab read-back (no BATON_GITLAB_API_TOKEN) nothing matches and the list is empty",
+        ))
+        .build()
 }
 
 /// A handoff kind.

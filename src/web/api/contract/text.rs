@@ -15,6 +15,7 @@ use utoipa::openapi::schema::{Object, ObjectBuilder};
 use super::string_type;
 use crate::domain::handoff::{MAX_NOTE_BYTES, MAX_TITLE_CHARS};
 use crate::domain::handoff_input::MAX_DATA_LOSS_CHARS;
+use crate::domain::issue_filter::MAX_FILTER_CHARS;
 use crate::domain::shift::MAX_ROTATION_ROLE_CHARS;
 use crate::domain::user::{MAX_NAME_CHARS, MAX_USERNAME_CHARS, Username};
 use crate::error::AppError;
@@ -281,6 +282,30 @@ pub static ROLE_TEXT: LazyLock<Text> = LazyLock::new(|| {
             "a rotation role such as EOC: 1 to {MAX_ROTATION_ROLE_CHARS} ASCII letters, digits, '-', '_' and inner spaces"
         ),
         "EOC",
+    )
+});
+
+/// A GitLab label to filter a list by.
+pub static LABEL_TEXT: LazyLock<Text> = LazyLock::new(|| {
+    Text::new(
+        (1, MAX_FILTER_CHARS),
+        ONE_LINE,
+        format!(
+            "a GitLab label (any case): one line of 1 to {MAX_FILTER_CHARS} characters with a visible one, without control characters or bidirectional overrides"
+        ),
+        "severity::1",
+    )
+});
+
+/// A GitLab milestone's title to filter a list by.
+pub static MILESTONE_TEXT: LazyLock<Text> = LazyLock::new(|| {
+    Text::new(
+        (1, MAX_FILTER_CHARS),
+        ONE_LINE,
+        format!(
+            "a GitLab milestone's title (exactly): one line of 1 to {MAX_FILTER_CHARS} characters with a visible one, without control characters or bidirectional overrides"
+        ),
+        "WoW",
     )
 });
 

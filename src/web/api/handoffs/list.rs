@@ -1,12 +1,13 @@
 //! `GET /api/v1/handoffs`: a page of handoffs, newest activity first.
 
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::db::models::handoffs::{self, ListFilter};
+use crate::db::models::handoffs::{self, IssueMatch, ListFilter};
 use crate::db::models::loaded::Loaded;
 use crate::domain::handoff::{Kind, Status};
+use crate::domain::issue_filter::IssueFilter;
 use crate::domain::paging::{Cursor, MAX_PAGE_SIZE, PAGE_SIZE};
 use crate::error::AppError;
 use crate::web::AppState;
@@ -28,6 +29,10 @@ pub struct ListParams {
     /// Only handoffs that link this GitLab issue.
     #[param(value_type = Option<IssueLink>)]
     issue: Option<String>,
+    /// Only handoffs linking a GitLab issue in the milestone with this
+    /// title (see `label` for how an issue matches).
+    #[param(schema_with = schemas::milestone_filter)]
+    milestone: Option<String>,
     /// How many to a page (see `schemas::limit`).
     #[param(schema_with = schemas::limit)]
     limit: Option<String>,
@@ -36,8 +41,23 @@ pub struct ListParams {
     cursor: Option<String>,
 }
 
+/// The repeatable `label` filter, for the document only: it is read from
+/// the query string, as a repeated key is not a field.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct LabelParams {
+    /// Only handoffs linking a GitLab issue that carries every label given
+    /// (repeat it: `label=severity::1&label=outage`; any case) and, with
+    /// `milestone`, is in that milestone, as Baton last read the issue from
+    /// GitLab. Without GitLab read-back (no `BATON_GITLAB_API_TOKEN`) no
+    /// handoff matches: the list is empty.
+    #[param(schema_with = schemas::label_filter, style = Form, explode)]
+    label: Option<Vec<String>>,
+}
+
 /// List handoffs, newest activity first.
-#[utoipa::path(get, path = "/api/v1/handoffs", tag = "handoffs", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/handoffs", tag = "handoffs", params(ListParams, LabelParams),
     responses((status = 200, body = HandoffList, headers(("ETag" = String, description = "send it back as If-None-Match"))),
         (status = 304, description = "not modified since the ETag sent as If-None-Match"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
@@ -45,9 +65,31 @@ pub struct ListParams {
 pub async fn list_handoffs(
     state: web::Data<AppState>,
     _user: ApiUser,
+    req: HttpRequest,
     params: web::Query<ListParams>,
 ) -> Result<web::Json<HandoffList>, ApiError> {
     let params = params.into_inner();
+    let labels = crate::domain::issue_filter::labels_in(req.query_string());
+    for label in &labels {
+        contract::LABEL_TEXT.check("label", label)?;
+    }
+    if let Some(milestone) = &params.milestone {
+        contract::MILESTONE_TEXT.check("milestone", milestone)?;
+    }
+    let by_issue = IssueFilter::parse(&labels, params.milestone.as_deref())
+        .map_err(AppError::from)?
+        .map(|filter| IssueMatch {
+            filter,
+            // Only signed-in callers have tokens.
+            confidential: true,
+        });
+    if by_issue.is_some() && !state.settings.live.reads_issues() {
+        // Nothing is known of any issue's labels: nothing matches.
+        return Ok(web::Json(HandoffList {
+            handoffs: vec![],
+            next_cursor: None,
+        }));
+    }
     let gitlab = &state.settings.gitlab;
     let status = match params.status.as_deref() {
         None => Some(Status::Open),
@@ -86,6 +128,7 @@ pub async fn list_handoffs(
         status,
         kind,
         issue,
+        issues: by_issue,
         after,
         limit: limit + 1,
         ..ListFilter::default()
