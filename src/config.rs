@@ -95,6 +95,11 @@ pub const OPTIONS: &[(&str, &str, &str)] = &[
         "none (a temporary SQLite file)",
         "postgres://… of a database `baton drill` creates, restores into and drops",
     ),
+    (
+        "BATON_LOG_FORMAT",
+        "text",
+        "text (readable) or json (one JSON object a line): a line per request and per job step",
+    ),
 ];
 
 /// The default of `BATON_GITLAB_REFRESH`.
@@ -199,6 +204,29 @@ fn comma_list(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// How log lines are written (`BATON_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Readable lines (the default).
+    #[default]
+    Text,
+    /// One JSON object per line, for a log pipeline.
+    Json,
+}
+
+impl LogFormat {
+    /// Reads `text` or `json`; the message names the variable.
+    pub fn parse(text: &str) -> Result<LogFormat, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!(
+                "BATON_LOG_FORMAT: {other:?} is neither text nor json"
+            )),
+        }
+    }
+}
+
 /// The typed settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -226,6 +254,8 @@ pub struct Settings {
     pub backup_dir: Option<std::path::PathBuf>,
     /// The scratch PostgreSQL database of `baton drill`.
     pub drill_database_url: Option<String>,
+    /// How log lines are written.
+    pub log_format: LogFormat,
     /// Back the database up before applying migrations (`--no-backup`
     /// turns it off; not an environment setting).
     pub backup_before_migrating: bool,
@@ -373,6 +403,7 @@ impl Settings {
             live,
             backup_dir: get("BATON_BACKUP_DIR").map(std::path::PathBuf::from),
             drill_database_url,
+            log_format: LogFormat::parse(get("BATON_LOG_FORMAT").unwrap_or_default())?,
             backup_before_migrating: true,
         })
     }
@@ -558,6 +589,18 @@ mod tests {
             "{err}"
         );
         assert!(!settings(&[]).unwrap().live.reads_issues());
+    }
+
+    #[test]
+    fn the_log_format_is_text_unless_json_is_asked_for_and_a_typo_is_named() {
+        assert_eq!(settings(&[]).unwrap().log_format, LogFormat::Text);
+        let json = settings(&[("BATON_LOG_FORMAT", " JSON ")]).unwrap();
+        assert_eq!(json.log_format, LogFormat::Json);
+        let err = settings(&[("BATON_LOG_FORMAT", "jsno")]).unwrap_err();
+        assert!(
+            err.contains("BATON_LOG_FORMAT") && err.contains("jsno"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -17,5 +17,6 @@ mod e2e;
 mod gitlab;
 mod input;
 mod layers;
+mod logs;
 mod pages;
 mod stored;
