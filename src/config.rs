@@ -96,6 +96,16 @@ pub const OPTIONS: &[(&str, &str, &str)] = &[
         "postgres://… of a database `baton drill` creates, restores into and drops",
     ),
     (
+        "BATON_METRICS_ALLOW",
+        "none (loopback only)",
+        "CIDRs, comma-separated, that may read /metrics besides loopback",
+    ),
+    (
+        "BATON_METRICS_TOKEN",
+        "none",
+        "a bearer token that reads /metrics from anywhere",
+    ),
+    (
         "BATON_LOG_FORMAT",
         "text",
         "text (readable) or json (one JSON object a line): a line per request and per job step",
@@ -227,6 +237,18 @@ impl LogFormat {
     }
 }
 
+/// A comma-separated list of CIDRs (or single addresses) in `key`.
+fn cidr_list(key: &str, text: Option<&str>) -> Result<Vec<ipnet::IpNet>, String> {
+    comma_list(text.unwrap_or_default())
+        .iter()
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{key}: {p:?} is not an address or a CIDR like 10.0.0.0/8"))
+        })
+        .collect()
+}
+
 /// The typed settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -254,6 +276,10 @@ pub struct Settings {
     pub backup_dir: Option<std::path::PathBuf>,
     /// The scratch PostgreSQL database of `baton drill`.
     pub drill_database_url: Option<String>,
+    /// Who may read `/metrics` besides loopback.
+    pub metrics_allow: Vec<ipnet::IpNet>,
+    /// A bearer token that reads `/metrics` from anywhere.
+    pub metrics_token: Option<Secret>,
     /// How log lines are written.
     pub log_format: LogFormat,
     /// Back the database up before applying migrations (`--no-backup`
@@ -334,19 +360,15 @@ impl Settings {
             }
         };
         let allow = get("BATON_ALLOW_INSECURE_LOCAL_MODE");
-        let trusted_proxies = get("BATON_TRUSTED_PROXIES")
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                p.parse::<ipnet::IpNet>()
-                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| {
-                        format!("BATON_TRUSTED_PROXIES: {p:?} is not an address or a CIDR like 10.0.0.0/8")
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let trusted_proxies = cidr_list("BATON_TRUSTED_PROXIES", get("BATON_TRUSTED_PROXIES"))?;
+        let metrics_allow = cidr_list("BATON_METRICS_ALLOW", get("BATON_METRICS_ALLOW"))?;
+        let metrics_token = get("BATON_METRICS_TOKEN").map(|t| Secret(t.to_owned()));
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            return Err("BATON_METRICS_TOKEN must be at least 16 characters".into());
+        }
         let refresh = match get("BATON_GITLAB_REFRESH") {
             Some(text) => parse_duration(text).map_err(|e| format!("BATON_GITLAB_REFRESH: {e}"))?,
             None => DEFAULT_REFRESH,
@@ -403,6 +425,8 @@ impl Settings {
             live,
             backup_dir: get("BATON_BACKUP_DIR").map(std::path::PathBuf::from),
             drill_database_url,
+            metrics_allow,
+            metrics_token,
             log_format: LogFormat::parse(get("BATON_LOG_FORMAT").unwrap_or_default())?,
             backup_before_migrating: true,
         })
@@ -601,6 +625,21 @@ mod tests {
             err.contains("BATON_LOG_FORMAT") && err.contains("jsno"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn metrics_readers_are_cidrs_and_a_token_that_stays_out_of_debug_output() {
+        let s = settings(&[
+            ("BATON_METRICS_ALLOW", "10.1.0.0/16, 192.0.2.7"),
+            ("BATON_METRICS_TOKEN", "scrape-token-0123456789"),
+        ])
+        .unwrap();
+        assert_eq!(s.metrics_allow.len(), 2);
+        assert!(!format!("{s:?}").contains("scrape-token-0123456789"));
+        let err = settings(&[("BATON_METRICS_ALLOW", "everyone")]).unwrap_err();
+        assert!(err.contains("BATON_METRICS_ALLOW"), "{err}");
+        assert!(settings(&[("BATON_METRICS_TOKEN", "short")]).is_err());
+        assert!(settings(&[]).unwrap().metrics_allow.is_empty());
     }
 
     #[test]

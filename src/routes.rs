@@ -15,7 +15,7 @@ use crate::web::identity::Rules;
 use crate::web::respond::ApiError;
 use crate::web::{
     AppState, admin, assets, auth, cache, csrf, dashboard, drills, gitlab, handoffs, handover,
-    hooks, identity, profile, shifts,
+    hooks, identity, profile, scrape, shifts,
 };
 
 /// One route.
@@ -126,6 +126,8 @@ route_table!(OPEN_ROUTES, register_open, "", api: false, {
     Public get "/static/baton.css" => assets::stylesheet,
     Public get "/static/baton.js" => assets::script,
     Public get "/api/openapi.json" => api::openapi::openapi_json,
+    // Checks its reader itself: loopback, BATON_METRICS_ALLOW or the token.
+    Public get "/metrics" => scrape::show_metrics,
 });
 
 route_table!(API_ROUTES, register_api, "/api/v1", api: true, {

@@ -134,6 +134,7 @@ impl Application {
             }
             App::new()
                 .app_data(state.clone())
+                .app_data(web::Data::from(metrics.clone()))
                 .wrap(
                     SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
                         .cookie_name("baton_session".into())

@@ -19,6 +19,7 @@ pub mod issues;
 pub mod metrics;
 pub mod profile;
 pub mod respond;
+pub mod scrape;
 pub mod shifts;
 pub mod telemetry;
 pub mod unfurl;

@@ -18,5 +18,6 @@ mod gitlab;
 mod input;
 mod layers;
 mod logs;
+mod metrics;
 mod pages;
 mod stored;
