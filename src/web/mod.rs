@@ -16,6 +16,7 @@ pub mod handover;
 pub mod hooks;
 pub mod identity;
 pub mod issues;
+pub mod log;
 pub mod metrics;
 pub mod profile;
 pub mod respond;

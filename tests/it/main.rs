@@ -14,6 +14,7 @@ mod cli;
 mod demo;
 mod drift;
 mod e2e;
+mod events;
 mod gitlab;
 mod input;
 mod layers;
