@@ -95,6 +95,21 @@ pub const OPTIONS: &[(&str, &str, &str)] = &[
         "none (a temporary SQLite file)",
         "postgres://… of a database `baton drill` creates, restores into and drops",
     ),
+    (
+        "BATON_METRICS_ALLOW",
+        "none (loopback only)",
+        "CIDRs, comma-separated, that may read /metrics besides loopback",
+    ),
+    (
+        "BATON_METRICS_TOKEN",
+        "none",
+        "a bearer token that reads /metrics from anywhere",
+    ),
+    (
+        "BATON_LOG_FORMAT",
+        "text",
+        "text (readable) or json (one JSON object a line): a line per request and per job step",
+    ),
 ];
 
 /// The default of `BATON_GITLAB_REFRESH`.
@@ -199,6 +214,41 @@ fn comma_list(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// How log lines are written (`BATON_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Readable lines (the default).
+    #[default]
+    Text,
+    /// One JSON object per line, for a log pipeline.
+    Json,
+}
+
+impl LogFormat {
+    /// Reads `text` or `json`; the message names the variable.
+    pub fn parse(text: &str) -> Result<LogFormat, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!(
+                "BATON_LOG_FORMAT: {other:?} is neither text nor json"
+            )),
+        }
+    }
+}
+
+/// A comma-separated list of CIDRs (or single addresses) in `key`.
+fn cidr_list(key: &str, text: Option<&str>) -> Result<Vec<ipnet::IpNet>, String> {
+    comma_list(text.unwrap_or_default())
+        .iter()
+        .map(|p| {
+            p.parse::<ipnet::IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{key}: {p:?} is not an address or a CIDR like 10.0.0.0/8"))
+        })
+        .collect()
+}
+
 /// The typed settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -226,6 +276,12 @@ pub struct Settings {
     pub backup_dir: Option<std::path::PathBuf>,
     /// The scratch PostgreSQL database of `baton drill`.
     pub drill_database_url: Option<String>,
+    /// Who may read `/metrics` besides loopback.
+    pub metrics_allow: Vec<ipnet::IpNet>,
+    /// A bearer token that reads `/metrics` from anywhere.
+    pub metrics_token: Option<Secret>,
+    /// How log lines are written.
+    pub log_format: LogFormat,
     /// Back the database up before applying migrations (`--no-backup`
     /// turns it off; not an environment setting).
     pub backup_before_migrating: bool,
@@ -304,19 +360,15 @@ impl Settings {
             }
         };
         let allow = get("BATON_ALLOW_INSECURE_LOCAL_MODE");
-        let trusted_proxies = get("BATON_TRUSTED_PROXIES")
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                p.parse::<ipnet::IpNet>()
-                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| {
-                        format!("BATON_TRUSTED_PROXIES: {p:?} is not an address or a CIDR like 10.0.0.0/8")
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let trusted_proxies = cidr_list("BATON_TRUSTED_PROXIES", get("BATON_TRUSTED_PROXIES"))?;
+        let metrics_allow = cidr_list("BATON_METRICS_ALLOW", get("BATON_METRICS_ALLOW"))?;
+        let metrics_token = get("BATON_METRICS_TOKEN").map(|t| Secret(t.to_owned()));
+        if metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            return Err("BATON_METRICS_TOKEN must be at least 16 characters".into());
+        }
         let refresh = match get("BATON_GITLAB_REFRESH") {
             Some(text) => parse_duration(text).map_err(|e| format!("BATON_GITLAB_REFRESH: {e}"))?,
             None => DEFAULT_REFRESH,
@@ -373,6 +425,9 @@ impl Settings {
             live,
             backup_dir: get("BATON_BACKUP_DIR").map(std::path::PathBuf::from),
             drill_database_url,
+            metrics_allow,
+            metrics_token,
+            log_format: LogFormat::parse(get("BATON_LOG_FORMAT").unwrap_or_default())?,
             backup_before_migrating: true,
         })
     }
@@ -558,6 +613,33 @@ mod tests {
             "{err}"
         );
         assert!(!settings(&[]).unwrap().live.reads_issues());
+    }
+
+    #[test]
+    fn the_log_format_is_text_unless_json_is_asked_for_and_a_typo_is_named() {
+        assert_eq!(settings(&[]).unwrap().log_format, LogFormat::Text);
+        let json = settings(&[("BATON_LOG_FORMAT", " JSON ")]).unwrap();
+        assert_eq!(json.log_format, LogFormat::Json);
+        let err = settings(&[("BATON_LOG_FORMAT", "jsno")]).unwrap_err();
+        assert!(
+            err.contains("BATON_LOG_FORMAT") && err.contains("jsno"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn metrics_readers_are_cidrs_and_a_token_that_stays_out_of_debug_output() {
+        let s = settings(&[
+            ("BATON_METRICS_ALLOW", "10.1.0.0/16, 192.0.2.7"),
+            ("BATON_METRICS_TOKEN", "scrape-token-0123456789"),
+        ])
+        .unwrap();
+        assert_eq!(s.metrics_allow.len(), 2);
+        assert!(!format!("{s:?}").contains("scrape-token-0123456789"));
+        let err = settings(&[("BATON_METRICS_ALLOW", "everyone")]).unwrap_err();
+        assert!(err.contains("BATON_METRICS_ALLOW"), "{err}");
+        assert!(settings(&[("BATON_METRICS_TOKEN", "short")]).is_err());
+        assert!(settings(&[]).unwrap().metrics_allow.is_empty());
     }
 
     #[test]

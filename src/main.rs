@@ -9,15 +9,8 @@ use baton::cli::{Cli, Command};
 use baton::config::Settings;
 use baton::startup::Application;
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
     let mut settings = match Settings::from_env() {
         Ok(s) => s,
@@ -26,6 +19,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    baton::startup::init_logging(settings.log_format);
     settings.backup_before_migrating = !cli.no_backup;
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),

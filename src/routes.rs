@@ -7,15 +7,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::AppError;
 use crate::web::api::{
-    self, export as api_export, handoffs as api_handoffs, shifts as api_shifts,
-    uncovered as api_uncovered, users as api_users,
+    self, events as api_events, export as api_export, handoffs as api_handoffs,
+    shifts as api_shifts, uncovered as api_uncovered, users as api_users,
 };
 pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
 use crate::web::respond::ApiError;
 use crate::web::{
     AppState, admin, assets, auth, cache, csrf, dashboard, drills, gitlab, handoffs, handover,
-    hooks, identity, profile, shifts,
+    hooks, identity, log, profile, scrape, shifts,
 };
 
 /// One route.
@@ -126,6 +126,8 @@ route_table!(OPEN_ROUTES, register_open, "", api: false, {
     Public get "/static/baton.css" => assets::stylesheet,
     Public get "/static/baton.js" => assets::script,
     Public get "/api/openapi.json" => api::openapi::openapi_json,
+    // Checks its reader itself: loopback, BATON_METRICS_ALLOW or the token.
+    Public get "/metrics" => scrape::show_metrics,
 });
 
 route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
@@ -144,6 +146,9 @@ route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
     SignedIn patch "/users/me" => api_users::patch_me,
     Read get "/uncovered" => api_uncovered::list_uncovered,
     Admin get "/export" => api_export::export_archive,
+    Read get "/events" => api_events::list_events,
+    Write post "/events" => api_events::create_event,
+    Read get "/events/{id}" => api_events::get_event,
 });
 
 // Webhooks: called by other systems, which prove themselves in the
@@ -171,6 +176,8 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Write post "/handoffs/{id}/details" => handoffs::update_handoff,
     Write get "/handover" => handover::show_handover,
     Write post "/handover" => handover::submit_handover,
+    Read get "/log" => log::show_log,
+    Write post "/log" => log::create_event,
     Read get "/shifts" => shifts::list_shifts,
     Write post "/shifts" => shifts::create_shift,
     Write post "/shifts/{id}" => shifts::update_shift,

@@ -5,16 +5,12 @@ use std::net::TcpListener;
 use actix_session::SessionMiddleware;
 use actix_session::config::{PersistentSession, TtlExtensionPolicy};
 use actix_session::storage::CookieSessionStore;
-use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpServer, web};
-use tracing::Span;
-use tracing_actix_web::{RootSpanBuilder, TracingLogger};
 
-use crate::config::Settings;
+use crate::config::{LogFormat, Settings};
 use crate::db::Db;
 use crate::db::models::{settings, tokens};
 use crate::web::AppState;
@@ -26,29 +22,27 @@ const SESSION_DAYS: i64 = 7;
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
-/// The span of each request: method, path and status, never the query
-/// string (the OAuth callback's carries a code) nor any header.
-struct QuietRootSpan;
-
-impl RootSpanBuilder for QuietRootSpan {
-    fn on_request_start(request: &ServiceRequest) -> Span {
-        tracing::info_span!(
-            "request",
-            method = %request.method(),
-            path = %request.path(),
-            status = tracing::field::Empty
-        )
-    }
-
-    fn on_request_end<B: MessageBody>(
-        span: Span,
-        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
-    ) {
-        let status = match outcome {
-            Ok(response) => response.status(),
-            Err(error) => error.as_response_error().status_code(),
-        };
-        span.record("status", status.as_u16());
+/// Sets up the process's log: `RUST_LOG` filters (default `info`), to
+/// standard error, as readable lines or one JSON object a line. Every
+/// event inside a request carries its request id (its span).
+pub fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    let done = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
+    if let Err(e) = done {
+        eprintln!("baton: the log is already set up: {e}");
     }
 }
 
@@ -119,6 +113,9 @@ impl Application {
         let gitlab = crate::integrations::gitlab::OAuthClient::new(&settings)?;
         let caches = crate::web::cache::Caches::default();
         let changes = caches.changes.clone();
+        let metrics = std::sync::Arc::new(crate::web::metrics::HttpMetrics::new(
+            crate::routes::all().map(|route| route.path),
+        ));
         let state = web::Data::new(AppState {
             db: db.clone(),
             settings,
@@ -137,6 +134,7 @@ impl Application {
             }
             App::new()
                 .app_data(state.clone())
+                .app_data(web::Data::from(metrics.clone()))
                 .wrap(
                     SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
                         .cookie_name("baton_session".into())
@@ -152,7 +150,10 @@ impl Application {
                 )
                 .wrap(headers)
                 .wrap(Compress::default())
-                .wrap(TracingLogger::<QuietRootSpan>::new())
+                .wrap(actix_web::middleware::from_fn({
+                    let metrics = metrics.clone();
+                    move |req, next| crate::web::telemetry::observe(metrics.clone(), req, next)
+                }))
                 .configure(crate::routes::configure)
         })
         .listen(listener)

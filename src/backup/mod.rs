@@ -45,6 +45,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("audit_log", "id"),
     ("signin_attempts", "id"),
     ("drills", "id"),
+    ("events", "id"),
+    ("event_issues", "id"),
 ];
 
 /// The tables a backup leaves out on purpose, with why: what they hold is

@@ -221,11 +221,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    events (id) {
+        id -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        body_html -> Text,
+        author_id -> Text,
+        handoff_id -> Nullable<Text>,
+        corrects_id -> Nullable<Text>,
+        occurred_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_issues (id) {
+        id -> Text,
+        event_id -> Text,
+        project -> Text,
+        iid -> BigInt,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(shifts -> users (user_id));
 diesel::joinable!(notes -> handoffs (handoff_id));
 diesel::joinable!(issue_links -> handoffs (handoff_id));
+diesel::joinable!(events -> users (author_id));
+diesel::joinable!(event_issues -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -246,4 +272,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     job_leases,
     drills,
+    events,
+    event_issues,
 );

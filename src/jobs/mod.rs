@@ -6,7 +6,9 @@
 //! asks a job whether it has work (a read, on every instance), claims the
 //! job's lease only when it has (one write), runs one step while it holds
 //! the lease, and waits as the step says. Stopping wakes every thread and
-//! joins it, bounded. Jobs: `gitlab_refresh`.
+//! joins it, bounded. Each step is logged as one line (job, step id,
+//! outcome, duration), and what the step logs carries the same step id.
+//! Jobs: `gitlab_refresh`.
 
 pub mod gitlab_refresh;
 pub mod lease;
@@ -198,12 +200,32 @@ fn once(
             return Ok(Next::Idle);
         }
     }
+    let started = Instant::now();
     let cycle = Cycle {
         db,
-        deadline: Instant::now() + LEASE - LEASE_MARGIN,
+        deadline: started + LEASE - LEASE_MARGIN,
         stop,
     };
-    Ok(job.step(&cycle))
+    let step_id = uuid::Uuid::new_v4().to_string();
+    let span = tracing::info_span!("job", job = name, step_id = %step_id);
+    let next = span.in_scope(|| job.step(&cycle));
+    let elapsed = started.elapsed();
+    let outcome = match next {
+        Next::Idle => "idle",
+        Next::More => "more",
+        Next::Pause(_) => "pause",
+    };
+    span.in_scope(|| {
+        tracing::info!(
+            target: "baton::job",
+            job = name,
+            step_id = %step_id,
+            outcome,
+            duration_ms = elapsed.as_micros() as f64 / 1000.0,
+            "job step"
+        );
+    });
+    Ok(next)
 }
 
 /// Holds the lease of `name` through a pause, so that no other instance

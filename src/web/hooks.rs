@@ -98,7 +98,7 @@ struct NoteHook {
 
 /// Whether two secrets are equal, in time that depends on neither
 /// (their digests are compared, so not even on their lengths).
-fn same_secret(a: &str, b: &str) -> bool {
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
     let (a, b) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
     a.iter()
         .zip(b.iter())

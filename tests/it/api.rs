@@ -506,6 +506,7 @@ backend_tests! {
             ("/api/v1/shifts", "get"), ("/api/v1/shifts", "post"), ("/api/v1/shifts/{id}", "delete"),
             ("/api/v1/oncall", "get"), ("/api/v1/users/me", "get"), ("/api/v1/users/me", "patch"),
             ("/api/v1/uncovered", "get"), ("/api/v1/export", "get"),
+            ("/api/v1/events", "get"), ("/api/v1/events", "post"), ("/api/v1/events/{id}", "get"),
         ];
         for (path, method) in expected {
             assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is not described");
@@ -672,6 +673,7 @@ backend_tests! {
         let elsewhere = [
             ("post", "/api/v1/handoffs", 409, "a_pass_to_an_unknown_user_a_viewer_or_oneself_is_409_naming_the_field"),
             ("post", "/api/v1/handoffs/{id}/notes", 409, "a_resolved_handoff_takes_no_note_pass_or_second_resolution"),
+            ("post", "/api/v1/events", 409, "events::an_event_naming_a_handoff_or_event_that_does_not_exist_is_409"),
         ];
         for (method, path, op) in contract.operations() {
             for status in op["responses"].as_object().unwrap().keys() {

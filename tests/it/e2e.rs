@@ -636,6 +636,26 @@ async fn every_page_is_accessible_in_light_and_dark_and_valid_html() {
         b.wait_for_path("/shifts").await;
         audit_here(&b, "shifts-errors").await;
         audit(&b, "shift-edit", &format!("/shifts/{}/edit", w.shift)).await;
+        // The shift log, with an event on a handoff, and its quick form's errors.
+        let alice_token = t.app.token("alice");
+        let (status, event) = t
+            .app
+            .send_json(
+                reqwest::Method::POST,
+                "/api/v1/events",
+                &alice_token,
+                &json!({"kind": "incident", "title": "Replica lag over 30s", "body": "Failover *pending*.",
+                        "handoff_id": w.to_alice, "issues": ["gitlab-com/gl-infra/production#4242"]}),
+            )
+            .await;
+        assert_eq!(status, 201, "{event}");
+        audit(&b, "log", "/log").await;
+        audit(&b, "handoff-with-event", &format!("/handoffs/{}", w.to_alice)).await;
+        b.goto("/log").await;
+        b.collect_form_answer("form.quick-event", "log-errors").await;
+        b.click("form.quick-event button[type=submit]").await;
+        b.wait_for_path("/log").await;
+        audit_here(&b, "log-errors").await;
         // A shift starting in Amsterdam's repeated hour (the second 02:30 of
         // 25 October 2026): the form offers both readings; saved unchanged,
         // the confirmation names the zone and the reading, and nothing moved.

@@ -46,6 +46,8 @@ pub(crate) const MANY: usize = 100;
 
 pub mod audit;
 pub mod drills;
+pub mod events;
+pub mod gauges;
 pub mod gitlab;
 pub mod handoffs;
 pub mod handovers;

@@ -2,6 +2,7 @@
 //! Bearer tokens; errors as `{"error": {"code", "message", "field"}}`.
 
 pub mod contract;
+pub mod events;
 pub mod export;
 pub mod handoffs;
 pub mod openapi;

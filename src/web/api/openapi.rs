@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::domain::issue_ref::GitLab;
 use crate::web::AppState;
-use crate::web::api::{contract, export, handoffs, shifts, uncovered, users};
+use crate::web::api::{contract, events, export, handoffs, shifts, uncovered, users};
 
 struct BearerAuth;
 
@@ -45,6 +45,9 @@ a shift that does not fit) is a 409. A path answers only the methods listed here
         users::patch_me,
         uncovered::list_uncovered,
         export::export_archive,
+        events::list_events,
+        events::create_event,
+        events::get_event,
     ),
     modifiers(&BearerAuth)
 )]
@@ -91,6 +94,8 @@ pub fn document(gitlab: &GitLab) -> Value {
     });
     doc["paths"]["/api/v1/shifts"]["post"]["responses"]["201"]["links"] =
         json!({"DeleteShift": by_id("delete_shift")});
+    doc["paths"]["/api/v1/events"]["post"]["responses"]["201"]["links"] =
+        json!({"GetEvent": by_id("get_event")});
     doc
 }
 

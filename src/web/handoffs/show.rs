@@ -79,6 +79,7 @@ struct HandoffPage {
     card: HandoffCard,
     data_loss: Option<DataLossView>,
     notes: Vec<NoteView>,
+    events: Vec<crate::web::log::EventRow>,
     can_write: bool,
     can_acknowledge: bool,
     recipients: Vec<UserOption>,
@@ -202,6 +203,10 @@ fn load_page(
             customers_notified: d.customers_notified,
         }),
         notes,
+        events: crate::db::models::events::for_handoff(conn, id)?
+            .iter()
+            .map(|e| crate::web::log::EventRow::new(e, viewer, state))
+            .collect(),
         can_write,
         can_acknowledge: card.waiting_for_you(),
         recipients: if can_write {

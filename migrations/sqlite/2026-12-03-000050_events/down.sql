@@ -1,0 +1,2 @@
+DROP TABLE event_issues;
+DROP TABLE events;
