@@ -45,6 +45,9 @@ pub const TABLES: &[(&str, &str)] = &[
     ("audit_log", "id"),
     ("signin_attempts", "id"),
     ("drills", "id"),
+    ("rotations", "id"),
+    ("rotation_plans", "id"),
+    ("calendar_feeds", "id"),
 ];
 
 /// The tables a backup leaves out on purpose, with why: what they hold is

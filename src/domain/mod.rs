@@ -11,6 +11,7 @@ pub mod markdown;
 pub mod paging;
 pub mod password;
 pub mod rejection;
+pub mod rotation;
 pub mod shift;
 pub mod text;
 pub mod text_enum;

@@ -18,6 +18,7 @@ pub mod identity;
 pub mod issues;
 pub mod profile;
 pub mod respond;
+pub mod rotations;
 pub mod shifts;
 pub mod unfurl;
 pub mod views;
@@ -30,7 +31,7 @@ use actix_session::SessionExt;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::header, web};
 
 use crate::config::Settings;
-use crate::db::models::{shifts as shift_rows, users::User};
+use crate::db::models::{schedule as shift_rows, users::User};
 use crate::db::{Db, DbConnection};
 use crate::domain::time::{self, TimeView, Timezone};
 use crate::error::AppError;
@@ -310,13 +311,13 @@ impl Layout {
                 who: r
                     .current
                     .iter()
-                    .map(|(_, u)| u.username.as_str())
+                    .map(|o| o.user.username.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
                 until: r
                     .current
                     .iter()
-                    .map(|(s, _)| s.ends())
+                    .map(|o| o.shift.ends)
                     .min()
                     .map(|t| TimeView::new(t, viewer.tz)),
                 role: r.role.clone(),

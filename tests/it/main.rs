@@ -18,4 +18,5 @@ mod gitlab;
 mod input;
 mod layers;
 mod pages;
+mod schedules;
 mod stored;

@@ -50,6 +50,8 @@ pub mod gitlab;
 pub mod handoffs;
 pub mod handovers;
 pub mod loaded;
+pub mod rotations;
+pub mod schedule;
 pub mod sessions;
 pub mod settings;
 pub mod shifts;

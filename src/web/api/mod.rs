@@ -5,6 +5,7 @@ pub mod contract;
 pub mod export;
 pub mod handoffs;
 pub mod openapi;
+pub mod rotations;
 pub mod shifts;
 pub mod uncovered;
 pub mod users;

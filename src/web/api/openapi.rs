@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::domain::issue_ref::GitLab;
 use crate::web::AppState;
-use crate::web::api::{contract, export, handoffs, shifts, uncovered, users};
+use crate::web::api::{contract, export, handoffs, rotations, shifts, uncovered, users};
 
 struct BearerAuth;
 
@@ -41,6 +41,11 @@ a shift that does not fit) is a 409. A path answers only the methods listed here
         shifts::create_shift,
         shifts::delete_shift,
         shifts::oncall,
+        rotations::list_rotations,
+        rotations::create_rotation,
+        rotations::get_rotation,
+        rotations::patch_rotation,
+        rotations::delete_rotation,
         users::get_me,
         users::patch_me,
         uncovered::list_uncovered,
@@ -91,6 +96,11 @@ pub fn document(gitlab: &GitLab) -> Value {
     });
     doc["paths"]["/api/v1/shifts"]["post"]["responses"]["201"]["links"] =
         json!({"DeleteShift": by_id("delete_shift")});
+    doc["paths"]["/api/v1/rotations"]["post"]["responses"]["201"]["links"] = json!({
+        "GetRotation": by_id("get_rotation"),
+        "PatchRotation": by_id("patch_rotation"),
+        "DeleteRotation": by_id("delete_rotation"),
+    });
     doc
 }
 

@@ -1,0 +1,3 @@
+DROP TABLE calendar_feeds;
+DROP TABLE rotation_plans;
+DROP TABLE rotations;
