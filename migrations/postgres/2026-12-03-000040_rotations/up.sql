@@ -23,21 +23,7 @@ CREATE TABLE rotation_plans (
 );
 CREATE INDEX rotation_plans_by_rotation ON rotation_plans(rotation_id, effective_from);
 
--- Calendar feed secrets: one per person and kind (personal or team),
--- stored as a SHA-256 hash like API tokens; regenerating replaces it.
-CREATE TABLE calendar_feeds (
-    id TEXT COLLATE "C" PRIMARY KEY NOT NULL,
-    user_id TEXT COLLATE "C" NOT NULL REFERENCES users(id),
-    kind TEXT COLLATE "C" NOT NULL,
-    token_hash TEXT COLLATE "C" NOT NULL,
-    created_at TIMESTAMP NOT NULL
-);
-CREATE UNIQUE INDEX calendar_feeds_by_user_kind ON calendar_feeds(user_id, kind);
-CREATE UNIQUE INDEX calendar_feeds_by_hash ON calendar_feeds(token_hash);
-
 CREATE TRIGGER baton_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON rotations
     FOR EACH STATEMENT EXECUTE FUNCTION baton_changed();
 CREATE TRIGGER baton_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON rotation_plans
-    FOR EACH STATEMENT EXECUTE FUNCTION baton_changed();
-CREATE TRIGGER baton_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON calendar_feeds
     FOR EACH STATEMENT EXECUTE FUNCTION baton_changed();

@@ -22,15 +22,3 @@ CREATE TABLE rotation_plans (
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX rotation_plans_by_rotation ON rotation_plans(rotation_id, effective_from);
-
--- Calendar feed secrets: one per person and kind (personal or team),
--- stored as a SHA-256 hash like API tokens; regenerating replaces it.
-CREATE TABLE calendar_feeds (
-    id TEXT PRIMARY KEY NOT NULL,
-    user_id TEXT NOT NULL REFERENCES users(id),
-    kind TEXT NOT NULL,
-    token_hash TEXT NOT NULL,
-    created_at TIMESTAMP NOT NULL
-);
-CREATE UNIQUE INDEX calendar_feeds_by_user_kind ON calendar_feeds(user_id, kind);
-CREATE UNIQUE INDEX calendar_feeds_by_hash ON calendar_feeds(token_hash);
