@@ -7,8 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::AppError;
 use crate::web::api::{
-    self, export as api_export, handoffs as api_handoffs, rotations as api_rotations,
-    shifts as api_shifts, uncovered as api_uncovered, users as api_users,
+    self, calendar as api_calendar, export as api_export, handoffs as api_handoffs,
+    rotations as api_rotations, shifts as api_shifts, uncovered as api_uncovered,
+    users as api_users,
 };
 pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
@@ -140,6 +141,7 @@ route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
     Write post "/shifts" => api_shifts::create_shift,
     Write delete "/shifts/{id}" => api_shifts::delete_shift,
     Read get "/oncall" => api_shifts::oncall,
+    Read get "/shifts.ics" => api_calendar::shifts_ics,
     Read get "/rotations" => api_rotations::list_rotations,
     Write post "/rotations" => api_rotations::create_rotation,
     Read get "/rotations/{id}" => api_rotations::get_rotation,

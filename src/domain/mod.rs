@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod handoff;
 pub mod handoff_input;
+pub mod ics;
 pub mod issue_ref;
 pub mod labels;
 pub mod lifecycle;

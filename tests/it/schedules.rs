@@ -1,6 +1,7 @@
 //! Rotations and the final schedule (issue 14), end to end on both backends.
 
 use chrono::{DateTime, Duration, Timelike, Utc};
+use icalendar::Component as _;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -276,6 +277,55 @@ backend_tests! {
         // The dashboard names who is on call now from the rotation.
         let (_, html) = app.page(&browser, "/").await;
         assert!(html.contains("alice"), "{html}");
+    }
+
+    async fn the_ics_feed_parses_keeps_its_uids_and_says_what_the_api_says(app) {
+        let token = team(&app);
+        follow_the_sun(&app, &token).await;
+        let (status, _) = app
+            .send_json(Method::POST, "/api/v1/shifts", &token, &json!({
+                "username": "dana", "role": "EOC",
+                "starts_at": "2026-10-26T10:00:00Z", "ends_at": "2026-10-26T14:00:00Z",
+            }))
+            .await;
+        assert_eq!(status, 201);
+        let span = "from=2026-10-24T00:00:00Z&to=2026-10-28T00:00:00Z";
+        let fetch = || async {
+            let res = app.api(Method::GET, &format!("/api/v1/shifts.ics?{span}"), &token).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+            res.text().await.unwrap()
+        };
+        let first = fetch().await;
+        assert!(first.starts_with("BEGIN:VCALENDAR\r\n"), "CRLF line ends");
+        assert!(first.lines().all(|l| l.len() <= 76), "lines folded at 75 octets");
+        let parsed: icalendar::Calendar = first.parse().expect("a standard parser reads the feed");
+        let events: Vec<&icalendar::Event> = parsed.events().collect();
+        let (_, listed) = app.get_json(&format!("/api/v1/shifts?{span}"), &token).await;
+        let listed = listed["shifts"].as_array().unwrap();
+        assert_eq!(events.len(), listed.len());
+        let ics_time = |v: &Value| v.as_str().unwrap().replace(['-', ':'], "");
+        for (event, shift) in events.iter().zip(listed) {
+            assert_eq!(event.property_value("UID"), shift["uid"].as_str());
+            assert_eq!(event.property_value("DTSTART"), Some(ics_time(&shift["starts_at"]).as_str()));
+            assert_eq!(event.property_value("DTEND"), Some(ics_time(&shift["ends_at"]).as_str()));
+            assert_eq!(event.property_value("TRANSP"), Some("TRANSPARENT"));
+            assert!(event.property_value("DTSTAMP").is_some() && event.property_value("SEQUENCE").is_some());
+            assert!(event.property_value("URL").unwrap().contains("/shifts?week="));
+        }
+        let dana = events.iter().find(|e| e.property_value("SUMMARY") == Some("EOC: dana")).expect("the override");
+        assert!(dana.property_value("DTSTART") == Some("20261026T100000Z"));
+        // Fetched again: the same UIDs.
+        let again: icalendar::Calendar = fetch().await.parse().unwrap();
+        let uids = |c: &icalendar::Calendar| c.events().map(|e| e.property_value("UID").unwrap().to_owned()).collect::<Vec<_>>();
+        assert_eq!(uids(&again), uids(&parsed));
+        // Filtered by person and role; an unknown person is named.
+        let res = app.api(Method::GET, &format!("/api/v1/shifts.ics?{span}&user=carol&role=EOC"), &token).send().await.unwrap();
+        let mine: icalendar::Calendar = res.text().await.unwrap().parse().unwrap();
+        assert!(mine.events().count() >= 3);
+        assert!(mine.events().all(|e| e.property_value("SUMMARY") == Some("EOC: carol")));
+        let (status, err) = app.get_json(&format!("/api/v1/shifts.ics?{span}&user=nobody"), &token).await;
+        assert_eq!((status, err["error"]["field"].as_str()), (422, Some("user")));
     }
 }
 

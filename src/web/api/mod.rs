@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, for chat bots, scripts and the tests.
 //! Bearer tokens; errors as `{"error": {"code", "message", "field"}}`.
 
+pub mod calendar;
 pub mod contract;
 pub mod export;
 pub mod handoffs;

@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::domain::issue_ref::GitLab;
 use crate::web::AppState;
-use crate::web::api::{contract, export, handoffs, rotations, shifts, uncovered, users};
+use crate::web::api::{calendar, contract, export, handoffs, rotations, shifts, uncovered, users};
 
 struct BearerAuth;
 
@@ -41,6 +41,7 @@ a shift that does not fit) is a 409. A path answers only the methods listed here
         shifts::create_shift,
         shifts::delete_shift,
         shifts::oncall,
+        calendar::shifts_ics,
         rotations::list_rotations,
         rotations::create_rotation,
         rotations::get_rotation,
