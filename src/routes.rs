@@ -15,8 +15,8 @@ pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
 use crate::web::respond::ApiError;
 use crate::web::{
-    AppState, admin, assets, auth, cache, csrf, dashboard, drills, gitlab, handoffs, handover,
-    hooks, identity, profile, rotations, shifts,
+    AppState, admin, assets, auth, cache, calendar_feed, csrf, dashboard, drills, gitlab, handoffs,
+    handover, hooks, identity, profile, rotations, shifts,
 };
 
 /// One route.
@@ -190,6 +190,9 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Write post "/rotations/{id}/delete" => rotations::delete_rotation,
     SignedIn get "/me" => profile::show_profile,
     SignedIn post "/me" => profile::update_profile,
+    SignedIn post "/me/calendar/{kind}" => profile::regenerate_feed,
+    SignedIn post "/me/calendar/{kind}/delete" => profile::revoke_feed,
+    Public get "/calendar/{secret}.ics" => calendar_feed::show_feed,
     Admin get "/admin/users" => admin::show_users,
     Admin post "/admin/users/{username}/role" => admin::change_role,
     Admin post "/admin/users/{username}/active" => admin::change_active,

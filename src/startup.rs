@@ -35,7 +35,7 @@ impl RootSpanBuilder for QuietRootSpan {
         tracing::info_span!(
             "request",
             method = %request.method(),
-            path = %request.path(),
+            path = %logged_path(request.path()),
             status = tracing::field::Empty
         )
     }
@@ -49,6 +49,15 @@ impl RootSpanBuilder for QuietRootSpan {
             Err(error) => error.as_response_error().status_code(),
         };
         span.record("status", status.as_u16());
+    }
+}
+
+/// The path as logged: a calendar feed's secret is left out.
+fn logged_path(path: &str) -> &str {
+    if path.starts_with("/calendar/") {
+        "/calendar/[secret]"
+    } else {
+        path
     }
 }
 

@@ -47,6 +47,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("drills", "id"),
     ("rotations", "id"),
     ("rotation_plans", "id"),
+    ("calendar_feeds", "id"),
 ];
 
 /// The tables a backup leaves out on purpose, with why: what they hold is

@@ -232,7 +232,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_feeds (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(rotation_plans -> rotations (rotation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(shifts -> users (user_id));
@@ -259,4 +270,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     drills,
     rotations,
     rotation_plans,
+    calendar_feeds,
 );

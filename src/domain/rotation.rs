@@ -360,13 +360,12 @@ fn segments(rotation: &RotationPlans, from: DateTime<Utc>, to: DateTime<Utc>) ->
         if lo >= hi || plan.members.is_empty() {
             continue;
         }
-        let mut slot = match plan.rhythm.slot_at(plan.starts_at, lo) {
-            Some(s) => s,
-            None => match plan.rhythm.slot_at(plan.starts_at, plan.starts_at) {
-                Some(first) => first,
-                None => continue,
-            },
-        };
+        // Before its first slot (hand-off times: the first at or after the
+        // anchor), the plan's shifts begin with slot 0.
+        let mut slot = plan
+            .rhythm
+            .slot_at(plan.starts_at, lo)
+            .unwrap_or_else(|| plan.rhythm.slot(plan.starts_at, 0));
         while slot.starts < hi {
             let starts = slot.starts.max(plan.effective_from);
             let ends = until.map_or(slot.ends, |u| slot.ends.min(u));
@@ -547,6 +546,13 @@ mod tests {
         assert_eq!(who(&r, &[], "2026-03-29T08:30:00Z"), ["b"]);
         assert_eq!(who(&r, &[], "2026-03-30T00:00:00Z"), ["a"]);
         assert!(who(&r, &[], "2026-02-28T23:59:59Z").is_empty());
+        // An anchor between hand-off times: the first shift starts at the next one.
+        let mut off = sun(&["a", "b", "c"], "2026-03-01T05:00:00Z");
+        off.starts_at = at("2026-03-01T05:00:00Z");
+        let r = rotation(vec![off]);
+        assert!(who(&r, &[], "2026-03-01T07:00:00Z").is_empty());
+        assert_eq!(who(&r, &[], "2026-03-01T08:00:00Z"), ["a"]);
+        assert_eq!(who(&r, &[], "2026-03-01T16:00:00Z"), ["b"]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cache;
+pub mod calendar_feed;
 pub mod csrf;
 pub mod dashboard;
 pub mod drills;

@@ -327,6 +327,49 @@ backend_tests! {
         let (status, err) = app.get_json(&format!("/api/v1/shifts.ics?{span}&user=nobody"), &token).await;
         assert_eq!((status, err["error"]["field"].as_str()), (422, Some("user")));
     }
+
+    async fn a_personal_feed_url_works_without_a_session_and_stops_when_made_again(app) {
+        let token = team(&app);
+        let now = Utc::now();
+        let (status, _) = app
+            .send_json(Method::POST, "/api/v1/rotations", &token, &json!({
+                "name": "EOC sun", "role": "EOC", "starts_at": fmt(now - Duration::days(1)),
+                "rhythm": "00:00,08:00,16:00", "members": ["alice", "bob", "carol"],
+            }))
+            .await;
+        assert_eq!(status, 201);
+        let browser = crate::common::browser();
+        app.sign_in(&browser, "carol").await;
+        let url = make_feed(&app, &browser, "personal").await;
+        assert!(url.starts_with(&app.address) && url.ends_with(".ics"), "{url}");
+        let fetch = |url: String| async move {
+            let res = reqwest::get(&url).await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.text().await.unwrap())
+        };
+        let (status, body) = fetch(url.clone()).await;
+        assert_eq!(status, 200, "{body}");
+        let calendar: icalendar::Calendar = body.parse().unwrap();
+        let count = calendar.events().count();
+        assert!(count >= 300, "a year of her shifts: {count} events, {} bytes", body.len());
+        assert!(calendar.events().all(|e| e.property_value("SUMMARY") == Some("EOC: carol")));
+        // The page no longer shows the secret.
+        let (_, profile) = app.page(&browser, "/me").await;
+        assert!(!profile.contains(url.rsplit('/').next().unwrap()) && profile.contains("active since"));
+        // Made again: the old URL stops, the new one works.
+        let newer = make_feed(&app, &browser, "personal").await;
+        assert_ne!(newer, url);
+        assert_eq!(fetch(url).await.0, 404);
+        assert_eq!(fetch(newer.clone()).await.0, 200);
+        // The team feed holds everyone; stopping a feed ends it.
+        let team_url = make_feed(&app, &browser, "team").await;
+        let (_, body) = fetch(team_url).await;
+        assert!(body.contains("SUMMARY:EOC: alice") && body.contains("SUMMARY:EOC: bob"));
+        let (status, _, _) = app.post_form(&browser, "/me/calendar/personal/delete", &[]).await;
+        assert_eq!(status, 303);
+        assert_eq!(fetch(newer).await.0, 404);
+        assert_eq!(fetch(format!("{}/calendar/nonsense.ics", app.address)).await.0, 404);
+    }
 }
 
 /// Who is on call in EOC at `n` instants a day apart from `first`.
@@ -350,4 +393,15 @@ async fn futures_who(
         );
     }
     out
+}
+
+/// Makes a calendar feed URL of `kind` on the profile page; the URL it shows once.
+async fn make_feed(app: &crate::common::TestApp, browser: &reqwest::Client, kind: &str) -> String {
+    let (status, _, html) = app
+        .post_form(browser, &format!("/me/calendar/{kind}"), &[])
+        .await;
+    assert_eq!(status, 200);
+    let start = html.find("<code>").expect("the new URL is shown") + 6;
+    let end = start + html[start..].find("</code>").unwrap();
+    html[start..end].to_owned()
 }
