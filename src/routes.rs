@@ -7,15 +7,16 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::AppError;
 use crate::web::api::{
-    self, events as api_events, export as api_export, handoffs as api_handoffs,
-    shifts as api_shifts, uncovered as api_uncovered, users as api_users,
+    self, calendar as api_calendar, events as api_events, export as api_export,
+    handoffs as api_handoffs, rotations as api_rotations, shifts as api_shifts,
+    uncovered as api_uncovered, users as api_users,
 };
 pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
 use crate::web::respond::ApiError;
 use crate::web::{
-    AppState, admin, assets, auth, cache, csrf, dashboard, drills, gitlab, handoffs, handover,
-    hooks, identity, log, profile, scrape, shifts,
+    AppState, admin, assets, auth, cache, calendar_feed, csrf, dashboard, drills, gitlab, handoffs,
+    handover, hooks, identity, log, profile, rotations, scrape, shifts,
 };
 
 /// One route.
@@ -142,6 +143,12 @@ route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
     Write post "/shifts" => api_shifts::create_shift,
     Write delete "/shifts/{id}" => api_shifts::delete_shift,
     Read get "/oncall" => api_shifts::oncall,
+    Read get "/shifts.ics" => api_calendar::shifts_ics,
+    Read get "/rotations" => api_rotations::list_rotations,
+    Write post "/rotations" => api_rotations::create_rotation,
+    Read get "/rotations/{id}" => api_rotations::get_rotation,
+    Write patch "/rotations/{id}" => api_rotations::patch_rotation,
+    Write delete "/rotations/{id}" => api_rotations::delete_rotation,
     SignedIn get "/users/me" => api_users::get_me,
     SignedIn patch "/users/me" => api_users::patch_me,
     Read get "/uncovered" => api_uncovered::list_uncovered,
@@ -183,8 +190,16 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Write post "/shifts/{id}" => shifts::update_shift,
     Write get "/shifts/{id}/edit" => shifts::edit_shift,
     Write post "/shifts/{id}/delete" => shifts::delete_shift,
+    Read get "/rotations" => rotations::list_rotations,
+    Write post "/rotations" => rotations::create_rotation,
+    Write get "/rotations/{id}/edit" => rotations::edit_rotation,
+    Write post "/rotations/{id}" => rotations::update_rotation,
+    Write post "/rotations/{id}/delete" => rotations::delete_rotation,
     SignedIn get "/me" => profile::show_profile,
     SignedIn post "/me" => profile::update_profile,
+    SignedIn post "/me/calendar/{kind}" => profile::regenerate_feed,
+    SignedIn post "/me/calendar/{kind}/delete" => profile::revoke_feed,
+    Public get "/calendar/{secret}.ics" => calendar_feed::show_feed,
     Admin get "/admin/users" => admin::show_users,
     Admin post "/admin/users/{username}/role" => admin::change_role,
     Admin post "/admin/users/{username}/active" => admin::change_active,

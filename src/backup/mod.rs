@@ -47,6 +47,9 @@ pub const TABLES: &[(&str, &str)] = &[
     ("drills", "id"),
     ("events", "id"),
     ("event_issues", "id"),
+    ("rotations", "id"),
+    ("rotation_plans", "id"),
+    ("calendar_feeds", "id"),
 ];
 
 /// The tables a backup leaves out on purpose, with why: what they hold is

@@ -245,7 +245,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rotations (id) {
+        id -> Text,
+        name -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rotation_plans (id) {
+        id -> Text,
+        rotation_id -> Text,
+        effective_from -> Timestamp,
+        starts_at -> Timestamp,
+        rhythm -> Text,
+        members -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(calendar_feeds -> users (user_id));
+diesel::joinable!(rotation_plans -> rotations (rotation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(shifts -> users (user_id));
 diesel::joinable!(notes -> handoffs (handoff_id));
@@ -274,4 +308,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     drills,
     events,
     event_issues,
+    rotations,
+    rotation_plans,
+    calendar_feeds,
 );

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::db::models::handoffs::ListFilter;
 use crate::db::models::loaded::Loaded;
-use crate::db::models::{handoffs, handovers, shifts};
+use crate::db::models::{handoffs, handovers, schedule};
 use crate::domain::handoff::Status;
 use crate::domain::markdown;
 use crate::domain::time::{self, TimeView};
@@ -84,7 +84,7 @@ pub async fn show_dashboard(
         .run(move |conn| {
             let gitlab = &st.settings.gitlab;
             let now = time::now();
-            let on_call = shifts::on_call(conn, now)?;
+            let on_call = schedule::on_call(conn, now)?;
             let layout = Layout::with_roles(&st, &viewer, "Dashboard", &on_call, now);
             let roles = on_call
                 .into_iter()
@@ -92,17 +92,17 @@ pub async fn show_dashboard(
                     current: r
                         .current
                         .iter()
-                        .map(|(s, u)| {
+                        .map(|o| {
                             (
-                                PersonView::new(u, &viewer, now),
-                                DualTime::new(s.ends(), &viewer, Some(u)),
+                                PersonView::new(&o.user, &viewer, now),
+                                DualTime::new(o.shift.ends, &viewer, Some(&o.user)),
                             )
                         })
                         .collect(),
-                    next: r.next.as_ref().map(|(s, u)| {
+                    next: r.next.as_ref().map(|o| {
                         (
-                            PersonView::new(u, &viewer, now),
-                            TimeView::new(s.starts(), viewer.tz),
+                            PersonView::new(&o.user, &viewer, now),
+                            TimeView::new(o.shift.starts, viewer.tz),
                         )
                     }),
                     role: r.role,
@@ -114,7 +114,7 @@ pub async fn show_dashboard(
             let mut since = None;
             let mut notes = vec![];
             if let Some(me) = &viewer.user
-                && let Some(ended) = shifts::last_ended_for_user(conn, &me.id, now)?
+                && let Some(ended) = schedule::last_ended_for_user(conn, &me.id, now)?
             {
                 since = Some(TimeView::new(ended, viewer.tz));
                 notes = handoffs::notes_since(conn, ended, 30)?;

@@ -7,7 +7,7 @@ use askama::Template;
 use crate::db::DbConnection;
 use crate::db::models::loaded::Loaded;
 use crate::db::models::users::User;
-use crate::db::models::{handoffs, handovers, shifts, users};
+use crate::db::models::{handoffs, handovers, schedule, users};
 use crate::domain::handoff::{MAX_NOTE_BYTES, parse_note_body};
 use crate::domain::text::check_multiline;
 use crate::domain::time;
@@ -49,9 +49,9 @@ fn load_page(
     let now = time::now();
     let held = handoffs::list_held_by(conn, &me.id)?;
     let loaded = Loaded::load_list(conn, held, &[])?;
-    let my_shift = shifts::latest_for_user(conn, &me.id, now)?;
+    let my_shift = schedule::latest_for_user(conn, &me.id, now)?;
     let suggested = match &my_shift {
-        Some(s) => shifts::next_in_role(conn, &s.role, s.ends(), &me.id)?,
+        Some(s) => schedule::next_in_role(conn, &s.role, s.ends, &me.id)?,
         None => None,
     };
     let (pass_to, summary, errors) = match &posted {
@@ -84,10 +84,7 @@ fn load_page(
     Ok(HandoverPage {
         layout: Layout::load(conn, state, viewer, "Hand over my shift")?,
         rows,
-        recipients: views::recipient_options(conn)?
-            .into_iter()
-            .filter(|u| u.username != me.username)
-            .collect(),
+        recipients: views::recipients_for(conn, viewer)?,
         pass_to,
         summary,
         role: my_shift.map(|s| s.role),

@@ -7,6 +7,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cache;
+pub mod calendar_feed;
 pub mod csrf;
 pub mod dashboard;
 pub mod drills;
@@ -21,6 +22,7 @@ pub mod log;
 pub mod metrics;
 pub mod profile;
 pub mod respond;
+pub mod rotations;
 pub mod scrape;
 pub mod shifts;
 pub mod telemetry;
@@ -35,7 +37,7 @@ use actix_session::SessionExt;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::header, web};
 
 use crate::config::Settings;
-use crate::db::models::{shifts as shift_rows, users::User};
+use crate::db::models::{schedule as shift_rows, users::User};
 use crate::db::{Db, DbConnection};
 use crate::domain::time::{self, TimeView, Timezone};
 use crate::error::AppError;
@@ -315,13 +317,13 @@ impl Layout {
                 who: r
                     .current
                     .iter()
-                    .map(|(_, u)| u.username.as_str())
+                    .map(|o| o.user.username.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
                 until: r
                     .current
                     .iter()
-                    .map(|(s, _)| s.ends())
+                    .map(|o| o.shift.ends)
                     .min()
                     .map(|t| TimeView::new(t, viewer.tz)),
                 role: r.role.clone(),

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::db::DbConnection;
-use crate::db::models::users;
+use crate::db::models::{calendar_feeds, users};
 use crate::domain::time::{self, TimeView, Timezone};
 use crate::domain::user::parse_display_name;
 use crate::error::AppError;
@@ -22,6 +22,10 @@ struct ProfilePage {
     local: TimeView,
     zones: &'static [&'static str],
     errors: FormErrors,
+    /// Each kind of calendar feed: whether there is one, since when.
+    feeds: Vec<(&'static str, Option<TimeView>)>,
+    /// A feed URL just made: shown this once.
+    new_feed: Option<(String, String)>,
 }
 
 fn load_page(
@@ -47,6 +51,20 @@ fn load_page(
         timezone,
         zones: time::zone_names(),
         errors,
+        feeds: {
+            let mine = calendar_feeds::of_user(conn, &me.id)?;
+            calendar_feeds::KINDS
+                .iter()
+                .map(|k| {
+                    let since = mine
+                        .iter()
+                        .find(|(kind, _)| kind == k)
+                        .map(|(_, at)| TimeView::new(time::from_db(*at), viewer.tz));
+                    (*k, since)
+                })
+                .collect()
+        },
+        new_feed: None,
     })
 }
 
@@ -94,4 +112,59 @@ pub async fn update_profile(
         None => Ok(see_other("/me")),
         Some(page) => render_page(&page, StatusCode::UNPROCESSABLE_ENTITY),
     }
+}
+
+fn feed_kind(raw: &str) -> Result<&'static str, AppError> {
+    calendar_feeds::KINDS
+        .iter()
+        .find(|k| **k == raw)
+        .copied()
+        .ok_or_else(|| AppError::NotFound("no such calendar feed".into()))
+}
+
+/// `POST /me/calendar/{kind}`: a new feed URL (the old one stops), shown
+/// on the page this once.
+pub async fn regenerate_feed(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let me = viewer.signed_in()?.clone();
+    let kind = feed_kind(&path)?;
+    let st = state.clone();
+    let page = state
+        .db
+        .run(move |conn| {
+            let secret = calendar_feeds::regenerate(conn, &me.id, kind)?;
+            let mut page = load_page(conn, &st, &viewer, None)?;
+            let url = format!(
+                "{}/calendar/{secret}.ics",
+                st.settings.public_url.trim_end_matches('/')
+            );
+            page.new_feed = Some((kind.to_owned(), url));
+            Ok(page)
+        })
+        .await?;
+    let mut response = render_page(&page, StatusCode::OK)?;
+    // The secret is on this page only: never kept or cached.
+    response.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+/// `POST /me/calendar/{kind}/delete`: the feed URL stops working.
+pub async fn revoke_feed(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let me = viewer.signed_in()?.clone();
+    let kind = feed_kind(&path)?;
+    state
+        .db
+        .run(move |conn| Ok(calendar_feeds::revoke(conn, &me.id, kind)?))
+        .await?;
+    Ok(see_other("/me"))
 }

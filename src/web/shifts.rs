@@ -14,8 +14,10 @@ use jiff::civil::Weekday;
 use serde::Deserialize;
 
 use crate::db::DbConnection;
+use crate::db::models::schedule;
 use crate::db::models::shifts::{self, ShiftInput};
 use crate::db::models::users;
+use crate::domain::rotation::Source;
 use crate::domain::shift::{check_span, parse_rotation_role};
 use crate::domain::time::{self, OffsetChoice, TimeView, Timezone, human_duration};
 use crate::domain::user::Username;
@@ -28,7 +30,10 @@ use crate::web::{
 
 /// A shift as listed.
 pub struct ShiftRow {
-    id: String,
+    /// The explicit shift's id; none for a derived one (not edited here).
+    id: Option<String>,
+    /// `override`, or the name of the rotation it is derived from.
+    source: String,
     role: String,
     username: String,
     user_tz: String,
@@ -197,19 +202,29 @@ fn load_page(
         },
         _ => None,
     };
-    let rows: Vec<ShiftRow> = shifts::list_between(conn, from, to)?
+    // The final schedule: derived shifts where no override wins, and the overrides.
+    let rows: Vec<ShiftRow> = schedule::between(conn, from, to)?
         .into_iter()
-        .map(|(s, u)| ShiftRow {
-            starts: TimeView::new(s.starts(), viewer.tz),
-            starts_utc: TimeView::new(s.starts(), Timezone::UTC),
-            ends: TimeView::new(s.ends(), viewer.tz),
-            ends_utc: TimeView::new(s.ends(), Timezone::UTC),
-            length: human_duration(s.ends() - s.starts()),
-            now: s.starts() <= now && now < s.ends(),
-            id: s.id,
-            role: s.role,
-            username: u.username,
-            user_tz: u.timezone.name().to_owned(),
+        .map(|o| {
+            let s = o.shift;
+            let now = s.holds(now);
+            let (id, source) = match s.source {
+                Source::Override { shift_id } => (Some(shift_id), "override".to_owned()),
+                Source::Rotation { name, .. } => (None, format!("rotation {name}")),
+            };
+            ShiftRow {
+                starts: TimeView::new(s.starts, viewer.tz),
+                starts_utc: TimeView::new(s.starts, Timezone::UTC),
+                ends: TimeView::new(s.ends, viewer.tz),
+                ends_utc: TimeView::new(s.ends, Timezone::UTC),
+                length: human_duration(s.ends - s.starts),
+                now,
+                id,
+                source,
+                role: s.role,
+                username: o.user.username,
+                user_tz: o.user.timezone.name().to_owned(),
+            }
         })
         .collect();
     let mut roles: Vec<String> = ["EOC", "IMOC", "CMOC"]

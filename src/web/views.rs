@@ -266,6 +266,19 @@ pub fn recipient_options(conn: &mut DbConnection) -> Result<Vec<UserOption>, App
         .collect())
 }
 
+/// The people a handoff may be passed to by `viewer`: never the signed-in
+/// user themself.
+pub fn recipients_for(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+) -> Result<Vec<UserOption>, AppError> {
+    let me = viewer.user.as_ref().map(|u| u.username.as_str());
+    Ok(recipient_options(conn)?
+        .into_iter()
+        .filter(|u| Some(u.username.as_str()) != me)
+        .collect())
+}
+
 /// The kinds, for forms.
 pub fn kind_options() -> Vec<(&'static str, &'static str)> {
     Kind::ALL.iter().map(|k| (k.as_str(), k.label())).collect()

@@ -22,4 +22,5 @@ mod layers;
 mod logs;
 mod metrics;
 mod pages;
+mod schedules;
 mod stored;

@@ -86,7 +86,7 @@ impl Loaded {
         }
         let users = users::find_many(conn, &user_ids)?;
         let changes = match handoffs.iter().map(Handoff::created).min() {
-            Some(oldest) => shifts::changes_between(conn, oldest, now)?,
+            Some(oldest) => super::schedule::changes_between(conn, oldest, now)?,
             None => vec![],
         };
         Ok(Loaded {

@@ -45,6 +45,7 @@ macro_rules! insert_rows {
 pub(crate) const MANY: usize = 100;
 
 pub mod audit;
+pub mod calendar_feeds;
 pub mod drills;
 pub mod events;
 pub mod gauges;
@@ -52,6 +53,8 @@ pub mod gitlab;
 pub mod handoffs;
 pub mod handovers;
 pub mod loaded;
+pub mod rotations;
+pub mod schedule;
 pub mod sessions;
 pub mod settings;
 pub mod shifts;

@@ -1,6 +1,6 @@
 //! Shifts: a user on call in a rotation role from `starts_at` to `ends_at`.
 
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::models::users::User;
@@ -25,7 +25,8 @@ pub struct Shift {
     pub starts_at: NaiveDateTime,
     /// UTC, after `starts_at`.
     pub ends_at: NaiveDateTime,
-    /// When it was recorded.
+    /// When it was recorded, or last changed (the calendar feeds'
+    /// `SEQUENCE` grows with it).
     pub created_at: NaiveDateTime,
 }
 
@@ -115,6 +116,7 @@ pub fn update(conn: &mut DbConnection, id: &str, input: &ShiftInput) -> Result<S
                 shifts::role.eq(&input.role),
                 shifts::starts_at.eq(time::to_db(input.starts_at)),
                 shifts::ends_at.eq(time::to_db(input.ends_at)),
+                shifts::created_at.eq(time::to_db(time::now())),
             ))
             .execute(conn)?;
         if changed == 0 {
@@ -157,92 +159,8 @@ pub fn list_between(
         .load(conn)
 }
 
-/// Who is on call at `now` and who comes next, per rotation role.
-#[derive(Debug, Clone)]
-pub struct RoleOnCall {
-    /// The rotation role.
-    pub role: String,
-    /// The shifts covering `now` (usually one).
-    pub current: Vec<(Shift, User)>,
-    /// The next shift to start in this role after `now`.
-    pub next: Option<(Shift, User)>,
-}
-
-/// The on-call picture at `now`: every role with a current or upcoming
-/// shift in the next 14 days, ordered by role name.
-///
-/// Three small queries rather than every shift of the next two weeks: the
-/// shifts covering `now`, the first start after `now` per role, and the
-/// shifts starting at those instants (with their users).
-pub fn on_call(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Vec<RoleOnCall>> {
-    let at = time::to_db(now);
-    let horizon = time::to_db(now + MAX_SHIFT);
-    // A shift is at most 14 days long, so a current one ends by the horizon:
-    // that bounds the scan of the (ends_at, starts_at) index.
-    let current: Vec<(Shift, User)> = on_backend!(conn, |c| shifts::table
-        .inner_join(users::table)
-        .filter(shifts::ends_at.gt(at))
-        .filter(shifts::ends_at.le(horizon))
-        .filter(shifts::starts_at.le(at))
-        .order((
-            shifts::starts_at.asc(),
-            shifts::role.asc(),
-            shifts::id.asc(),
-        ))
-        .load(c))?;
-    let firsts: Vec<(String, Option<NaiveDateTime>)> = on_backend!(conn, |c| shifts::table
-        .filter(shifts::starts_at.gt(at))
-        .filter(shifts::starts_at.lt(horizon))
-        .group_by(shifts::role)
-        .select((shifts::role, diesel::dsl::min(shifts::starts_at)))
-        .load(c))?;
-    // The next shifts usually start together; one range query (a statement
-    // that stays prepared) fetches them all.
-    let starts = firsts.iter().filter_map(|(_, s)| *s);
-    let upcoming: Vec<(Shift, User)> = match (starts.clone().min(), starts.max()) {
-        (Some(first), Some(last)) => on_backend!(conn, |c| shifts::table
-            .inner_join(users::table)
-            .filter(shifts::starts_at.ge(first))
-            .filter(shifts::starts_at.le(last))
-            .order((
-                shifts::starts_at.asc(),
-                shifts::role.asc(),
-                shifts::id.asc(),
-            ))
-            .load(c))?,
-        _ => vec![],
-    };
-
-    let mut roles: Vec<RoleOnCall> = Vec::new();
-    fn entry<'a>(roles: &'a mut Vec<RoleOnCall>, role: &str) -> &'a mut RoleOnCall {
-        let idx = match roles.iter().position(|r| r.role == role) {
-            Some(i) => i,
-            None => {
-                roles.push(RoleOnCall {
-                    role: role.to_owned(),
-                    current: vec![],
-                    next: None,
-                });
-                roles.len() - 1
-            }
-        };
-        &mut roles[idx]
-    }
-    for (shift, user) in current {
-        entry(&mut roles, &shift.role).current.push((shift, user));
-    }
-    for (role, first) in firsts {
-        let next = upcoming
-            .iter()
-            .find(|(s, _)| s.role == role && Some(s.starts_at) == first)
-            .cloned();
-        entry(&mut roles, &role).next = next;
-    }
-    roles.sort_by(|a, b| a.role.cmp(&b.role));
-    Ok(roles)
-}
-
-/// The shift of `user_id` that is current at `now`, or else the one that ended last.
+/// The explicit shift of `user_id` that is current at `now`, or else the
+/// one that ended last (the final schedule's is `schedule::latest_for_user`).
 pub fn latest_for_user(
     conn: &mut DbConnection,
     user_id: &str,
@@ -256,7 +174,8 @@ pub fn latest_for_user(
         .optional()
 }
 
-/// The end of the last shift of `user_id` that ended before `now`.
+/// The end of the last explicit shift of `user_id` that ended before `now`
+/// (the final schedule's is `schedule::last_ended_for_user`).
 pub fn last_ended_for_user(
     conn: &mut DbConnection,
     user_id: &str,
@@ -270,44 +189,6 @@ pub fn last_ended_for_user(
         .select(diesel::dsl::max(shifts::ends_at))
         .get_result::<Option<NaiveDateTime>>(c))
     .map(|t| t.map(time::from_db))
-}
-
-/// The person on call next in `role` after `after` (not `except_user_id`):
-/// the shift that starts first at or after that instant, allowing a shift
-/// that began up to an hour earlier (overlapping handovers).
-pub fn next_in_role(
-    conn: &mut DbConnection,
-    role: &str,
-    after: DateTime<Utc>,
-    except_user_id: &str,
-) -> QueryResult<Option<User>> {
-    shifts::table
-        .inner_join(users::table)
-        .filter(shifts::role.eq(role))
-        .filter(shifts::user_id.ne(except_user_id))
-        .filter(shifts::starts_at.ge(time::to_db(after - Duration::hours(1))))
-        .filter(users::active.eq(true))
-        .order(shifts::starts_at.asc())
-        .select(users::all_columns)
-        .first(conn)
-        .optional()
-}
-
-/// The distinct instants at which a shift started in `(from, to]`, sorted:
-/// the shift changes that carry-over counts.
-pub fn changes_between(
-    conn: &mut DbConnection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> QueryResult<Vec<DateTime<Utc>>> {
-    let mut starts: Vec<NaiveDateTime> = on_backend!(conn, |c| shifts::table
-        .filter(shifts::starts_at.gt(time::to_db(from)))
-        .filter(shifts::starts_at.le(time::to_db(to)))
-        .select(shifts::starts_at)
-        .distinct()
-        .load(c))?;
-    starts.sort_unstable();
-    Ok(starts.into_iter().map(time::from_db).collect())
 }
 
 /// How many of the sorted `changes` fall in `(since, until]`.

@@ -1,11 +1,13 @@
 //! The JSON API under `/api/v1`, for chat bots, scripts and the tests.
 //! Bearer tokens; errors as `{"error": {"code", "message", "field"}}`.
 
+pub mod calendar;
 pub mod contract;
 pub mod events;
 pub mod export;
 pub mod handoffs;
 pub mod openapi;
+pub mod rotations;
 pub mod shifts;
 pub mod uncovered;
 pub mod users;

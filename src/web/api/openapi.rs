@@ -8,7 +8,9 @@ use utoipa::{Modify, OpenApi};
 
 use crate::domain::issue_ref::GitLab;
 use crate::web::AppState;
-use crate::web::api::{contract, events, export, handoffs, shifts, uncovered, users};
+use crate::web::api::{
+    calendar, contract, events, export, handoffs, rotations, shifts, uncovered, users,
+};
 
 struct BearerAuth;
 
@@ -41,6 +43,12 @@ a shift that does not fit) is a 409. A path answers only the methods listed here
         shifts::create_shift,
         shifts::delete_shift,
         shifts::oncall,
+        calendar::shifts_ics,
+        rotations::list_rotations,
+        rotations::create_rotation,
+        rotations::get_rotation,
+        rotations::patch_rotation,
+        rotations::delete_rotation,
         users::get_me,
         users::patch_me,
         uncovered::list_uncovered,
@@ -96,6 +104,11 @@ pub fn document(gitlab: &GitLab) -> Value {
         json!({"DeleteShift": by_id("delete_shift")});
     doc["paths"]["/api/v1/events"]["post"]["responses"]["201"]["links"] =
         json!({"GetEvent": by_id("get_event")});
+    doc["paths"]["/api/v1/rotations"]["post"]["responses"]["201"]["links"] = json!({
+        "GetRotation": by_id("get_rotation"),
+        "PatchRotation": by_id("patch_rotation"),
+        "DeleteRotation": by_id("delete_rotation"),
+    });
     doc
 }
 

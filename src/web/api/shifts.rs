@@ -5,12 +5,14 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::db::models::schedule::{self, OnCall};
 use crate::db::models::shifts::{self, Shift, ShiftInput};
 use crate::db::models::users::{self, User};
+use crate::domain::rotation::Source;
 use crate::domain::shift::{check_span, parse_rotation_role};
 use crate::domain::time;
 use crate::error::AppError;
-use crate::web::api::contract::{self, ApiJson, schemas};
+use crate::web::api::contract::{self, ApiJson, rotation as rules, schemas};
 use crate::web::api::{ApiUser, UserJson, ts};
 use crate::web::respond::{ApiError, ErrorBody};
 use crate::web::{AppState, parse_id};
@@ -18,12 +20,29 @@ use crate::web::{AppState, parse_id};
 /// The longest span one `GET /api/v1/shifts` may ask for.
 const MAX_SPAN_DAYS: i64 = 92;
 
-/// A shift.
+/// The rotation a derived shift comes from.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ShiftJson {
+pub struct RotationRef {
     /// UUID.
     #[schema(schema_with = schemas::uuid)]
     pub id: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A shift of the final schedule.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShiftJson {
+    /// The explicit shift's UUID; null for a derived one.
+    #[schema(schema_with = rules::uuid_or_null)]
+    pub id: Option<String>,
+    /// A name that stays the same for the same shift (the feeds' UID).
+    pub uid: String,
+    /// `rotation` (derived) or `override` (explicit, wins over derived ones).
+    #[schema(schema_with = rules::source_schema)]
+    pub source: String,
+    /// The rotation of a derived shift; null for an explicit one.
+    pub rotation: Option<RotationRef>,
     /// Who is on call.
     pub username: String,
     /// The rotation role.
@@ -37,9 +56,39 @@ pub struct ShiftJson {
 }
 
 impl ShiftJson {
+    /// A shift of the final schedule.
+    pub fn scheduled(o: &OnCall) -> ShiftJson {
+        let (id, source, rotation) = match &o.shift.source {
+            Source::Override { shift_id } => (Some(shift_id.clone()), "override", None),
+            Source::Rotation {
+                rotation_id, name, ..
+            } => (
+                None,
+                "rotation",
+                Some(RotationRef {
+                    id: rotation_id.clone(),
+                    name: name.clone(),
+                }),
+            ),
+        };
+        ShiftJson {
+            id,
+            uid: o.shift.uid(),
+            source: source.to_owned(),
+            rotation,
+            username: o.user.username.clone(),
+            role: o.shift.role.clone(),
+            starts_at: ts(o.shift.starts),
+            ends_at: ts(o.shift.ends),
+        }
+    }
+
     fn new(shift: &Shift, user: &User) -> ShiftJson {
         ShiftJson {
-            id: shift.id.clone(),
+            id: Some(shift.id.clone()),
+            uid: format!("shift-{}@baton", shift.id),
+            source: "override".to_owned(),
+            rotation: None,
             username: user.username.clone(),
             role: shift.role.clone(),
             starts_at: ts(shift.starts()),
@@ -58,7 +107,8 @@ pub struct ShiftList {
     /// `from` when more was asked (ask again from here for the rest).
     #[schema(schema_with = schemas::instant)]
     pub to: String,
-    /// Those that overlap the span, by start.
+    /// Those of the final schedule that overlap the span (whole), by
+    /// start: derived ones where no explicit shift of their role wins.
     pub shifts: Vec<ShiftJson>,
 }
 
@@ -77,7 +127,8 @@ pub struct SpanParams {
     to: Option<String>,
 }
 
-/// Shifts that overlap `[from, to)`, 92 days at most.
+/// The final schedule's shifts that overlap `[from, to)`, 92 days at most,
+/// derived (`source: rotation`) and explicit (`source: override`) alike.
 #[utoipa::path(get, path = "/api/v1/shifts", tag = "shifts", params(SpanParams),
     responses((status = 200, body = ShiftList, headers(("ETag" = String, description = "send it back as If-None-Match"))),
         (status = 304, description = "not modified since the ETag sent as If-None-Match"),
@@ -102,7 +153,7 @@ pub async fn list_shifts(
     let rows = if to > from {
         state
             .db
-            .run(move |conn| Ok(shifts::list_between(conn, from, to)?))
+            .run(move |conn| schedule::between(conn, from, to))
             .await?
     } else {
         vec![]
@@ -110,7 +161,7 @@ pub async fn list_shifts(
     Ok(web::Json(ShiftList {
         from: ts(from),
         to: ts(to),
-        shifts: rows.iter().map(|(s, u)| ShiftJson::new(s, u)).collect(),
+        shifts: rows.iter().map(ShiftJson::scheduled).collect(),
     }))
 }
 
@@ -192,14 +243,20 @@ pub async fn delete_shift(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Someone on call now.
+/// Someone on call.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OnCallJson {
     /// The person, with their local time.
     pub user: UserJson,
+    /// When their shift started.
+    #[schema(schema_with = schemas::instant)]
+    pub starts_at: String,
     /// When their shift ends.
     #[schema(schema_with = schemas::instant)]
     pub ends_at: String,
+    /// `rotation` (derived) or `override` (explicit).
+    #[schema(schema_with = rules::source_schema)]
+    pub source: String,
 }
 
 /// The next shift in a role.
@@ -217,36 +274,50 @@ pub struct NextJson {
 pub struct RoleJson {
     /// The role.
     pub role: String,
-    /// Who is on call now (empty when nobody).
+    /// Who is on call at the instant (empty when nobody).
     pub on_call: Vec<OnCallJson>,
     /// The next shift to start.
     pub next: Option<NextJson>,
 }
 
-/// Who is on call now.
+/// Who is on call at an instant.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OnCallList {
     /// The instant this answers for.
     #[schema(schema_with = schemas::instant)]
     pub now: String,
-    /// Every role with a current or upcoming shift, by name.
+    /// Every role with a current or upcoming shift (within 14 days), by name.
     pub roles: Vec<RoleJson>,
 }
 
-/// Who is on call now, per role, with their time zone and local time.
-#[utoipa::path(get, path = "/api/v1/oncall", tag = "shifts",
+/// The instant of `GET /api/v1/oncall`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AtParams {
+    /// RFC 3339 (default now).
+    #[param(schema_with = schemas::start)]
+    at: Option<String>,
+}
+
+/// Who is on call at an instant (now by default), per role, from the final
+/// schedule (rotations, overrides), with their time zone and local time.
+#[utoipa::path(get, path = "/api/v1/oncall", tag = "shifts", params(AtParams),
     responses((status = 200, body = OnCallList, headers(("ETag" = String, description = "send it back as If-None-Match"))),
         (status = 304, description = "not modified since the ETag sent as If-None-Match"),
-        (status = 401, body = ErrorBody)),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn oncall(
     state: web::Data<AppState>,
     _user: ApiUser,
+    params: web::Query<AtParams>,
 ) -> Result<web::Json<OnCallList>, ApiError> {
-    let now = time::now();
+    let now = match params.at.as_deref() {
+        Some(a) => contract::instant("at", a)?,
+        None => time::now(),
+    };
     let roles = state
         .db
-        .run(move |conn| Ok(shifts::on_call(conn, now)?))
+        .run(move |conn| schedule::on_call(conn, now))
         .await?;
     Ok(web::Json(OnCallList {
         now: ts(now),
@@ -256,14 +327,16 @@ pub async fn oncall(
                 on_call: r
                     .current
                     .iter()
-                    .map(|(s, u)| OnCallJson {
-                        user: UserJson::new(u, now),
-                        ends_at: ts(s.ends()),
+                    .map(|o| OnCallJson {
+                        user: UserJson::new(&o.user, now),
+                        starts_at: ts(o.shift.starts),
+                        ends_at: ts(o.shift.ends),
+                        source: ShiftJson::scheduled(o).source,
                     })
                     .collect(),
-                next: r.next.as_ref().map(|(s, u)| NextJson {
-                    user: UserJson::new(u, now),
-                    starts_at: ts(s.starts()),
+                next: r.next.as_ref().map(|o| NextJson {
+                    user: UserJson::new(&o.user, now),
+                    starts_at: ts(o.shift.starts),
                 }),
                 role: r.role,
             })

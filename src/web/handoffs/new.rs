@@ -53,7 +53,7 @@ fn new_page(
         layout: Layout::load(conn, state, viewer, "New handoff")?,
         form,
         kinds: views::kind_options(),
-        recipients: views::recipient_options(conn)?,
+        recipients: views::recipients_for(conn, viewer)?,
         verifications: Verification::ALL
             .iter()
             .map(|v| (v.as_str(), v.label()))

@@ -210,7 +210,7 @@ fn load_page(
         can_write,
         can_acknowledge: card.waiting_for_you(),
         recipients: if can_write {
-            views::recipient_options(conn)?
+            views::recipients_for(conn, viewer)?
         } else {
             vec![]
         },

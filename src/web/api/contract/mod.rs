@@ -24,6 +24,7 @@ mod choices;
 mod instants;
 mod issues;
 mod numbers;
+pub mod rotation;
 pub mod schemas;
 mod text;
 

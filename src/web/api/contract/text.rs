@@ -47,7 +47,7 @@ macro_rules! white_space {
 }
 
 /// One line with at least one visible character.
-const ONE_LINE: &str = concat!(
+pub(super) const ONE_LINE: &str = concat!(
     "^[^",
     controls_and_bidi!(),
     "]*[^",
@@ -127,7 +127,8 @@ pub struct Text {
 }
 
 impl Text {
-    fn new(
+    /// A rule: lengths in characters, the pattern, the rule in words, an example.
+    pub(super) fn new(
         (min_chars, max_chars): (usize, usize),
         pattern: impl Into<String>,
         rule: impl Into<String>,

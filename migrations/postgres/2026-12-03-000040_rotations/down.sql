@@ -1,0 +1,2 @@
+DROP TABLE rotation_plans;
+DROP TABLE rotations;

@@ -1,0 +1,24 @@
+-- Rotations (issue 14): a role's members and rhythm. A rotation is a list
+-- of plans, each in force from an instant on, so that a change never
+-- rewrites what was in force before it. Members are user ids in order,
+-- separated by commas. Shifts are derived from the plans when asked for,
+-- never stored.
+CREATE TABLE rotations (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE INDEX rotations_by_role ON rotations(role);
+
+CREATE TABLE rotation_plans (
+    id TEXT PRIMARY KEY NOT NULL,
+    rotation_id TEXT NOT NULL REFERENCES rotations(id) ON DELETE CASCADE,
+    effective_from TIMESTAMP NOT NULL,
+    starts_at TIMESTAMP NOT NULL,
+    rhythm TEXT NOT NULL,
+    members TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX rotation_plans_by_rotation ON rotation_plans(rotation_id, effective_from);

@@ -1,0 +1,222 @@
+//! The final schedule: the one answer to "who is on call in role R at
+//! instant T", from the rotations' derived shifts and the explicit shifts
+//! (overrides), which win for their role and span. Everything that asks
+//! who is on call (the dashboard, the header, `/shifts`, the API, the
+//! feeds, the handover default, carry-over) asks [`between`], so that no
+//! two answers can disagree. The rules themselves are the domain's
+//! (`domain::rotation::schedule`); this loads what they read.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::db::DbConnection;
+use crate::db::models::users::{self, User};
+use crate::db::models::{rotations, shifts};
+use crate::domain::rotation::{self, Explicit, Scheduled};
+use crate::domain::shift::MAX_SHIFT;
+use crate::domain::time;
+use crate::error::AppError;
+
+/// The longest span one schedule is worked out for.
+pub const MAX_SPAN: Duration = Duration::days(400);
+
+/// A shift of the final schedule with its person.
+#[derive(Debug, Clone)]
+pub struct OnCall {
+    /// The shift.
+    pub shift: Scheduled,
+    /// Who.
+    pub user: User,
+}
+
+/// The final schedule of every role for `[from, to)` (at most
+/// [`MAX_SPAN`] of it): every shift that overlaps the span, whole, by start.
+pub fn between(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<OnCall>, AppError> {
+    let to = to.min(from + MAX_SPAN);
+    if to <= from {
+        return Ok(vec![]);
+    }
+    let plans = rotations::list(conn)?
+        .iter()
+        .map(rotations::Loaded::schedule)
+        .collect::<Result<Vec<_>, _>>()?;
+    // Overrides that cut a derived shift overlapping the span: a shift
+    // lasts at most 14 days.
+    let explicit_rows = shifts::list_between(conn, from - MAX_SHIFT, to + MAX_SHIFT)?;
+    let mut people: HashMap<String, User> = HashMap::new();
+    let explicit: Vec<Explicit> = explicit_rows
+        .into_iter()
+        .map(|(s, u)| {
+            let e = Explicit {
+                id: s.id.clone(),
+                user_id: s.user_id.clone(),
+                role: s.role.clone(),
+                starts: s.starts(),
+                ends: s.ends(),
+                written_at: time::from_db(s.created_at),
+            };
+            people.insert(u.id.clone(), u);
+            e
+        })
+        .collect();
+    let scheduled = rotation::schedule(&plans, &explicit, from, to);
+    let missing: Vec<&str> = scheduled
+        .iter()
+        .map(|s| s.user_id.as_str())
+        .filter(|id| !people.contains_key(*id))
+        .collect();
+    if !missing.is_empty() {
+        people.extend(users::find_many(conn, &missing)?);
+    }
+    Ok(scheduled
+        .into_iter()
+        .filter_map(|shift| {
+            // A member who is no longer a user has no shift to show.
+            let user = people.get(&shift.user_id)?.clone();
+            Some(OnCall { shift, user })
+        })
+        .collect())
+}
+
+/// Who is on call at `at`, in `role` or in every role.
+pub fn at(
+    conn: &mut DbConnection,
+    role: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Vec<OnCall>, AppError> {
+    let mut all = between(conn, at, at + Duration::seconds(1))?;
+    all.retain(|o| o.shift.holds(at) && role.is_none_or(|r| r == o.shift.role));
+    Ok(all)
+}
+
+/// Who is on call at `now` and who comes next, per rotation role.
+#[derive(Debug, Clone)]
+pub struct RoleOnCall {
+    /// The rotation role.
+    pub role: String,
+    /// The shifts holding `now` (usually one).
+    pub current: Vec<OnCall>,
+    /// The next shift to start in this role after `now`.
+    pub next: Option<OnCall>,
+}
+
+/// The on-call picture at `now`: every role with a current or upcoming
+/// shift in the next 14 days, by role name.
+pub fn on_call(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<Vec<RoleOnCall>, AppError> {
+    let all = between(conn, now, now + MAX_SHIFT)?;
+    let mut roles: Vec<RoleOnCall> = Vec::new();
+    for o in all {
+        let idx = match roles.iter().position(|r| r.role == o.shift.role) {
+            Some(i) => i,
+            None => {
+                roles.push(RoleOnCall {
+                    role: o.shift.role.clone(),
+                    current: vec![],
+                    next: None,
+                });
+                roles.len() - 1
+            }
+        };
+        let entry = &mut roles[idx];
+        if o.shift.holds(now) {
+            entry.current.push(o);
+        } else if o.shift.starts > now && entry.next.is_none() {
+            entry.next = Some(o);
+        }
+    }
+    roles.sort_by(|a, b| a.role.cmp(&b.role));
+    Ok(roles)
+}
+
+/// The person on call next in `role` after `after` (not `except_user_id`):
+/// the shift that starts first at or after that instant, allowing one that
+/// began up to an hour earlier (overlapping handovers), else whoever holds
+/// the role at that instant.
+pub fn next_in_role(
+    conn: &mut DbConnection,
+    role: &str,
+    after: DateTime<Utc>,
+    except_user_id: &str,
+) -> Result<Option<User>, AppError> {
+    let candidates: Vec<OnCall> = between(conn, after - Duration::hours(1), after + MAX_SHIFT)?
+        .into_iter()
+        .filter(|o| o.shift.role == role && o.user.id != except_user_id && o.user.active)
+        .filter(|o| o.shift.ends > after)
+        .collect();
+    let starting = candidates
+        .iter()
+        .find(|o| o.shift.starts >= after - Duration::hours(1));
+    Ok(starting
+        .or_else(|| candidates.iter().find(|o| o.shift.holds(after)))
+        .map(|o| o.user.clone()))
+}
+
+/// The shift of `user_id` that holds `now`, or else the one that ended
+/// last (looking back 14 days in the final schedule, then further among
+/// the explicit shifts).
+pub fn latest_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Scheduled>, AppError> {
+    let recent = between(conn, now - MAX_SHIFT, now + Duration::seconds(1))?
+        .into_iter()
+        .filter(|o| o.user.id == user_id && o.shift.starts <= now)
+        .max_by_key(|o| o.shift.ends);
+    if let Some(o) = recent {
+        return Ok(Some(o.shift));
+    }
+    Ok(
+        shifts::latest_for_user(conn, user_id, now)?.map(|s| Scheduled {
+            role: s.role.clone(),
+            user_id: s.user_id.clone(),
+            starts: s.starts(),
+            ends: s.ends(),
+            changed_at: time::from_db(s.created_at),
+            source: rotation::Source::Override { shift_id: s.id },
+        }),
+    )
+}
+
+/// The end of the last shift of `user_id` that ended by `now` (looking
+/// back 30 days in the final schedule, then further among the explicit
+/// shifts).
+pub fn last_ended_for_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    let recent = between(conn, now - Duration::days(30), now)?
+        .into_iter()
+        .filter(|o| o.user.id == user_id && o.shift.ends <= now)
+        .map(|o| o.shift.ends)
+        .max();
+    match recent {
+        Some(t) => Ok(Some(t)),
+        None => Ok(shifts::last_ended_for_user(conn, user_id, now)?),
+    }
+}
+
+/// The distinct instants at which a shift of the final schedule started in
+/// `(from, to]`, sorted: the shift changes that carry-over counts (at most
+/// the last [`MAX_SPAN`]).
+pub fn changes_between(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<DateTime<Utc>>, AppError> {
+    let from = from.max(to - Duration::days(366));
+    let mut starts: Vec<DateTime<Utc>> = between(conn, from, to + Duration::seconds(1))?
+        .into_iter()
+        .map(|o| o.shift.starts)
+        .filter(|s| *s > from && *s <= to)
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    Ok(starts)
+}
