@@ -45,6 +45,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("audit_log", "id"),
     ("signin_attempts", "id"),
     ("drills", "id"),
+    ("chat_outbox", "id"),
+    ("pass_escalations", "note_id"),
 ];
 
 /// The tables a backup leaves out on purpose, with why: what they hold is

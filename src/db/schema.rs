@@ -11,6 +11,7 @@ diesel::table! {
         created_at -> Timestamp,
         gitlab_id -> Nullable<BigInt>,
         password_hash -> Nullable<Text>,
+        chat_handle -> Nullable<Text>,
     }
 }
 
@@ -210,6 +211,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    chat_outbox (id) {
+        id -> Text,
+        idem_key -> Text,
+        target -> Text,
+        handoff_id -> Text,
+        note_id -> Nullable<Text>,
+        event -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    pass_escalations (note_id) {
+        note_id -> Text,
+        handoff_id -> Text,
+        count -> Integer,
+        escalated_at -> Timestamp,
+        escalated_to_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(shifts -> users (user_id));
@@ -234,4 +266,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     job_leases,
     drills,
+    chat_outbox,
+    pass_escalations,
 );

@@ -6,8 +6,11 @@
 //! asks a job whether it has work (a read, on every instance), claims the
 //! job's lease only when it has (one write), runs one step while it holds
 //! the lease, and waits as the step says. Stopping wakes every thread and
-//! joins it, bounded. Jobs: `gitlab_refresh`.
+//! joins it, bounded. Jobs: `gitlab_refresh`, `deliver_chat_{slack,
+//! mattermost}` (the chat outbox), `escalation`.
 
+pub mod deliver_chat;
+pub mod escalation;
 pub mod gitlab_refresh;
 pub mod lease;
 
@@ -78,9 +81,27 @@ pub struct Runner {
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
-/// Starts the jobs `settings` call for; `None` when there are none.
-pub fn start(db: &Db, settings: &Settings) -> Option<Runner> {
+/// Starts the jobs `settings` call for; `None` when there are none. The
+/// chat delivery jobs answer `bell`.
+pub fn start(
+    db: &Db,
+    settings: &Settings,
+    bell: &crate::db::models::outbox::Doorbell,
+) -> Option<Runner> {
     let mut jobs: Vec<Box<dyn Job>> = vec![];
+    for target in settings.chat.targets() {
+        jobs.push(Box::new(deliver_chat::DeliverChat::new(
+            target,
+            settings.clone(),
+            bell.clone(),
+        )));
+    }
+    if settings.chat.escalate_max > 0 {
+        jobs.push(Box::new(escalation::Escalation::new(
+            settings,
+            bell.clone(),
+        )));
+    }
     if settings.live.reads_issues() {
         jobs.push(Box::new(gitlab_refresh::GitLabRefresh::new(
             settings.clone(),

@@ -47,6 +47,8 @@ pub struct AppState {
     pub gitlab: Option<crate::integrations::gitlab::OAuthClient>,
     /// Sessions and pages kept between requests.
     pub caches: cache::Caches,
+    /// Chat notifications: the targets, and the delivery jobs' doorbell.
+    pub chat: crate::db::models::outbox::Notify,
 }
 
 impl AppState {

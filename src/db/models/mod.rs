@@ -46,10 +46,12 @@ pub(crate) const MANY: usize = 100;
 
 pub mod audit;
 pub mod drills;
+pub mod escalations;
 pub mod gitlab;
 pub mod handoffs;
 pub mod handovers;
 pub mod loaded;
+pub mod outbox;
 pub mod sessions;
 pub mod settings;
 pub mod shifts;
