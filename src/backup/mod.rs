@@ -45,6 +45,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("audit_log", "id"),
     ("signin_attempts", "id"),
     ("drills", "id"),
+    ("chat_handles", "user_id"),
     ("chat_outbox", "id"),
     ("pass_escalations", "note_id"),
 ];

@@ -11,7 +11,6 @@ diesel::table! {
         created_at -> Timestamp,
         gitlab_id -> Nullable<BigInt>,
         password_hash -> Nullable<Text>,
-        chat_handle -> Nullable<Text>,
     }
 }
 
@@ -233,6 +232,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    chat_handles (user_id) {
+        user_id -> Text,
+        handle -> Text,
+    }
+}
+
+diesel::table! {
     pass_escalations (note_id) {
         note_id -> Text,
         handoff_id -> Text,
@@ -268,4 +274,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     drills,
     chat_outbox,
     pass_escalations,
+    chat_handles,
 );

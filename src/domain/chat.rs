@@ -18,6 +18,34 @@ text_enum!(
     } "chat target"
 );
 
+/// The longest chat handle, in characters.
+pub const MAX_HANDLE_CHARS: usize = 64;
+
+/// A chat handle as people give it (`U024BE7LH`, `bob`, `@bob.smith`):
+/// letters, digits, `.`, `_` and `-`, at most [`MAX_HANDLE_CHARS`]; a
+/// leading `@` is dropped. Blank means none.
+pub fn parse_handle(text: &str) -> Result<Option<String>, String> {
+    let handle = text.trim().trim_start_matches('@');
+    if handle.is_empty() {
+        return Ok(None);
+    }
+    if handle.chars().count() > MAX_HANDLE_CHARS {
+        return Err(format!(
+            "a chat handle is at most {MAX_HANDLE_CHARS} characters"
+        ));
+    }
+    if !handle
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(
+            "a chat handle uses letters, digits, '.', '_' and '-' (a Slack member id such as U024BE7LH, or a Mattermost username)"
+                .into(),
+        );
+    }
+    Ok(Some(handle.to_owned()))
+}
+
 /// A person a message names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
@@ -144,6 +172,15 @@ mod tests {
             Duration::from_secs(120)
         );
         assert_eq!(backoff(1, None, 1.0), Duration::from_secs(18));
+    }
+
+    #[test]
+    fn a_chat_handle_is_a_plain_name_or_nothing() {
+        assert_eq!(parse_handle(" @bob.smith "), Ok(Some("bob.smith".into())));
+        assert_eq!(parse_handle("U024BE7LH"), Ok(Some("U024BE7LH".into())));
+        assert_eq!(parse_handle("  "), Ok(None));
+        assert!(parse_handle("<!channel>").is_err());
+        assert!(parse_handle(&"x".repeat(65)).is_err());
     }
 
     #[test]

@@ -100,6 +100,12 @@ impl Job for DeliverChat {
         IDLE
     }
 
+    /// Each message is claimed on its own (`FOR UPDATE SKIP LOCKED` on
+    /// PostgreSQL), so every instance delivers at once.
+    fn leased(&self) -> bool {
+        false
+    }
+
     fn due(&mut self, conn: &mut DbConnection) -> Result<bool, String> {
         if !self.registered {
             // `due` runs on the job's own thread: the doorbell wakes it.

@@ -47,6 +47,12 @@ impl Job for Escalation {
         IDLE
     }
 
+    /// Each escalation is claimed in the database, so every instance may
+    /// look, and one that restarts need not wait for a dead one's lease.
+    fn leased(&self) -> bool {
+        false
+    }
+
     fn due(&mut self, conn: &mut DbConnection) -> Result<bool, String> {
         let now = outbox::db_now(conn).map_err(|e| e.to_string())?;
         escalations::due(conn, now, &self.rule)

@@ -73,6 +73,14 @@ pub trait Job: Send + 'static {
 
     /// One step of work, while this instance holds the lease.
     fn step(&mut self, cycle: &Cycle<'_>) -> Next;
+
+    /// Whether a step needs the job's lease. A job that claims each piece
+    /// of its work in the database itself (the chat outbox) runs on every
+    /// instance at once, and a restarted instance need not wait for the
+    /// lease of the one that died.
+    fn leased(&self) -> bool {
+        true
+    }
 }
 
 /// The running jobs.
@@ -209,14 +217,16 @@ fn once(
         if !job.due(&mut conn)? {
             return Ok(Next::Idle);
         }
-        if !*ensured {
-            lease::ensure(&mut conn, name).map_err(|e| e.to_string())?;
-            *ensured = true;
-        }
-        let now = time::now();
-        let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
-        if !lease::claim(&mut conn, name, owner, now, until).map_err(|e| e.to_string())? {
-            return Ok(Next::Idle);
+        if job.leased() {
+            if !*ensured {
+                lease::ensure(&mut conn, name).map_err(|e| e.to_string())?;
+                *ensured = true;
+            }
+            let now = time::now();
+            let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+            if !lease::claim(&mut conn, name, owner, now, until).map_err(|e| e.to_string())? {
+                return Ok(Next::Idle);
+            }
         }
     }
     let cycle = Cycle {

@@ -356,7 +356,6 @@ mod tests {
                 created_at: chrono::NaiveDateTime::default(),
                 gitlab_id: None,
                 password_hash: None,
-                chat_handle: None,
             }),
             session_id: None,
             kept_as: None,

@@ -1,3 +1,3 @@
-ALTER TABLE users DROP COLUMN chat_handle;
+DROP TABLE chat_handles;
 DROP TABLE pass_escalations;
 DROP TABLE chat_outbox;

@@ -42,12 +42,18 @@ CREATE TABLE pass_escalations (
 );
 CREATE INDEX pass_escalations_by_handoff ON pass_escalations(handoff_id);
 
--- A chat handle on the profile: mentioned in chat instead of the name.
-ALTER TABLE users ADD COLUMN chat_handle TEXT;
+-- A user's chat handle (a Slack member id or a Mattermost username), set on
+-- the profile: chat messages mention it instead of the display name.
+CREATE TABLE chat_handles (
+    user_id TEXT COLLATE "C" PRIMARY KEY NOT NULL REFERENCES users(id),
+    handle TEXT NOT NULL
+);
 
 -- Pages show both tables (a message's outcome beside its pass, the
 -- escalation on the dashboard).
 CREATE TRIGGER baton_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON chat_outbox
     FOR EACH STATEMENT EXECUTE FUNCTION baton_changed();
 CREATE TRIGGER baton_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pass_escalations
+    FOR EACH STATEMENT EXECUTE FUNCTION baton_changed();
+CREATE TRIGGER baton_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON chat_handles
     FOR EACH STATEMENT EXECUTE FUNCTION baton_changed();

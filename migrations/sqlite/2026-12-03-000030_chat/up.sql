@@ -42,5 +42,9 @@ CREATE TABLE pass_escalations (
 );
 CREATE INDEX pass_escalations_by_handoff ON pass_escalations(handoff_id);
 
--- A chat handle on the profile: mentioned in chat instead of the name.
-ALTER TABLE users ADD COLUMN chat_handle TEXT;
+-- A user's chat handle (a Slack member id or a Mattermost username), set on
+-- the profile: chat messages mention it instead of the display name.
+CREATE TABLE chat_handles (
+    user_id TEXT PRIMARY KEY NOT NULL REFERENCES users(id),
+    handle TEXT NOT NULL
+);

@@ -168,7 +168,10 @@ pub fn escalate(
         let to = events::person_by_id(conn, &to_id)?;
         let event = Event::Escalated {
             to,
-            on_call: named.as_ref().map(events::person),
+            on_call: match &named {
+                Some(user) => Some(events::person(conn, user)?),
+                None => None,
+            },
             role: rule.role.clone(),
             on_call_now,
             count,

@@ -45,6 +45,7 @@ macro_rules! insert_rows {
 pub(crate) const MANY: usize = 100;
 
 pub mod audit;
+pub mod chat_handles;
 pub mod drills;
 pub mod escalations;
 pub mod gitlab;

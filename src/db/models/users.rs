@@ -42,9 +42,6 @@ pub struct User {
     pub gitlab_id: Option<i64>,
     /// Argon2id hash of the break-glass password, if one is set.
     pub password_hash: Option<String>,
-    /// Their chat handle (Slack member id or Mattermost username), if given:
-    /// chat messages mention it instead of the display name.
-    pub chat_handle: Option<String>,
 }
 
 impl std::fmt::Debug for User {
@@ -70,7 +67,6 @@ type UserColumns = (
     NaiveDateTime,
     Option<i64>,
     Option<String>,
-    Option<String>,
 );
 
 /// Reads a stored row; a time zone or role Baton does not know is an error
@@ -83,18 +79,8 @@ where
     type Row = UserColumns;
 
     fn build(row: UserColumns) -> deserialize::Result<User> {
-        let (
-            id,
-            username,
-            name,
-            timezone,
-            role,
-            active,
-            created_at,
-            gitlab_id,
-            password_hash,
-            chat_handle,
-        ) = row;
+        let (id, username, name, timezone, role, active, created_at, gitlab_id, password_hash) =
+            row;
         let read = RowReader::new("users", &id);
         Ok(User {
             timezone: read.text("timezone", timezone)?,
@@ -106,7 +92,6 @@ where
             created_at,
             gitlab_id,
             password_hash,
-            chat_handle,
         })
     }
 }
@@ -148,7 +133,6 @@ pub fn create(
         created_at: time::to_db(time::now()),
         gitlab_id: None,
         password_hash: None,
-        chat_handle: None,
     };
     diesel::insert_into(users::table)
         .values((
@@ -227,18 +211,6 @@ pub fn update_profile(
 ) -> QueryResult<User> {
     diesel::update(users::table.filter(users::id.eq(id)))
         .set((users::name.eq(name), users::timezone.eq(timezone)))
-        .execute(conn)?;
-    users::table.filter(users::id.eq(id)).first(conn)
-}
-
-/// Sets (or, with `None`, removes) a user's chat handle.
-pub fn set_chat_handle(
-    conn: &mut DbConnection,
-    id: &str,
-    handle: Option<&str>,
-) -> QueryResult<User> {
-    diesel::update(users::table.filter(users::id.eq(id)))
-        .set(users::chat_handle.eq(handle))
         .execute(conn)?;
     users::table.filter(users::id.eq(id)).first(conn)
 }

@@ -335,7 +335,6 @@ mod tests {
             created_at: time::to_db(time::now()),
             gitlab_id: None,
             password_hash: None,
-            chat_handle: None,
         }
     }
 

@@ -6,25 +6,26 @@ use diesel::prelude::*;
 
 use super::{Notify, enqueue};
 use crate::db::DbConnection;
+use crate::db::models::chat_handles;
 use crate::db::models::handoffs::{Handoff, Note};
 use crate::db::models::users::User;
 use crate::db::schema::users;
 use crate::domain::chat::{Event, Message, Person};
 use crate::domain::time;
 
-/// How a message names `user`.
-pub fn person(user: &User) -> Person {
-    Person {
+/// How a message names `user`: with their chat handle, if they gave one.
+pub fn person(conn: &mut DbConnection, user: &User) -> QueryResult<Person> {
+    Ok(Person {
         name: user.name.clone(),
-        handle: user.chat_handle.clone(),
+        handle: chat_handles::of(conn, &user.id)?,
         timezone: user.timezone.name().to_owned(),
-    }
+    })
 }
 
 /// The user `id`, as a message names them.
 pub fn person_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Person> {
     let user: User = users::table.filter(users::id.eq(id)).first(conn)?;
-    Ok(person(&user))
+    person(conn, &user)
 }
 
 fn message(handoff: &Handoff, by: Option<Person>, at: DateTime<Utc>, event: Event) -> Message {
@@ -59,7 +60,7 @@ pub fn opened(
                 to: person_by_id(conn, to)?,
                 opened: true,
             };
-            let m = message(handoff, Some(person(author)), at, event);
+            let m = message(handoff, Some(person(conn, author)?), at, event);
             enqueue(
                 conn,
                 notify,
@@ -69,7 +70,7 @@ pub fn opened(
             )
         }
         None => {
-            let m = message(handoff, Some(person(author)), at, Event::Opened);
+            let m = message(handoff, Some(person(conn, author)?), at, Event::Opened);
             enqueue(
                 conn,
                 notify,
@@ -97,7 +98,7 @@ pub fn noted(
         opened: false,
     };
     let at = time::from_db(note.created_at);
-    let m = message(handoff, Some(person(author)), at, event);
+    let m = message(handoff, Some(person(conn, author)?), at, event);
     enqueue(
         conn,
         notify,
@@ -121,7 +122,7 @@ pub fn acknowledged(
     let event = Event::Acknowledged {
         waited_secs: (at - since).num_seconds().max(0),
     };
-    let m = message(handoff, Some(person(user)), at, event);
+    let m = message(handoff, Some(person(conn, user)?), at, event);
     enqueue(
         conn,
         notify,
@@ -140,7 +141,7 @@ pub fn resolved(
     note: &Note,
 ) -> QueryResult<()> {
     let at = time::from_db(note.created_at);
-    let m = message(handoff, Some(person(author)), at, Event::Resolved);
+    let m = message(handoff, Some(person(conn, author)?), at, Event::Resolved);
     enqueue(
         conn,
         notify,
@@ -179,7 +180,7 @@ pub fn test(conn: &mut DbConnection, notify: &Notify, user: &User) -> QueryResul
         title: String::new(),
         severity: 4,
         confidential: false,
-        by: Some(person(user)),
+        by: Some(person(conn, user)?),
         at,
         excerpt: String::new(),
         event: Event::Test,
