@@ -3,6 +3,7 @@
 //! viewer, the page layout and the view models.
 
 pub mod admin;
+pub mod admin_settings;
 pub mod api;
 pub mod assets;
 pub mod auth;

@@ -544,3 +544,112 @@ fn bad_chat_settings_stop_start_up_with_a_message_naming_the_variable() {
     assert!(!std::path::Path::new("never-opened.db").exists());
     let _ = SECRET_PATH;
 }
+
+#[tokio::test]
+async fn a_chat_handle_on_the_profile_is_mentioned_and_the_settings_page_shows_only_the_host_and_sends_a_test()
+ {
+    let Some((app, slack, mattermost)) = chat_app(Backend::Sqlite, &[]).await else {
+        return;
+    };
+    let (alice, _, _) = app.alice_bob_carol();
+    app.add_user("root", "UTC", "admin");
+    let bob = app.token("bob");
+    let (status, me) = app
+        .send_json(
+            Method::PATCH,
+            "/api/v1/users/me",
+            &bob,
+            &json!({"chat_handle": "@U024BE7LH"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["chat_handle"], "U024BE7LH");
+    let (status, err) = app
+        .send_json(
+            Method::PATCH,
+            "/api/v1/users/me",
+            &bob,
+            &json!({"chat_handle": "<!channel>"}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(err["error"]["field"], "chat_handle");
+    app.create_handoff(&alice, pass("Mention me", "bob", false))
+        .await;
+    assert!(
+        eventually(Duration::from_secs(5), || count(&slack, &["<@U024BE7LH>"])
+            == 1)
+        .await,
+        "{:?}",
+        slack.texts()
+    );
+    assert!(
+        eventually(Duration::from_secs(5), || count(
+            &mattermost,
+            &["@U024BE7LH"]
+        ) == 1)
+        .await
+    );
+
+    // The profile page takes it too, and says what is wrong beside the field.
+    let carol = crate::common::browser();
+    app.sign_in(&carol, "carol").await;
+    let (status, _, page) = app
+        .post_form(
+            &carol,
+            "/me",
+            &[
+                ("name", "carol"),
+                ("timezone", "UTC"),
+                ("chat_handle", "no spaces please"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("chat_handle-error"), "{page}");
+    let (status, _, _) = app
+        .post_form(
+            &carol,
+            "/me",
+            &[
+                ("name", "carol"),
+                ("timezone", "UTC"),
+                ("chat_handle", "carol.c"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = app.page(&carol, "/me").await;
+    assert!(page.contains("value=\"carol.c\""), "{page}");
+
+    // The settings page: hosts only, and a test message through the outbox.
+    let admin = crate::common::browser();
+    app.sign_in(&admin, "root").await;
+    let (status, page) = app.page(&admin, "/admin/settings").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("127.0.0.1:") && !page.contains(SECRET_PATH),
+        "{page}"
+    );
+    let (status, location, _) = app
+        .post_form(&admin, "/admin/settings/chat-test", &[])
+        .await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().starts_with("/admin/settings"));
+    for chat in [&slack, &mattermost] {
+        assert!(
+            eventually(Duration::from_secs(5), || count(
+                chat,
+                &["Test message from Baton"]
+            ) == 1)
+            .await
+        );
+    }
+    let (_, page) = app.page(&admin, "/admin/settings").await;
+    assert!(
+        page.contains("Last success") && !page.contains(">never<"),
+        "{page}"
+    );
+    let (status, _) = app.page(&carol, "/admin/settings").await;
+    assert_eq!(status, 403);
+}

@@ -74,7 +74,7 @@ pub struct PatchMe {
     timezone: Option<String>,
     /// Your chat handle; an empty string removes it.
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 64, pattern = "^@?[A-Za-z0-9._-]*$")]
+    #[schema(value_type = Option<String>, max_length = 64, pattern = "^@?[A-Za-z0-9._-]*$", examples("U024BE7LH"))]
     chat_handle: Option<String>,
 }
 
