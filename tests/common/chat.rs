@@ -16,6 +16,7 @@ struct State {
     fail_until: Option<Instant>,
     rate_limited: Option<(u64, u32)>,
     hang: bool,
+    refuse: Option<u16>,
 }
 
 /// The stand-in.
@@ -34,6 +35,9 @@ async fn hook(state: web::Data<Arc<Mutex<State>>>, body: web::Json<Value>) -> Ht
         s.attempts += 1;
         if s.hang {
             true
+        } else if let Some(status) = s.refuse {
+            return HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+                .body("no such hook");
         } else if s.fail_until.is_some_and(|t| Instant::now() < t) {
             return HttpResponse::InternalServerError().body("down");
         } else if let Some((seconds, times)) = s.rate_limited.filter(|(_, t)| *t > 0) {
@@ -102,6 +106,11 @@ impl FakeChat {
     /// Answers 429 with `Retry-After: seconds`, `times` times.
     pub fn rate_limit(&self, seconds: u64, times: u32) {
         self.state.lock().unwrap().rate_limited = Some((seconds, times));
+    }
+
+    /// Answers every post with `status` (`None`: normally again).
+    pub fn refuse(&self, status: Option<u16>) {
+        self.state.lock().unwrap().refuse = status;
     }
 
     /// Never answers (or answers again).

@@ -391,7 +391,7 @@ fn free_port() -> u16 {
 }
 
 /// `baton serve` on `database_url`, posting to `slack`; ready to answer.
-async fn serve(database_url: &str, port: u16, slack: &str) -> Child {
+pub(crate) async fn serve(database_url: &str, port: u16, slack: &str) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
         .arg("serve")
         .env("BATON_DATABASE_URL", database_url)
@@ -652,4 +652,90 @@ async fn a_chat_handle_on_the_profile_is_mentioned_and_the_settings_page_shows_o
     );
     let (status, _) = app.page(&carol, "/admin/settings").await;
     assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn a_message_chat_refuses_is_given_up_at_once_and_the_handoff_page_says_why() {
+    let Some((app, slack, mattermost)) = chat_app(Backend::Sqlite, &[]).await else {
+        return;
+    };
+    slack.refuse(Some(404));
+    let (alice, _, _) = app.alice_bob_carol();
+    let created = app
+        .create_handoff(&alice, pass("Refused", "bob", false))
+        .await;
+    let link = format!("/handoffs/{}", created["id"].as_str().unwrap());
+    assert!(eventually(Duration::from_secs(5), || mattermost.texts().len() == 1).await);
+    app.sign_in(&app.browser, "alice").await;
+    let page = page_until(&app, &link, "pass failed (Slack)", Duration::from_secs(5)).await;
+    assert!(
+        page.contains("pass failed (Slack): chat refused it (404)"),
+        "{page}"
+    );
+    assert!(page.contains("pass sent to Mattermost"), "{page}");
+    slack.refuse(None);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(slack.attempts(), 1, "a refused message is not sent again");
+    assert!(slack.texts().is_empty());
+}
+
+/// Reads `path` in the app's browser until it holds `wanted` (up to
+/// `within`); the last page read.
+async fn page_until(app: &TestApp, path: &str, wanted: &str, within: Duration) -> String {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let (_, page) = app.page(&app.browser, path).await;
+        if page.contains(wanted) || std::time::Instant::now() > deadline {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_message_whose_sender_died_mid_post_is_shown_as_unknown_and_never_sent_again() {
+    let Some(fresh) = FreshDatabase::new(Backend::Sqlite) else {
+        return;
+    };
+    let app = TestApp::spawn_on(Backend::Sqlite, fresh, &[]).await;
+    let (alice, _, _) = app.alice_bob_carol();
+    let slack = FakeChat::start().await;
+    slack.hang(true);
+    let port = free_port();
+    let mut baton = serve(&app.database_url, port, &slack.url).await;
+    let res = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/v1/handoffs"))
+        .bearer_auth(&alice)
+        .json(&pass("Died mid-post", "bob", false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The post is in flight (the stand-in holds it) when Baton dies.
+    assert!(eventually(Duration::from_secs(5), || slack.attempts() == 1).await);
+    baton.kill().unwrap();
+    baton.wait().unwrap();
+    slack.hang(false);
+    let mut baton = serve(&app.database_url, port, &slack.url).await;
+    app.sign_in(&app.browser, "alice").await;
+    let link = format!("/handoffs/{id}");
+    let page = page_until(
+        &app,
+        &link,
+        "pass may not have reached Slack",
+        Duration::from_secs(45),
+    )
+    .await;
+    let _ = baton.kill();
+    let _ = baton.wait();
+    assert!(page.contains("pass may not have reached Slack"), "{page}");
+    assert_eq!(
+        slack.attempts(),
+        1,
+        "an ambiguous post is never repeated on its own"
+    );
 }
