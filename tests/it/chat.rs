@@ -470,6 +470,11 @@ async fn two_instances_on_one_postgresql_database_deliver_each_message_once_and_
             ("BATON_MATTERMOST_WEBHOOK_URL".to_owned(), mm.url.clone()),
             ("BATON_ESCALATE_AFTER".to_owned(), "4s".to_owned()),
             ("BATON_ESCALATE_MAX".to_owned(), "1".to_owned()),
+            // Behind one load balancer, both instances write one permalink.
+            (
+                "BATON_PUBLIC_URL".to_owned(),
+                "http://baton.test".to_owned(),
+            ),
         ]
     };
     let slack = FakeChat::start().await;
@@ -491,8 +496,9 @@ async fn two_instances_on_one_postgresql_database_deliver_each_message_once_and_
             .await;
         links.push(format!("/handoffs/{}", created["id"].as_str().unwrap()));
     }
+    // Generous: the whole suite may be running beside this test.
     assert!(
-        eventually(Duration::from_secs(15), || count(&slack, &["Escalation 1"])
+        eventually(Duration::from_secs(30), || count(&slack, &["Escalation 1"])
             == 6)
         .await,
         "{:?}",
