@@ -4,7 +4,11 @@
 use std::collections::HashMap;
 use std::net::ToSocketAddrs;
 
+mod chat;
+
+pub use crate::domain::chat::ChatTarget;
 use crate::domain::issue_ref::GitLab;
+pub use chat::{Chat, DEFAULT_ESCALATE_AFTER, DEFAULT_ESCALATE_MAX, url_host};
 
 /// Every option Baton reads, with its default and meaning (the README's table).
 pub const OPTIONS: &[(&str, &str, &str)] = &[
@@ -109,6 +113,31 @@ pub const OPTIONS: &[(&str, &str, &str)] = &[
         "BATON_LOG_FORMAT",
         "text",
         "text (readable) or json (one JSON object a line): a line per request and per job step",
+    ),
+    (
+        "BATON_SLACK_WEBHOOK_URL",
+        "none",
+        "a Slack incoming webhook's URL: handoffs, passes, acknowledgements, escalations and resolutions are posted there",
+    ),
+    (
+        "BATON_MATTERMOST_WEBHOOK_URL",
+        "none",
+        "a Mattermost incoming webhook's URL: the same messages, in Mattermost's format",
+    ),
+    (
+        "BATON_ESCALATE_AFTER",
+        "15m",
+        "how long a pass may wait unacknowledged before it escalates (severity 1: a third of it); again after each further period",
+    ),
+    (
+        "BATON_ESCALATE_TO_ROLE",
+        "IMOC",
+        "the rotation role whose person on call an escalation names",
+    ),
+    (
+        "BATON_ESCALATE_MAX",
+        "3",
+        "the most times one pass escalates (0: never)",
     ),
 ];
 
@@ -285,6 +314,8 @@ pub struct Settings {
     /// Back the database up before applying migrations (`--no-backup`
     /// turns it off; not an environment setting).
     pub backup_before_migrating: bool,
+    /// Chat webhooks and escalation.
+    pub chat: Chat,
 }
 
 impl Settings {
@@ -410,7 +441,9 @@ impl Settings {
                     .into(),
             );
         }
+        let chat = Chat::from_values(&get)?;
         Ok(Settings {
+            chat,
             database_url: get("BATON_DATABASE_URL")
                 .unwrap_or("sqlite://baton.db")
                 .to_owned(),
@@ -640,6 +673,41 @@ mod tests {
         assert!(err.contains("BATON_METRICS_ALLOW"), "{err}");
         assert!(settings(&[("BATON_METRICS_TOKEN", "short")]).is_err());
         assert!(settings(&[]).unwrap().metrics_allow.is_empty());
+    }
+
+    #[test]
+    fn chat_webhooks_and_escalation_are_checked_and_the_url_never_shows() {
+        let s = settings(&[
+            (
+                "BATON_SLACK_WEBHOOK_URL",
+                "https://hooks.slack.com/services/T0/B0/sekrit",
+            ),
+            ("BATON_ESCALATE_AFTER", "90s"),
+        ])
+        .unwrap();
+        assert_eq!(s.chat.targets(), [ChatTarget::Slack]);
+        assert_eq!(s.chat.escalate_after.as_secs(), 90);
+        assert_eq!(s.chat.escalate_to_role, "IMOC");
+        assert_eq!(s.chat.escalate_max, 3);
+        assert!(!format!("{s:?}").contains("sekrit"));
+        assert_eq!(
+            url_host("https://hooks.slack.com/services/x"),
+            "hooks.slack.com"
+        );
+        let err = settings(&[(
+            "BATON_MATTERMOST_WEBHOOK_URL",
+            "ftp://chat.example.com/hooks/sekrit",
+        )])
+        .unwrap_err();
+        assert!(
+            err.contains("BATON_MATTERMOST_WEBHOOK_URL") && !err.contains("sekrit"),
+            "{err}"
+        );
+        let err = settings(&[("BATON_ESCALATE_AFTER", "soon")]).unwrap_err();
+        assert!(err.contains("BATON_ESCALATE_AFTER"), "{err}");
+        let err = settings(&[("BATON_ESCALATE_MAX", "many")]).unwrap_err();
+        assert!(err.contains("BATON_ESCALATE_MAX"), "{err}");
+        assert_eq!(settings(&[]).unwrap().chat.escalate_after.as_secs(), 900);
     }
 
     #[test]

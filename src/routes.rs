@@ -15,8 +15,8 @@ pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
 use crate::web::respond::ApiError;
 use crate::web::{
-    AppState, admin, assets, auth, cache, calendar_feed, csrf, dashboard, drills, gitlab, handoffs,
-    handover, hooks, identity, log, profile, rotations, scrape, shifts,
+    AppState, admin, admin_settings, assets, auth, cache, calendar_feed, csrf, dashboard, drills,
+    gitlab, handoffs, handover, hooks, identity, log, profile, rotations, scrape, shifts,
 };
 
 /// One route.
@@ -205,6 +205,8 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Admin post "/admin/users/{username}/active" => admin::change_active,
     Admin post "/admin/users/{username}/gitlab" => admin::link_gitlab,
     Admin get "/admin/drills" => drills::show_drills,
+    Admin get "/admin/settings" => admin_settings::show_settings,
+    Admin post "/admin/settings/chat-test" => admin_settings::send_test_message,
 });
 
 /// Every route of the site.

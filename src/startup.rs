@@ -69,14 +69,17 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Application, String> {
         settings.check_local_mode_bind()?;
         let db = Db::connect(&settings.database_url)?;
-        let jobs_settings = settings.clone();
-        let built = Self::build_server(settings, &db);
+        let mut jobs_settings = settings.clone();
+        let bell = crate::db::models::outbox::Doorbell::default();
+        let built = Self::build_server(settings, &db, bell.clone());
         if built.is_err() {
             db.close();
         }
-        let (port, server, changes) = built?;
+        let (port, server, changes, public_url) = built?;
+        // Permalinks in chat use the address the server really listens on.
+        jobs_settings.public_url = public_url;
         let watcher = crate::web::cache::watch(&db, &changes);
-        let jobs = crate::jobs::start(&db, &jobs_settings);
+        let jobs = crate::jobs::start(&db, &jobs_settings, &bell);
         Ok(Application {
             port,
             server,
@@ -91,7 +94,16 @@ impl Application {
     fn build_server(
         mut settings: Settings,
         db: &Db,
-    ) -> Result<(u16, Server, std::sync::Arc<crate::web::cache::Changes>), String> {
+        bell: crate::db::models::outbox::Doorbell,
+    ) -> Result<
+        (
+            u16,
+            Server,
+            std::sync::Arc<crate::web::cache::Changes>,
+            String,
+        ),
+        String,
+    > {
         if let Some(note) = crate::backup::upgrade::backup_before_migrating(&settings)? {
             tracing::warn!("{note}");
         }
@@ -116,12 +128,15 @@ impl Application {
         let metrics = std::sync::Arc::new(crate::web::metrics::HttpMetrics::new(
             crate::routes::all().map(|route| route.path),
         ));
+        let chat = crate::db::models::outbox::Notify::new(settings.chat.targets(), bell);
+        let public_url = settings.public_url.clone();
         let state = web::Data::new(AppState {
             db: db.clone(),
             settings,
             local_mode: gitlab.is_none(),
             gitlab,
             caches,
+            chat,
         });
         let server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new()
@@ -159,7 +174,7 @@ impl Application {
         .listen(listener)
         .map_err(|e| e.to_string())?
         .run();
-        Ok((addr.port(), server, changes))
+        Ok((addr.port(), server, changes, public_url))
     }
 
     /// The port it listens on (the tests bind port 0).
@@ -261,6 +276,7 @@ async fn render_pages(url: String) -> Result<String, String> {
         local_mode: true,
         gitlab: None,
         caches: crate::web::cache::Caches::default(),
+        chat: Default::default(),
     });
     let app = init_service(
         App::new()

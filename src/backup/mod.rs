@@ -50,6 +50,9 @@ pub const TABLES: &[(&str, &str)] = &[
     ("rotations", "id"),
     ("rotation_plans", "id"),
     ("calendar_feeds", "id"),
+    ("chat_handles", "user_id"),
+    ("chat_outbox", "id"),
+    ("pass_escalations", "note_id"),
 ];
 
 /// The tables a backup leaves out on purpose, with why: what they hold is

@@ -237,6 +237,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    chat_outbox (id) {
+        id -> Text,
+        idem_key -> Text,
+        target -> Text,
+        handoff_id -> Text,
+        note_id -> Nullable<Text>,
+        event -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_expires_at -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     event_issues (id) {
         id -> Text,
         event_id -> Text,
@@ -277,6 +298,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    chat_handles (user_id) {
+        user_id -> Text,
+        handle -> Text,
+    }
+}
+
+diesel::table! {
+    pass_escalations (note_id) {
+        note_id -> Text,
+        handoff_id -> Text,
+        count -> Integer,
+        escalated_at -> Timestamp,
+        escalated_to_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(rotation_plans -> rotations (rotation_id));
@@ -311,4 +349,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rotations,
     rotation_plans,
     calendar_feeds,
+    chat_outbox,
+    pass_escalations,
+    chat_handles,
 );

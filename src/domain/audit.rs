@@ -25,6 +25,8 @@ text_enum!(
         TokenRevoke = "token_revoke",
         /// A backup was downloaded (`GET /api/v1/export`).
         Export = "export",
+        /// A pass left unacknowledged escalated (the detail: which time, whom it named).
+        Escalate = "escalate",
     } "audit action"
 );
 

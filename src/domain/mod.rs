@@ -2,6 +2,7 @@
 //! and the rules of what people give (`handoff_input`, `user`).
 
 pub mod audit;
+pub mod chat;
 pub mod event;
 pub mod handoff;
 pub mod handoff_input;

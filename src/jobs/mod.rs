@@ -8,8 +8,11 @@
 //! the lease, and waits as the step says. Stopping wakes every thread and
 //! joins it, bounded. Each step is logged as one line (job, step id,
 //! outcome, duration), and what the step logs carries the same step id.
-//! Jobs: `gitlab_refresh`.
+//! Jobs: `gitlab_refresh`, `deliver_chat_{slack,mattermost}` (the chat
+//! outbox), `escalation`.
 
+pub mod deliver_chat;
+pub mod escalation;
 pub mod gitlab_refresh;
 pub mod lease;
 
@@ -72,6 +75,14 @@ pub trait Job: Send + 'static {
 
     /// One step of work, while this instance holds the lease.
     fn step(&mut self, cycle: &Cycle<'_>) -> Next;
+
+    /// Whether a step needs the job's lease. A job that claims each piece
+    /// of its work in the database itself (the chat outbox) runs on every
+    /// instance at once, and a restarted instance need not wait for the
+    /// lease of the one that died.
+    fn leased(&self) -> bool {
+        true
+    }
 }
 
 /// The running jobs.
@@ -80,9 +91,27 @@ pub struct Runner {
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
-/// Starts the jobs `settings` call for; `None` when there are none.
-pub fn start(db: &Db, settings: &Settings) -> Option<Runner> {
+/// Starts the jobs `settings` call for; `None` when there are none. The
+/// chat delivery jobs answer `bell`.
+pub fn start(
+    db: &Db,
+    settings: &Settings,
+    bell: &crate::db::models::outbox::Doorbell,
+) -> Option<Runner> {
     let mut jobs: Vec<Box<dyn Job>> = vec![];
+    for target in settings.chat.targets() {
+        jobs.push(Box::new(deliver_chat::DeliverChat::new(
+            target,
+            settings.clone(),
+            bell.clone(),
+        )));
+    }
+    if settings.chat.escalate_max > 0 {
+        jobs.push(Box::new(escalation::Escalation::new(
+            settings,
+            bell.clone(),
+        )));
+    }
     if settings.live.reads_issues() {
         jobs.push(Box::new(gitlab_refresh::GitLabRefresh::new(
             settings.clone(),
@@ -190,14 +219,16 @@ fn once(
         if !job.due(&mut conn)? {
             return Ok(Next::Idle);
         }
-        if !*ensured {
-            lease::ensure(&mut conn, name).map_err(|e| e.to_string())?;
-            *ensured = true;
-        }
-        let now = time::now();
-        let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
-        if !lease::claim(&mut conn, name, owner, now, until).map_err(|e| e.to_string())? {
-            return Ok(Next::Idle);
+        if job.leased() {
+            if !*ensured {
+                lease::ensure(&mut conn, name).map_err(|e| e.to_string())?;
+                *ensured = true;
+            }
+            let now = time::now();
+            let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+            if !lease::claim(&mut conn, name, owner, now, until).map_err(|e| e.to_string())? {
+                return Ok(Next::Idle);
+            }
         }
     }
     let started = Instant::now();

@@ -156,7 +156,7 @@ pub async fn submit_handover(
                 }
             }
             if let (Some(to), true) = (&to, errors.is_empty()) {
-                match handovers::hand_over(conn, &me, to, notes, &summary, gitlab) {
+                match handovers::hand_over(conn, &me, to, notes, &summary, gitlab, &st.chat) {
                     Ok(_) => return Ok(None),
                     Err(e) => errors.absorb("pass_to", e)?,
                 }

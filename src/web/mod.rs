@@ -3,6 +3,7 @@
 //! viewer, the page layout and the view models.
 
 pub mod admin;
+pub mod admin_settings;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub gitlab: Option<crate::integrations::gitlab::OAuthClient>,
     /// Sessions and pages kept between requests.
     pub caches: cache::Caches,
+    /// Chat notifications: the targets, and the delivery jobs' doorbell.
+    pub chat: crate::db::models::outbox::Notify,
 }
 
 impl AppState {

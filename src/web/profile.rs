@@ -1,11 +1,14 @@
-//! `/me`: display name and time zone.
+//! `/me`: display name, time zone and chat handle.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::db::DbConnection;
-use crate::db::models::{calendar_feeds, users};
+use diesel::Connection;
+
+use crate::db::models::{calendar_feeds, chat_handles, users};
+use crate::domain::chat::parse_handle;
 use crate::domain::time::{self, TimeView, Timezone};
 use crate::domain::user::parse_display_name;
 use crate::error::AppError;
@@ -19,6 +22,7 @@ struct ProfilePage {
     role: String,
     name: String,
     timezone: String,
+    chat_handle: String,
     local: TimeView,
     zones: &'static [&'static str],
     errors: FormErrors,
@@ -32,16 +36,18 @@ fn load_page(
     conn: &mut DbConnection,
     state: &AppState,
     viewer: &Viewer,
-    kept: Option<(String, String, FormErrors)>,
+    kept: Option<(String, String, String, FormErrors)>,
 ) -> Result<ProfilePage, AppError> {
     let me = viewer.signed_in()?;
-    let (name, timezone, errors) = kept.unwrap_or_else(|| {
-        (
+    let (name, timezone, chat_handle, errors) = match kept {
+        Some(kept) => kept,
+        None => (
             me.name.clone(),
             me.timezone.name().to_owned(),
+            chat_handles::of(conn, &me.id)?.unwrap_or_default(),
             FormErrors::default(),
-        )
-    });
+        ),
+    };
     Ok(ProfilePage {
         layout: Layout::load(conn, state, viewer, "Profile")?,
         username: me.username.clone(),
@@ -49,6 +55,7 @@ fn load_page(
         local: TimeView::new(time::now(), me.timezone),
         name,
         timezone,
+        chat_handle,
         zones: time::zone_names(),
         errors,
         feeds: {
@@ -96,13 +103,18 @@ pub async fn update_profile(
             let mut errors = FormErrors::default();
             let name = errors.check("name", parse_display_name(field(&form, "name")));
             let tz = errors.check("timezone", Timezone::parse(field(&form, "timezone")));
-            if let (Some(name), Some(tz)) = (name, tz) {
-                users::update_profile(conn, &me.id, &name, tz)?;
+            let handle = errors.check("chat_handle", parse_handle(field(&form, "chat_handle")));
+            if let (Some(name), Some(tz), Some(handle)) = (name, tz, handle) {
+                conn.transaction(|conn| {
+                    users::update_profile(conn, &me.id, &name, tz)?;
+                    chat_handles::set(conn, &me.id, handle.as_deref())
+                })?;
                 return Ok(None);
             }
             let kept = (
                 field(&form, "name").to_owned(),
                 field(&form, "timezone").to_owned(),
+                field(&form, "chat_handle").to_owned(),
                 errors,
             );
             Ok(Some(load_page(conn, &st, &viewer, Some(kept))?))

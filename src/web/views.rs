@@ -126,6 +126,8 @@ pub struct PendingView {
     pub since: DualTime,
     /// How long it has waited.
     pub waited: String,
+    /// Whether it escalated, and to whom: "2× · dave (IMOC on call)".
+    pub escalated: Option<String>,
 }
 
 /// One handoff in a list or on the dashboard.
@@ -188,6 +190,13 @@ impl HandoffCard {
                     to: person(to),
                     since: DualTime::new(since, viewer, loaded.user(to)),
                     waited: human_duration(now - since),
+                    escalated: loaded.escalations.get(&h.id).map(|e| {
+                        let whom =
+                            e.to.as_ref()
+                                .map(|u| u.username.as_str())
+                                .unwrap_or("nobody");
+                        format!("{}× · last named {whom}", e.count)
+                    }),
                 })
             }
             _ => None,

@@ -2,6 +2,7 @@
 //! on SQLite and (when `BATON_TEST_POSTGRES_URL` is set) on PostgreSQL.
 #![allow(dead_code)]
 
+pub mod chat;
 pub mod gitlab;
 
 use std::collections::HashMap;

@@ -10,6 +10,7 @@ mod browser;
 mod api;
 mod auth;
 mod backup;
+mod chat;
 mod cli;
 mod demo;
 mod drift;

@@ -44,7 +44,7 @@ fn open(
             ..NewNote::default()
         },
     };
-    handoffs::create(&mut conn, &author, input, &gitlab())
+    handoffs::create(&mut conn, &author, input, &gitlab(), &Default::default())
         .unwrap()
         .id
 }
@@ -107,7 +107,7 @@ backend_tests! {
         }
         let mut conn = app.db.conn().unwrap();
         let alice = users::find_any(&mut conn, &"alice".parse().unwrap()).unwrap();
-        handoffs::resolve(&mut conn, &made[0].0, &alice, "Done.".into(), &gitlab()).unwrap();
+        handoffs::resolve(&mut conn, &made[0].0, &alice, "Done.".into(), &gitlab(), &Default::default()).unwrap();
         for (i, (id, kind, severity)) in made.iter().enumerate() {
             let h = handoffs::find(&mut conn, id).unwrap();
             assert_eq!((h.kind, h.severity), (*kind, *severity));
@@ -198,7 +198,7 @@ backend_tests! {
         let err = handoffs::list(&mut conn, &all).unwrap_err();
         assert!(err.to_string().contains(&format!(r#"handoffs row {id} has status "paused""#)), "{err}");
         let alice = users::find_any(&mut conn, &"alice".parse().unwrap()).unwrap();
-        let err = handoffs::add_note(&mut conn, &id, &alice, NewNote { body: "x".into(), ..NewNote::default() }, &gitlab()).unwrap_err();
+        let err = handoffs::add_note(&mut conn, &id, &alice, NewNote { body: "x".into(), ..NewNote::default() }, &gitlab(), &Default::default()).unwrap_err();
         assert!(cause(err).contains(r#"has status "paused""#));
         drop(conn);
 

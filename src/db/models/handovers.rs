@@ -40,8 +40,9 @@ pub fn hand_over(
     notes: Vec<(String, String)>,
     summary: &str,
     gitlab: &GitLab,
+    notify: &crate::db::models::outbox::Notify,
 ) -> Result<Handover, AppError> {
-    conn.transaction(|conn| {
+    let done = conn.transaction(|conn| {
         let count = notes.len();
         for (handoff_id, body) in notes {
             let note = NewNote {
@@ -49,12 +50,15 @@ pub fn hand_over(
                 pass_to: Some(to.clone()),
                 issues: vec![],
             };
-            handoffs::add_note(conn, &handoff_id, from, note, gitlab)?;
+            handoffs::add_note(conn, &handoff_id, from, note, gitlab, notify)?;
         }
         let row = Handover::new(&mut Clock, &from.id, &to.id, summary, count, time::now());
         insert(conn, &row)?;
-        Ok(row)
-    })
+        Ok::<_, AppError>(row)
+    })?;
+    // Rung again once the whole handover is committed.
+    notify.bell.ring();
+    Ok(done)
 }
 
 impl Handover {

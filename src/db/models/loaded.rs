@@ -32,6 +32,8 @@ pub struct Loaded {
     pub now: DateTime<Utc>,
     /// What Baton knows of the linked GitLab issues (see [`Loaded::read_gitlab`]).
     pub gitlab: GitLabCache,
+    /// The escalations of the pending passes, by handoff id.
+    pub escalations: HashMap<String, crate::db::models::escalations::Escalated>,
 }
 
 impl Loaded {
@@ -85,6 +87,12 @@ impl Loaded {
             }
         }
         let users = users::find_many(conn, &user_ids)?;
+        let pending: Vec<&str> = handoffs
+            .iter()
+            .filter(|h| h.pending_note_id.is_some())
+            .map(|h| h.id.as_str())
+            .collect();
+        let escalations = crate::db::models::escalations::of_pending(conn, &pending)?;
         let changes = match handoffs.iter().map(Handoff::created).min() {
             Some(oldest) => super::schedule::changes_between(conn, oldest, now)?,
             None => vec![],
@@ -96,6 +104,7 @@ impl Loaded {
             changes,
             now,
             gitlab: GitLabCache::default(),
+            escalations,
         })
     }
 

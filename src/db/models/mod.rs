@@ -46,13 +46,16 @@ pub(crate) const MANY: usize = 100;
 
 pub mod audit;
 pub mod calendar_feeds;
+pub mod chat_handles;
 pub mod drills;
+pub mod escalations;
 pub mod events;
 pub mod gauges;
 pub mod gitlab;
 pub mod handoffs;
 pub mod handovers;
 pub mod loaded;
+pub mod outbox;
 pub mod rotations;
 pub mod schedule;
 pub mod sessions;

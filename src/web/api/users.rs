@@ -4,7 +4,11 @@ use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use diesel::Connection;
+
+use crate::db::models::chat_handles;
 use crate::db::models::users::{self, User};
+use crate::domain::chat::parse_handle;
 use crate::domain::time::{self, Timezone};
 use crate::domain::user::parse_display_name;
 use crate::error::AppError;
@@ -22,13 +26,17 @@ pub struct ProfileJson {
     /// `viewer`, `responder` or `admin`.
     #[schema(schema_with = schemas::role)]
     pub role: String,
+    /// Your chat handle (a Slack member id or a Mattermost username):
+    /// chat messages mention it instead of your name. Null when none.
+    pub chat_handle: Option<String>,
 }
 
 impl ProfileJson {
-    fn new(user: &User) -> ProfileJson {
+    fn new(user: &User, chat_handle: Option<String>) -> ProfileJson {
         ProfileJson {
             user: UserJson::new(user, time::now()),
             role: user.role.as_str().to_owned(),
+            chat_handle,
         }
     }
 }
@@ -39,8 +47,17 @@ impl ProfileJson {
         (status = 304, description = "not modified since the ETag sent as If-None-Match"),
         (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn get_me(user: ApiUser) -> web::Json<ProfileJson> {
-    web::Json(ProfileJson::new(&user.0))
+pub async fn get_me(
+    state: web::Data<AppState>,
+    user: ApiUser,
+) -> Result<web::Json<ProfileJson>, ApiError> {
+    let me = user.0;
+    let id = me.id.clone();
+    let handle = state
+        .db
+        .run(move |conn| Ok(chat_handles::of(conn, &id)?))
+        .await?;
+    Ok(web::Json(ProfileJson::new(&me, handle)))
 }
 
 /// A change to your profile.
@@ -55,6 +72,10 @@ pub struct PatchMe {
     #[serde(default)]
     #[schema(schema_with = schemas::zone_or_null)]
     timezone: Option<String>,
+    /// Your chat handle; an empty string removes it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 64, pattern = "^@?[A-Za-z0-9._-]*$", examples("U024BE7LH"))]
+    chat_handle: Option<String>,
 }
 
 /// Change your display name or time zone.
@@ -82,9 +103,22 @@ pub async fn patch_me(
         }
         None => me.timezone,
     };
-    let updated = state
+    let handle = match &body.chat_handle {
+        Some(h) => Some(parse_handle(h).map_err(|e| AppError::invalid("chat_handle", e))?),
+        None => None,
+    };
+    let (updated, handle) = state
         .db
-        .run(move |conn| Ok(users::update_profile(conn, &me.id, &name, tz)?))
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let updated = users::update_profile(conn, &me.id, &name, tz)?;
+                if let Some(handle) = &handle {
+                    chat_handles::set(conn, &me.id, handle.as_deref())?;
+                }
+                let handle = chat_handles::of(conn, &me.id)?;
+                Ok::<_, AppError>((updated, handle))
+            })
+        })
         .await?;
-    Ok(web::Json(ProfileJson::new(&updated)))
+    Ok(web::Json(ProfileJson::new(&updated, handle)))
 }

@@ -148,7 +148,7 @@ pub async fn create_handoff(
                         issues: vec![],
                     },
                 };
-                let handoff = handoffs::create(conn, &author, input, gitlab)?;
+                let handoff = handoffs::create(conn, &author, input, gitlab, &st.chat)?;
                 return Ok(Ok(handoff.id));
             }
             let mut kept = kept;

@@ -50,6 +50,7 @@ pub async fn create_note(
                         issues,
                     },
                     gitlab,
+                    &st.chat,
                 ) {
                     Ok(note) => return Ok(Ok(note.id)),
                     Err(e) => errors.absorb("body", e)?,
@@ -78,9 +79,10 @@ pub async fn acknowledge_handoff(
     let id = parse_id(&path)?;
     let user = viewer.writer()?.clone();
     let hid = id.clone();
+    let notify = state.chat.clone();
     state
         .db
-        .run(move |conn| handoffs::acknowledge(conn, &hid, &user))
+        .run(move |conn| handoffs::acknowledge(conn, &hid, &user, &notify))
         .await?;
     Ok(see_other(&viewer.keep_tz(&format!("/handoffs/{id}"))))
 }
@@ -107,7 +109,9 @@ pub async fn resolve_handoff(
             let mut errors = FormErrors::default();
             let outcome = parse_note_body("body", &body)
                 .map_err(AppError::from)
-                .and_then(|body| handoffs::resolve(conn, &hid, &author, body, &st.settings.gitlab));
+                .and_then(|body| {
+                    handoffs::resolve(conn, &hid, &author, body, &st.settings.gitlab, &st.chat)
+                });
             match outcome {
                 Ok(_) => Ok(None),
                 Err(e) => errors.absorb("body", e).map(|_| Some(errors)),

@@ -61,6 +61,8 @@ pub struct NoteView {
     revisions: Vec<(String, TimeView)>,
     issues: Vec<IssueView>,
     mine: bool,
+    /// What became of the chat messages this note caused.
+    chat: Vec<String>,
 }
 
 /// The data-loss record as shown.
@@ -155,9 +157,18 @@ fn load_page(
         notes.last().map(|n| n.body.as_str()),
     );
     let user = |id: &str| loaded.user(id);
+    let messages = crate::db::models::outbox::for_handoff(conn, id)?;
+    let chat_of = |note: &str| -> Vec<String> {
+        messages
+            .iter()
+            .filter(|m| m.note_id.as_deref() == Some(note))
+            .map(|m| chat_outcome(m, viewer.tz))
+            .collect()
+    };
     let notes = notes
         .iter()
         .map(|n| NoteView {
+            chat: chat_of(&n.id),
             id: n.id.clone(),
             author: user(&n.author_id)
                 .map(|u| u.username.clone())
@@ -254,4 +265,36 @@ pub(super) async fn answer(
         .run(move |conn| load_page(conn, &st, &viewer, &id, forms.0, forms.1, forms.2))
         .await?;
     render_page(&page, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// A chat message's outcome in words: "pass sent to Slack", "pass retrying
+/// (Slack) since 14:02 UTC: chat answered 500", "pass failed (Slack): …".
+fn chat_outcome(m: &crate::db::models::outbox::Row, tz: crate::domain::time::Timezone) -> String {
+    use crate::db::models::outbox::status;
+    let what = match m.event.as_str() {
+        "passed" => "pass",
+        "acknowledged" => "acknowledgement",
+        "escalated" => "escalation",
+        "resolved" => "resolution",
+        "opened" => "new handoff",
+        "issue_closed" => "closed issue",
+        other => other,
+    };
+    let target = match crate::domain::chat::ChatTarget::exact(&m.target) {
+        Some(crate::domain::chat::ChatTarget::Slack) => "Slack",
+        Some(crate::domain::chat::ChatTarget::Mattermost) => "Mattermost",
+        None => m.target.as_str(),
+    };
+    let error = m.last_error.as_deref().unwrap_or("no answer");
+    let since = TimeView::new(time::from_db(m.created_at), tz);
+    match m.status.as_str() {
+        status::DELIVERED => format!("{what} sent to {target}"),
+        status::PENDING if m.attempts == 0 => format!("{what} waiting to be sent to {target}"),
+        status::PENDING | status::SENDING if m.attempts > 1 || m.last_error.is_some() => {
+            format!("{what} retrying ({target}) since {}: {error}", since.text)
+        }
+        status::PENDING | status::SENDING => format!("{what} being sent to {target}"),
+        status::DEAD => format!("{what} failed ({target}): {error}"),
+        _ => format!("{what} may not have reached {target}: {error}"),
+    }
 }

@@ -11,6 +11,7 @@ use super::links::{self, dedup};
 use super::query::find;
 use super::rows::{DataLoss, Handoff, IssueLink, NewHandoff, NewNote, Note};
 use crate::db::DbConnection;
+use crate::db::models::outbox::{Notify, events};
 use crate::db::models::users::User;
 use crate::db::models::{Clock, Ids};
 use crate::db::schema::{handoffs, issue_links, note_revisions, notes};
@@ -114,20 +115,30 @@ fn write(conn: &mut DbConnection, draft: Draft) -> QueryResult<()> {
     batch.write(conn)
 }
 
-/// Opens a handoff held by `author`, with its first note (and pass).
+/// Opens a handoff held by `author`, with its first note (and pass); chat
+/// is told in the same transaction.
 pub fn create(
     conn: &mut DbConnection,
     author: &User,
     input: NewHandoff,
     gitlab: &GitLab,
+    notify: &Notify,
 ) -> Result<Handoff, AppError> {
     let first = Rendered::of(&input.note.body, gitlab);
-    conn.transaction(|conn| {
+    let created = conn.transaction(|conn| {
         let draft = Draft::open(&mut Clock, &author.id, input, first, time::now())?;
         let id = draft.handoff().id.clone();
         write(conn, draft)?;
-        find(conn, &id)
-    })
+        let handoff = find(conn, &id)?;
+        let first: Note = notes::table
+            .filter(notes::handoff_id.eq(&id))
+            .order(notes::id.asc())
+            .first(conn)?;
+        events::opened(conn, notify, &handoff, author, &first)?;
+        Ok::<_, AppError>(handoff)
+    })?;
+    notify.bell.ring();
+    Ok(created)
 }
 
 /// Takes the write lock on one handoff for the rest of the transaction (a
@@ -150,56 +161,83 @@ fn resume(conn: &mut DbConnection, id: &str) -> Result<Draft, AppError> {
     Ok(Draft::resume(handoff, own)?)
 }
 
-/// Adds a note (and its pass) to an open handoff.
+/// Adds a note (and its pass) to an open handoff; a pass is told to chat
+/// in the same transaction.
 pub fn add_note(
     conn: &mut DbConnection,
     handoff_id: &str,
     author: &User,
     note: NewNote,
     gitlab: &GitLab,
+    notify: &Notify,
 ) -> Result<Note, AppError> {
     let rendered = Rendered::of(&note.body, gitlab);
-    conn.transaction(|conn| {
+    let written = conn.transaction(|conn| {
         let mut draft = resume(conn, handoff_id)?;
         let written = draft
             .note(&mut Clock, &author.id, note, rendered, time::now())?
             .clone();
         write(conn, draft)?;
-        Ok(written)
-    })
+        if written.pass_to_id.is_some() && notify.is_on() {
+            let handoff = find(conn, handoff_id)?;
+            events::noted(conn, notify, &handoff, author, &written)?;
+        }
+        Ok::<_, AppError>(written)
+    })?;
+    notify.bell.ring();
+    Ok(written)
 }
 
 /// Resolves an open handoff with a closing note; a pending pass lapses.
+/// Chat is told in the same transaction.
 pub fn resolve(
     conn: &mut DbConnection,
     handoff_id: &str,
     author: &User,
     body: String,
     gitlab: &GitLab,
+    notify: &Notify,
 ) -> Result<Note, AppError> {
     let rendered = Rendered::of(&body, gitlab);
-    conn.transaction(|conn| {
+    let written = conn.transaction(|conn| {
         let mut draft = resume(conn, handoff_id)?;
         let written = draft
             .resolve(&mut Clock, &author.id, body, rendered, time::now())?
             .clone();
         write(conn, draft)?;
-        Ok(written)
-    })
+        if notify.is_on() {
+            let handoff = find(conn, handoff_id)?;
+            events::resolved(conn, notify, &handoff, author, &written)?;
+        }
+        Ok::<_, AppError>(written)
+    })?;
+    notify.bell.ring();
+    Ok(written)
 }
 
-/// The pending recipient takes the handoff: they become the holder.
+/// The pending recipient takes the handoff: they become the holder. Chat
+/// is told (with how long the pass waited) in the same transaction.
 pub fn acknowledge(
     conn: &mut DbConnection,
     handoff_id: &str,
     user: &User,
+    notify: &Notify,
 ) -> Result<Handoff, AppError> {
-    conn.transaction(|conn| {
+    let handoff = conn.transaction(|conn| {
         let mut draft = resume(conn, handoff_id)?;
-        draft.acknowledge(&user.id, time::now())?;
+        let before = find(conn, handoff_id)?;
+        let at = time::now();
+        draft.acknowledge(&user.id, at)?;
         write(conn, draft)?;
-        find(conn, handoff_id)
-    })
+        let after = find(conn, handoff_id)?;
+        if let (Some(note), Some(since)) = (&before.pending_note_id, before.pending_since) {
+            let since = time::from_db(since);
+            events::acknowledged(conn, notify, &after, user, note, since, at)?;
+        }
+        Ok::<_, AppError>(after)
+    })?;
+    notify.bell.ring();
+    Ok(handoff)
 }
 
 /// A change to a handoff's details, made against a known version.

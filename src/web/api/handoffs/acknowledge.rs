@@ -25,7 +25,7 @@ pub async fn acknowledge_handoff(
     let h = state
         .db
         .run(move |conn| {
-            handoffs::acknowledge(conn, &id, &me)?;
+            handoffs::acknowledge(conn, &id, &me, &st.chat)?;
             load_one(conn, &st, &id, false)
         })
         .await?;

@@ -130,7 +130,7 @@ pub async fn create_handoff(
                     issues: vec![],
                 },
             };
-            let h = handoffs::create(conn, &author, new, &st.settings.gitlab)?;
+            let h = handoffs::create(conn, &author, new, &st.settings.gitlab, &st.chat)?;
             load_one(conn, &st, &h.id, true)
         })
         .await?;

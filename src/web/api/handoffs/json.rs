@@ -86,6 +86,13 @@ pub struct HandoffJson {
     /// When the pending pass was written.
     #[schema(schema_with = schemas::instant_or_null)]
     pub pending_since: Option<String>,
+    /// When the pending pass last escalated (unacknowledged too long);
+    /// null when it has not.
+    #[schema(schema_with = schemas::instant_or_null)]
+    pub escalated_at: Option<String>,
+    /// Whom that escalation named: on call in the escalation role, or the
+    /// holder when nobody was.
+    pub escalated_to: Option<UserJson>,
     /// Shift changes survived while open.
     pub carry_over: usize,
     /// For `perceived_data_loss`; else null.
@@ -139,6 +146,15 @@ pub fn handoff_json(
         holder: person(&h.holder_id),
         pending_to: h.pending_to_id.as_deref().and_then(person),
         pending_since: h.pending_since.map(|t| ts(time::from_db(t))),
+        escalated_at: loaded
+            .escalations
+            .get(&h.id)
+            .map(|e| ts(time::from_db(e.at))),
+        escalated_to: loaded
+            .escalations
+            .get(&h.id)
+            .and_then(|e| e.to.as_ref())
+            .map(|u| UserJson::new(u, now)),
         carry_over: loaded.carry_over(h),
         data_loss: h.data_loss().map(|d| DataLossJson {
             scope: d.scope,

@@ -79,6 +79,7 @@ pub async fn create_note(
                     issues,
                 },
                 &st.settings.gitlab,
+                &st.chat,
             )
             .map_err(|e| match (e, named) {
                 // The handoff's state rules refuse a pass to whoever holds

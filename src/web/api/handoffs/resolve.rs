@@ -42,7 +42,7 @@ pub async fn resolve_handoff(
     let h = state
         .db
         .run(move |conn| {
-            handoffs::resolve(conn, &id, &author, note_body, &st.settings.gitlab)?;
+            handoffs::resolve(conn, &id, &author, note_body, &st.settings.gitlab, &st.chat)?;
             load_one(conn, &st, &id, false)
         })
         .await?;
