@@ -14,6 +14,7 @@ use std::time::Duration;
 use crate::config::Settings;
 use crate::db::DbConnection;
 use crate::db::models::gitlab::{self as cache, IssueData};
+use crate::db::models::outbox::Notify;
 use crate::domain::issue_filter::WOW;
 use crate::domain::issue_ref::IssueRef;
 use crate::domain::labels;
@@ -34,6 +35,8 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(5);
 /// The job.
 pub struct GitLabRefresh {
     settings: Settings,
+    /// Where an issue seen closed is told (the chat outbox).
+    notify: Notify,
     /// Built on the job's thread at its first step (a blocking client may
     /// not be built on the server's async runtime).
     client: Option<ApiClient>,
@@ -85,9 +88,10 @@ enum Stopped {
 
 impl GitLabRefresh {
     /// The job for `settings` (which must hold an API token).
-    pub fn new(settings: Settings) -> GitLabRefresh {
+    pub fn new(settings: Settings, notify: Notify) -> GitLabRefresh {
         GitLabRefresh {
             settings,
+            notify,
             client: None,
             failures: 0,
         }
@@ -264,7 +268,7 @@ impl GitLabRefresh {
         answered: bool,
     ) -> Result<(), String> {
         let mut conn = cycle.db.conn().map_err(|e| e.to_string())?;
-        cache::store(&mut conn, read).map_err(|e| e.to_string())?;
+        cache::store(&mut conn, read, &self.notify).map_err(|e| e.to_string())?;
         if answered {
             self.failures = 0;
             cache::mark_available(&mut conn).map_err(|e| e.to_string())?;
@@ -355,9 +359,9 @@ impl GitLabRefresh {
                 if stopped.is_some() {
                     // Partial: keep what was read, but neither unwatch anything
                     // nor call the inventory done.
-                    cache::store(&mut conn, &read).map_err(|e| e.to_string())
+                    cache::store(&mut conn, &read, &self.notify).map_err(|e| e.to_string())
                 } else {
-                    cache::store_inventory(&mut conn, &read, &complete, time::now())
+                    cache::store_inventory(&mut conn, &read, &complete, time::now(), &self.notify)
                         .map_err(|e| e.to_string())?;
                     self.failures = 0;
                     cache::mark_available(&mut conn).map_err(|e| e.to_string())

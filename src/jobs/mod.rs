@@ -113,8 +113,10 @@ pub fn start(
         )));
     }
     if settings.live.reads_issues() {
+        let notify = crate::db::models::outbox::Notify::new(settings.chat.targets(), bell.clone());
         jobs.push(Box::new(gitlab_refresh::GitLabRefresh::new(
             settings.clone(),
+            notify,
         )));
     }
     (!jobs.is_empty()).then(|| Runner::start(db, jobs))

@@ -18,6 +18,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::db::models::gitlab::{self as cache, IssueData};
+use crate::db::models::outbox::Notify;
 use crate::domain::labels;
 use crate::domain::time;
 use crate::error::AppError;
@@ -233,6 +234,8 @@ pub async fn receive_gitlab_hook(
         }
         _ => return Ok(ignored("Baton reads only issue and comment events")),
     };
+    let notify = state.chat.clone();
+    let rings = notify.bell.clone();
     let applied = state
         .db
         .run(move |conn| {
@@ -245,11 +248,14 @@ pub async fn receive_gitlab_hook(
                     }
                     cache::prune_deliveries(conn, now)?;
                 }
-                change.apply(conn)?;
+                change.apply(conn, &notify)?;
                 Ok::<_, AppError>(true)
             })
         })
         .await?;
+    if applied {
+        rings.ring();
+    }
     Ok(HttpResponse::Ok().json(json!({
         "status": if applied { "applied" } else { "already received" }
     })))
@@ -268,7 +274,7 @@ enum Change {
 }
 
 impl Change {
-    fn apply(self, conn: &mut crate::db::DbConnection) -> Result<(), AppError> {
+    fn apply(self, conn: &mut crate::db::DbConnection, notify: &Notify) -> Result<(), AppError> {
         match self {
             Change::Issue(change) => {
                 let IssueChange {
@@ -293,7 +299,7 @@ impl Change {
                         data.fetched_at = DateTime::<Utc>::UNIX_EPOCH;
                     }
                 }
-                cache::store(conn, &[data])?;
+                cache::store(conn, &[data], notify)?;
             }
             Change::Note { project, iid, at } => {
                 cache::record_activity(conn, &project, iid, at)?;

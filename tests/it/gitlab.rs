@@ -307,7 +307,7 @@ live_tests! {
             data.title = "Kept from before".into();
             data.state = "opened".into();
             data.watched = true;
-            baton::db::models::gitlab::store(&mut conn, &[data]).unwrap();
+            baton::db::models::gitlab::store(&mut conn, &[data], &Default::default()).unwrap();
         }
         tokio::time::sleep(Duration::from_millis(1500)).await;
         let browser = common::browser();
@@ -324,6 +324,46 @@ live_tests! {
         assert!(gitlab.state.lock().unwrap().seen.is_empty(), "GitLab was called without a token");
         let (status, _) = deliver(&app, Some(SECRET), "Issue Hook", None, "{}").await;
         assert_eq!(status, 404, "no webhook without its secret");
+    }
+
+    async fn a_linked_issue_closed_while_its_handoff_is_open_is_told_to_chat_once(backend) {
+        let gitlab = FakeGitLab::start_api().await;
+        gitlab.state.lock().unwrap().put(Issue::open(PRODUCTION, 12, "Disk pressure", &["outage"]));
+        let chat = crate::common::chat::FakeChat::start().await;
+        let app = live_with(backend, &gitlab, "1h", &[("BATON_SLACK_WEBHOOK_URL", chat.url.as_str())]).await;
+        let (alice, _, _) = app.alice_bob_carol();
+        let id = open_linking(&app, &alice, "Disk pressure on the primary", &[reference(12)]).await;
+        let resolved = open_linking(&app, &alice, "An old one", &[reference(12)]).await;
+        let (status, body) = app
+            .send_json(reqwest::Method::POST, &format!("/api/v1/handoffs/{resolved}/resolve"), &alice, &json!({"body": "Done."}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        until("the first read", Duration::from_secs(5), || async {
+            app.get_json(&format!("/api/v1/handoffs/{id}"), &alice).await.1["issues"][0]["state"] == "opened"
+        })
+        .await;
+        let closed_texts = || chat.texts().into_iter().filter(|t| t.contains("was closed in GitLab")).collect::<Vec<_>>();
+        assert!(closed_texts().is_empty(), "{:?}", chat.texts());
+
+        let closing = issue_hook(12, "Disk pressure", "closed", &["outage"], &minutes_from_now(1)).to_string();
+        assert_eq!(deliver(&app, Some(SECRET), "Issue Hook", Some("c-1"), &closing).await.0, 200);
+        assert!(
+            crate::common::chat::eventually(Duration::from_secs(5), || !closed_texts().is_empty()).await,
+            "no message about the closed issue: {:?}",
+            chat.texts()
+        );
+        // Closed again under another delivery, and reopened and closed: the
+        // handoff was told once; the resolved handoff never.
+        assert_eq!(deliver(&app, Some(SECRET), "Issue Hook", Some("c-2"), &closing).await.0, 200);
+        let reopening = issue_hook(12, "Disk pressure", "opened", &["outage"], &minutes_from_now(2)).to_string();
+        assert_eq!(deliver(&app, Some(SECRET), "Issue Hook", Some("c-3"), &reopening).await.0, 200);
+        let again = issue_hook(12, "Disk pressure", "closed", &["outage"], &minutes_from_now(3)).to_string();
+        assert_eq!(deliver(&app, Some(SECRET), "Issue Hook", Some("c-4"), &again).await.0, 200);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let texts = closed_texts();
+        assert_eq!(texts.len(), 1, "{texts:?}");
+        assert!(texts[0].contains(&id) && !texts[0].contains(&resolved), "{texts:?}");
+        assert!(texts[0].contains(&reference(12)), "{texts:?}");
     }
 
     async fn a_webhook_with_the_right_token_updates_state_and_labels_at_once_and_a_repeat_is_harmless(backend) {
@@ -449,7 +489,7 @@ live_tests! {
             retired.state = "opened".into();
             retired.labels = vec!["outage".into()];
             retired.watched = true;
-            baton::db::models::gitlab::store(&mut conn, &[retired]).unwrap();
+            baton::db::models::gitlab::store(&mut conn, &[retired], &Default::default()).unwrap();
         }
         let browser = common::browser();
         app.sign_in(&browser, "alice").await;

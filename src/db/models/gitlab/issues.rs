@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 use super::{CachedIssue, IssueKey, key};
+use crate::db::models::outbox::{Notify, events};
 use crate::db::schema::{gitlab_issues, gitlab_status, handoffs, issue_links};
 use crate::db::{DbConnection, on_backend};
 use crate::domain::handoff::Status;
@@ -145,19 +146,22 @@ macro_rules! upsert {
 
 /// Stores `issues` in one transaction (one commit, so kept pages are made
 /// again once); an issue GitLab changed later than what is offered keeps
-/// what it has.
-pub fn store(conn: &mut DbConnection, issues: &[IssueData]) -> QueryResult<()> {
+/// what it has. An issue seen closed that was open tells chat, through
+/// `notify`, about each open handoff that links it.
+pub fn store(conn: &mut DbConnection, issues: &[IssueData], notify: &Notify) -> QueryResult<()> {
     if issues.is_empty() {
         return Ok(());
     }
-    conn.transaction(|conn| write(conn, issues))
+    conn.transaction(|conn| write(conn, issues, notify))?;
+    notify.bell.ring();
+    Ok(())
 }
 
 /// Writes `issues` and their labels (inside the caller's transaction).
 /// What an issue's milestone leaves unknown (the title, start or time it
 /// was added, which a webhook does not tell) is kept from what is stored of
 /// the same milestone.
-fn write(conn: &mut DbConnection, issues: &[IssueData]) -> QueryResult<()> {
+fn write(conn: &mut DbConnection, issues: &[IssueData], notify: &Notify) -> QueryResult<()> {
     let keys: Vec<IssueKey> = issues.iter().map(|i| key(&i.project, i.iid)).collect();
     let known = find_many(conn, &keys)?;
     for issue in issues {
@@ -173,6 +177,10 @@ fn write(conn: &mut DbConnection, issues: &[IssueData]) -> QueryResult<()> {
         let written = on_backend!(conn, |c| upsert!(c, &row))?;
         if written > 0 {
             super::labels_table::replace(conn, &row.project, row.iid, &issue.labels)?;
+            let was_open = known.get(&row.key()).is_some_and(CachedIssue::is_open);
+            if was_open && row.is_closed() {
+                events::issue_closed(conn, notify, &row.project, row.iid)?;
+            }
         }
     }
     Ok(())
@@ -188,10 +196,11 @@ pub fn store_inventory(
     issues: &[IssueData],
     complete: &[String],
     at: DateTime<Utc>,
+    notify: &Notify,
 ) -> QueryResult<()> {
     let rows: Vec<CachedIssue> = issues.iter().map(IssueData::row).collect();
     conn.transaction(|conn| {
-        write(conn, issues)?;
+        write(conn, issues, notify)?;
         on_backend!(conn, |c| {
             for project in complete {
                 let listed: Vec<i64> = rows
@@ -212,9 +221,11 @@ pub fn store_inventory(
             diesel::update(gitlab_status::table.filter(gitlab_status::name.eq(super::status::ROW)))
                 .set(gitlab_status::inventory_at.eq(Some(time::to_db(at))))
                 .execute(c)?;
-            Ok(())
+            QueryResult::Ok(())
         })
-    })
+    })?;
+    notify.bell.ring();
+    Ok(())
 }
 
 /// Notes a comment on an issue at `at`, if Baton keeps that issue and knows

@@ -5,12 +5,13 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::{Notify, enqueue};
-use crate::db::DbConnection;
 use crate::db::models::chat_handles;
 use crate::db::models::handoffs::{Handoff, Note};
 use crate::db::models::users::User;
-use crate::db::schema::users;
+use crate::db::schema::{handoffs, issue_links, users};
+use crate::db::{DbConnection, on_backend};
 use crate::domain::chat::{Event, Message, Person};
+use crate::domain::handoff::Status;
 use crate::domain::time;
 
 /// How a message names `user`: with their chat handle, if they gave one.
@@ -170,6 +171,47 @@ pub fn escalated(
         Some(pass_note),
         &m,
     )
+}
+
+/// GitLab closed issue `project#iid` (`project` in lower case, as the
+/// cache keeps it): one message for each open handoff that links it itself,
+/// once per handoff and issue.
+pub fn issue_closed(
+    conn: &mut DbConnection,
+    notify: &Notify,
+    project: &str,
+    iid: i64,
+) -> QueryResult<()> {
+    if !notify.is_on() {
+        return Ok(());
+    }
+    let linking: Vec<(String, String)> = issue_links::table
+        .filter(issue_links::iid.eq(iid))
+        .filter(issue_links::note_id.is_null())
+        .select((issue_links::handoff_id, issue_links::project))
+        .load(conn)?;
+    let ids: Vec<String> = linking
+        .into_iter()
+        .filter(|(_, p)| p.to_lowercase() == project)
+        .map(|(h, _)| h)
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let open: Vec<Handoff> = on_backend!(conn, |c| handoffs::table
+        .filter(handoffs::id.eq_any(&ids))
+        .filter(handoffs::status.eq(Status::Open))
+        .load(c))?;
+    let at = time::now();
+    for handoff in &open {
+        let event = Event::IssueClosed {
+            issue: format!("{project}#{iid}"),
+        };
+        let m = message(handoff, None, at, event);
+        let key = format!("closed:{}:{project}#{iid}", handoff.id);
+        enqueue(conn, notify, &key, None, &m)?;
+    }
+    Ok(())
 }
 
 /// A test message from /admin/settings, by `user`.
