@@ -178,9 +178,18 @@ fn write_gauges(out: &mut Exposition, found: &Gauges, reads_gitlab: bool) {
             at.timestamp_millis() as f64 / 1e3,
         );
     }
-    // Issue 13 adds here, from its own tables:
-    // baton_escalations_total (counter) and baton_outbox_pending{status}
-    // (gauge), read in `gauges::read` with the others.
+    out.family(
+        "baton_escalations_total",
+        "counter",
+        "Escalations of unacknowledged passes so far.",
+    );
+    out.sample("baton_escalations_total", &[], found.escalations as f64);
+    out.family(
+        "baton_outbox_pending",
+        "gauge",
+        "Chat messages not yet delivered (waiting for an attempt, or being sent).",
+    );
+    out.sample("baton_outbox_pending", &[], found.outbox_pending as f64);
 }
 
 /// The process's own metrics, read from `/proc/self` (Linux); a file that

@@ -242,6 +242,18 @@ async fn an_unacknowledged_pass_escalates_to_whoever_is_on_call_as_imoc_once_per
             .count(),
         2
     );
+    // /metrics counts them (read from loopback), and nothing is left to send.
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("\nbaton_escalations_total 2\n"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("\nbaton_outbox_pending 0\n"), "{metrics}");
 }
 
 async fn a_confidential_handoffs_messages_carry_no_title_and_no_note_text(backend: Backend) {

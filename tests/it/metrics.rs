@@ -287,6 +287,9 @@ backend_tests! {
         assert_eq!(gauge(&after, "baton_passes_pending", &[]), Some(1.0));
         assert!(gauge(&after, "baton_pass_oldest_pending_seconds", &[]).unwrap() >= 0.0);
         assert_eq!(gauge(&after, "baton_database_up", &[]), Some(1.0));
+        let escalations = after.iter().find(|s| s.name == "baton_escalations_total").expect("baton_escalations_total");
+        assert_eq!((escalations.kind.as_str(), escalations.value), ("counter", 0.0));
+        assert_eq!(gauge(&after, "baton_outbox_pending", &[]), Some(0.0));
         assert!(gauge(&after, "process_resident_memory_bytes", &[]).unwrap() > 1e6);
         assert!(gauge(&after, "process_open_fds", &[]).unwrap() > 0.0);
         let started = gauge(&after, "process_start_time_seconds", &[]).unwrap();
