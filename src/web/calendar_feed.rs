@@ -42,15 +42,8 @@ pub async fn show_feed(
                 shifts.retain(|o| o.user.id == user.id);
                 format!("Baton: shifts of {}", user.username)
             };
-            let events: Vec<FeedShift<'_>> = shifts
-                .iter()
-                .map(|o| FeedShift {
-                    shift: &o.shift,
-                    name: &o.user.name,
-                    username: &o.user.username,
-                    zone: o.user.timezone.name(),
-                })
-                .collect();
+            let events: Vec<FeedShift<'_>> =
+                shifts.iter().map(schedule::OnCall::feed_shift).collect();
             Ok(feed(&events, &public_url, &name))
         })
         .await?;

@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::db::DbConnection;
 use crate::db::models::users::{self, User};
 use crate::db::models::{rotations, shifts};
+use crate::domain::ics::FeedShift;
 use crate::domain::rotation::{self, Explicit, Scheduled};
 use crate::domain::shift::MAX_SHIFT;
 use crate::domain::time;
@@ -28,6 +29,18 @@ pub struct OnCall {
     pub shift: Scheduled,
     /// Who.
     pub user: User,
+}
+
+impl OnCall {
+    /// The shift as a calendar feed shows it.
+    pub fn feed_shift(&self) -> FeedShift<'_> {
+        FeedShift {
+            shift: &self.shift,
+            name: &self.user.name,
+            username: &self.user.username,
+            zone: self.user.timezone.name(),
+        }
+    }
 }
 
 /// The final schedule of every role for `[from, to)` (at most

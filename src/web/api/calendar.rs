@@ -83,15 +83,8 @@ pub async fn shifts_ics(
                 user_id.as_ref().is_none_or(|id| *id == o.user.id)
                     && role.as_ref().is_none_or(|r| *r == o.shift.role)
             });
-            let events: Vec<FeedShift<'_>> = shifts
-                .iter()
-                .map(|o| FeedShift {
-                    shift: &o.shift,
-                    name: &o.user.name,
-                    username: &o.user.username,
-                    zone: o.user.timezone.name(),
-                })
-                .collect();
+            let events: Vec<FeedShift<'_>> =
+                shifts.iter().map(schedule::OnCall::feed_shift).collect();
             Ok(feed(&events, &public_url, "Baton shifts"))
         })
         .await?;
