@@ -110,6 +110,12 @@ pub fn escalate(
     rule: &Rule,
 ) -> Result<bool, AppError> {
     conn.transaction(|conn| {
+        // The write lock first (a no-op update): on SQLite a transaction
+        // that read first cannot take it if another commit came between,
+        // and would fail at once instead of waiting its turn.
+        diesel::update(handoffs::table.filter(handoffs::id.eq(&due.handoff.id)))
+            .set(handoffs::version.eq(handoffs::version))
+            .execute(conn)?;
         let handoff = find(conn, &due.handoff.id)?;
         let (Some(note), Some(to_id), Some(since)) = (
             handoff.pending_note_id.clone(),
