@@ -21,6 +21,13 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The wait assumed when a 429 names none.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// How long a connection may sit idle before it is closed rather than
+/// reused. Servers close idle connections too (actix-web after 5 s, load
+/// balancers after about a minute); a post written into a connection the
+/// server is closing at that moment fails ("the connection broke") and
+/// waits a whole backoff. Messages are minutes apart, so closing ours first
+/// costs a handshake now and then and saves that wait.
+const POOL_IDLE: Duration = Duration::from_secs(2);
 /// The longest wait a 429 may ask for.
 const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
@@ -53,6 +60,7 @@ impl ChatClient {
         let http = reqwest::blocking::Client::builder()
             .timeout(TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
+            .pool_idle_timeout(POOL_IDLE)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")))
             .build()

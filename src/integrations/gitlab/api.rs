@@ -231,6 +231,10 @@ impl ApiClient {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .timeout(timeout)
+            // Refreshes are bursts minutes apart: close idle connections
+            // before the server does, so that no request is written into
+            // one it is closing.
+            .pool_idle_timeout(Duration::from_secs(2))
             .user_agent(concat!("Baton/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;
