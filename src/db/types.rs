@@ -16,6 +16,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Integer, Text};
 
 use crate::domain::audit::{AuditAction, SignInMethod};
+use crate::domain::event::EventKind;
 use crate::domain::handoff::{Kind, Role, Severity, Status, Verification};
 use crate::domain::time::Timezone;
 
@@ -146,8 +147,8 @@ macro_rules! stored_as_text {
 }
 
 stored_as_text!(
-    enums: Kind, Status, Verification, Role, AuditAction, SignInMethod;
-    all: Kind, Status, Verification, Role, AuditAction, SignInMethod, Timezone
+    enums: Kind, Status, Verification, Role, AuditAction, SignInMethod, EventKind;
+    all: Kind, Status, Verification, Role, AuditAction, SignInMethod, EventKind, Timezone
 );
 
 impl StoredText for Timezone {

@@ -40,7 +40,7 @@ impl EventRow {
         let e = &loaded.event;
         EventRow {
             id: e.id.clone(),
-            kind: EventKind::parse(&e.kind).map_or("change", EventKind::as_str),
+            kind: e.kind.as_str(),
             title: e.title.clone(),
             body_html: e.body_html.clone(),
             author: loaded.author.name.clone(),

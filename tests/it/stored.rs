@@ -6,7 +6,7 @@
 //! the server goes on.
 
 use baton::db::models::handoffs::{self, DataLoss, ListFilter, NewHandoff, NewNote};
-use baton::db::models::{audit, sessions, users};
+use baton::db::models::{audit, events, sessions, users};
 use baton::db::schema;
 use baton::domain::audit::{AuditAction, SignInMethod};
 use baton::domain::handoff::{Kind, Role, Severity, Status, Verification};
@@ -281,6 +281,22 @@ backend_tests! {
             r#"audit_log row 0193a000-0000-7000-8000-000000000001 has action "signout", which Baton does not know"#
         );
         answers_500(&app, &admin, "/admin/users", None).await;
+    }
+
+    async fn an_unknown_event_kind_names_the_row_and_the_log_and_the_api_answer_500(app) {
+        let (alice, _, _) = app.alice_bob_carol();
+        let browser = crate::common::browser();
+        app.sign_in(&browser, "alice").await;
+        let author = users::find_any(&mut app.db.conn().unwrap(), &"alice".parse().unwrap()).unwrap();
+        write_behind(&app, &format!("INSERT INTO events (id, kind, title, body, body_html, author_id, occurred_at, created_at) \
+            VALUES ('0193a000-0000-7000-8000-000000000002', 'rollback', 'Rolled back', '', '', '{}', '2026-12-01 10:00:00', '2026-12-01 10:00:00')", author.id)).await;
+        let err = events::list(&mut app.db.conn().unwrap(), &Default::default(), 10).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"events row 0193a000-0000-7000-8000-000000000002 has kind "rollback", which Baton does not know"#
+        );
+        answers_500(&app, &browser, "/log", None).await;
+        answers_500(&app, &browser, "/api/v1/events", Some(&alice)).await;
     }
 }
 

@@ -5,11 +5,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromStaticSqlRow, Queryable};
 use diesel::prelude::*;
 
 use crate::db::models::users::User;
 use crate::db::models::{Clock, Ids};
 use crate::db::schema::{event_issues, events, users};
+use crate::db::types::RowReader;
 use crate::db::{DbConnection, on_backend};
 use crate::domain::event::{EventInput, EventKind};
 use crate::domain::issue_ref::{GitLab, IssueRef};
@@ -18,13 +21,13 @@ use crate::domain::time;
 use crate::error::AppError;
 
 /// An event row.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
 #[diesel(table_name = events)]
 pub struct Event {
     /// UUID v7.
     pub id: String,
     /// `change` or `incident`.
-    pub kind: String,
+    pub kind: EventKind,
     /// One line.
     pub title: String,
     /// Markdown, may be empty.
@@ -41,6 +44,57 @@ pub struct Event {
     pub occurred_at: NaiveDateTime,
     /// When it was written (UTC).
     pub created_at: NaiveDateTime,
+}
+
+/// An event row as stored.
+type EventColumns = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+    NaiveDateTime,
+);
+
+/// Reads a stored row; a kind Baton does not know is an error naming the
+/// row, never a guess.
+impl<ST, DB> Queryable<ST, DB> for Event
+where
+    DB: Backend,
+    EventColumns: FromStaticSqlRow<ST, DB>,
+{
+    type Row = EventColumns;
+
+    fn build(row: EventColumns) -> deserialize::Result<Event> {
+        let (
+            id,
+            kind,
+            title,
+            body,
+            body_html,
+            author_id,
+            handoff_id,
+            corrects_id,
+            occurred_at,
+            created_at,
+        ) = row;
+        Ok(Event {
+            kind: RowReader::new("events", &id).text("kind", kind)?,
+            id,
+            title,
+            body,
+            body_html,
+            author_id,
+            handoff_id,
+            corrects_id,
+            occurred_at,
+            created_at,
+        })
+    }
 }
 
 impl Event {
@@ -96,7 +150,7 @@ pub fn create(
     let body = input.body.clone().unwrap_or_default();
     let row = Event {
         id: ids.id_at(at),
-        kind: input.kind.as_str().to_owned(),
+        kind: input.kind,
         title: input.title.clone(),
         body_html: if body.is_empty() {
             String::new()
@@ -193,7 +247,7 @@ pub fn list(
     let rows: Vec<(Event, User)> = on_backend!(conn, |c| {
         let mut query = events::table.inner_join(users::table).into_boxed();
         if let Some(kind) = filter.kind {
-            query = query.filter(events::kind.eq(kind.as_str()));
+            query = query.filter(events::kind.eq(kind));
         }
         if let Some(author) = &filter.author_id {
             query = query.filter(events::author_id.eq(author.clone()));

@@ -96,7 +96,7 @@ impl EventJson {
         let event = &loaded.event;
         EventJson {
             id: event.id.clone(),
-            kind: event.kind.clone(),
+            kind: event.kind.as_str().to_owned(),
             title: event.title.clone(),
             body: event.body.clone(),
             body_html: event.body_html.clone(),
