@@ -8,8 +8,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::error::AppError;
 use crate::web::api::{
     self, calendar as api_calendar, events as api_events, export as api_export,
-    handoffs as api_handoffs, rotations as api_rotations, shifts as api_shifts,
-    uncovered as api_uncovered, users as api_users,
+    handoffs as api_handoffs, handovers as api_handovers, rotations as api_rotations,
+    shifts as api_shifts, uncovered as api_uncovered, users as api_users,
 };
 pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
@@ -156,6 +156,7 @@ route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
     Read get "/events" => api_events::list_events,
     Write post "/events" => api_events::create_event,
     Read get "/events/{id}" => api_events::get_event,
+    Read get "/handovers" => api_handovers::list_handovers,
 });
 
 // Webhooks: called by other systems, which prove themselves in the

@@ -6,6 +6,7 @@ pub mod chat;
 pub mod event;
 pub mod handoff;
 pub mod handoff_input;
+pub mod handover;
 pub mod ics;
 pub mod issue_filter;
 pub mod issue_ref;

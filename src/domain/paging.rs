@@ -1,6 +1,7 @@
-//! Pages of handoff lists: how many handoffs a page holds, and the cursor
-//! that says where the next page starts. The list page's "next" link and
-//! the API's `next_cursor` give out the same cursor and read it back here.
+//! Pages of lists: how many handoffs a page holds, and the cursor that says
+//! where the next page starts. The list page's "next" link and the API's
+//! `next_cursor` give out the same cursor and read it back here; the shift
+//! log pages its events and handovers with it too.
 
 use std::fmt;
 

@@ -7,10 +7,11 @@ use askama::Template;
 use crate::db::DbConnection;
 use crate::db::models::loaded::Loaded;
 use crate::db::models::users::User;
-use crate::db::models::{handoffs, handovers, schedule, users};
+use crate::db::models::{handoffs, handovers, schedule, shift_digest, users};
 use crate::domain::handoff::{MAX_NOTE_BYTES, parse_note_body};
+use crate::domain::handover::ShiftSpan;
 use crate::domain::text::check_multiline;
-use crate::domain::time;
+use crate::domain::time::{self, TimeView};
 use crate::error::AppError;
 use crate::web::views::{self, HandoffCard, UserOption};
 use crate::web::{
@@ -36,7 +37,28 @@ struct HandoverPage {
     pass_to: String,
     summary: String,
     role: Option<String>,
+    /// The shift the summary was written from, as the page says it.
+    summed_up: Option<String>,
     errors: FormErrors,
+}
+
+/// How long after a shift ended a handover still sums it up.
+const JUST_ENDED: chrono::Duration = chrono::Duration::hours(24);
+
+/// The part of `me`'s current or just-ended shift that a handover at `now`
+/// sums up: from its start to its end, or to now while it goes on.
+fn outgoing_shift(
+    conn: &mut DbConnection,
+    me: &User,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<ShiftSpan>, AppError> {
+    Ok(schedule::latest_for_user(conn, &me.id, now)?
+        .filter(|s| s.ends > now - JUST_ENDED)
+        .map(|s| ShiftSpan {
+            role: s.role,
+            starts: s.starts,
+            until: s.ends.min(now),
+        }))
 }
 
 fn load_page(
@@ -54,6 +76,15 @@ fn load_page(
         Some(s) => schedule::next_in_role(conn, &s.role, s.ends, &me.id)?,
         None => None,
     };
+    let outgoing = outgoing_shift(conn, me, now)?;
+    let summed_up = outgoing.as_ref().map(|s| {
+        format!(
+            "your {} shift, {} to {}",
+            s.role,
+            TimeView::new(s.starts, viewer.tz).text,
+            TimeView::new(s.until, viewer.tz).text
+        )
+    });
     let (pass_to, summary, errors) = match &posted {
         Some((form, errors)) => (
             field(form, "pass_to").to_owned(),
@@ -62,7 +93,14 @@ fn load_page(
         ),
         None => (
             suggested.map(|u| u.username).unwrap_or_default(),
-            String::new(),
+            match outgoing {
+                Some(span) => {
+                    let live = &state.settings.live;
+                    shift_digest::digest(conn, span, live, &state.settings.gitlab)?
+                        .markdown(viewer.tz)
+                }
+                None => String::new(),
+            },
             FormErrors::default(),
         ),
     };
@@ -88,6 +126,7 @@ fn load_page(
         pass_to,
         summary,
         role: my_shift.map(|s| s.role),
+        summed_up,
         errors,
     })
 }

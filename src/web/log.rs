@@ -1,24 +1,31 @@
-//! `/log`: the shift log. Production events newest first, in the viewer's
-//! zone, narrowed by kind, author, local day and issue, with a one-line
-//! form at the top ("what just happened").
+//! `/log`: the shift log. Production events and shift handovers newest
+//! first, in the viewer's zone, narrowed by kind, author, local day and
+//! issue, a page at a time, with a one-line form at the top ("what just
+//! happened").
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 use crate::db::DbConnection;
 use crate::db::models::events::{self, EventFilter, LoadedEvent};
+use crate::db::models::handovers::{self, HandoverFilter, LoadedHandover};
 use crate::db::models::users;
 use crate::domain::event::{EventDraft, EventKind};
 use crate::domain::handoff_input::split_issue_list;
+use crate::domain::markdown;
+use crate::domain::paging::Cursor;
 use crate::domain::time::{self, TimeView, add_days, parse_date};
 use crate::domain::user::Username;
 use crate::error::AppError;
 use crate::web::views::IssueView;
-use crate::web::{AppState, FormErrors, FormPairs, Layout, Viewer, field, render_page, see_other};
+use crate::web::{
+    AppState, FormErrors, FormPairs, Layout, Viewer, encode_query, field, render_page, see_other,
+};
 
-/// How many events one page shows.
+/// How many entries one page shows.
 const PAGE: i64 = 200;
 
 /// One event as the log shows it.
@@ -56,6 +63,51 @@ impl EventRow {
     }
 }
 
+/// One handover as the log shows it.
+pub struct HandoverRow {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub at: TimeView,
+    pub count: i32,
+    pub summary_html: String,
+}
+
+impl HandoverRow {
+    /// `loaded` as `viewer` reads it.
+    fn new(loaded: &LoadedHandover, viewer: &Viewer, state: &AppState) -> HandoverRow {
+        let h = &loaded.handover;
+        HandoverRow {
+            id: h.id.clone(),
+            from: loaded.from.name.clone(),
+            to: loaded.to.name.clone(),
+            at: TimeView::new(time::from_db(h.created_at), viewer.tz),
+            count: h.handoff_count,
+            summary_html: if h.summary.is_empty() {
+                String::new()
+            } else {
+                markdown::render(&h.summary, &state.settings.gitlab)
+            },
+        }
+    }
+}
+
+/// One line of the log.
+pub enum Entry {
+    /// A production event.
+    Event(EventRow),
+    /// A shift handover.
+    Handover(HandoverRow),
+}
+
+/// What the kind filter asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Only {
+    Everything,
+    Events(EventKind),
+    Handovers,
+}
+
 /// The filters of `/log`, as given.
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct LogQuery {
@@ -68,14 +120,37 @@ pub struct LogQuery {
     #[serde(default)]
     issue: String,
     #[serde(default)]
+    cursor: String,
+    #[serde(default)]
     tz: String,
+}
+
+impl LogQuery {
+    /// The link to the page after `cursor` with the same filters.
+    fn next_page(&self, cursor: &Cursor) -> String {
+        let mut link = format!("/log?cursor={}", encode_query(&cursor.to_string()));
+        for (name, value) in [
+            ("kind", &self.kind),
+            ("author", &self.author),
+            ("day", &self.day),
+            ("issue", &self.issue),
+            ("tz", &self.tz),
+        ] {
+            if !value.is_empty() {
+                link.push_str(&format!("&{name}={}", encode_query(value)));
+            }
+        }
+        link
+    }
 }
 
 #[derive(Template)]
 #[template(path = "log.html")]
 struct LogPage {
     layout: Layout,
-    rows: Vec<EventRow>,
+    entries: Vec<Entry>,
+    /// The link to the next (older) page, if there is one.
+    older: Option<String>,
     query: LogQuery,
     filter_errors: FormErrors,
     kind: String,
@@ -94,10 +169,24 @@ fn load_page(
     let mut filter_errors = FormErrors::default();
     let mut filter = EventFilter::default();
     let mut nobody = false;
-    if !query.kind.is_empty() {
-        match EventKind::parse(&query.kind) {
-            Ok(k) => filter.kind = Some(k),
-            Err(_) => filter_errors.add("f_kind", "choose change or incident"),
+    let only = match query.kind.as_str() {
+        "" => Only::Everything,
+        "handover" => Only::Handovers,
+        kind => match EventKind::parse(kind) {
+            Ok(k) => Only::Events(k),
+            Err(_) => {
+                filter_errors.add("f_kind", "choose change, incident or handover");
+                Only::Everything
+            }
+        },
+    };
+    if let Only::Events(k) = only {
+        filter.kind = Some(k);
+    }
+    if !query.cursor.is_empty() {
+        match Cursor::parse(&query.cursor) {
+            Ok(c) => filter.before = Some(c),
+            Err(e) => filter_errors.add("f_cursor", e),
         }
     }
     if !query.author.trim().is_empty() {
@@ -125,11 +214,38 @@ fn load_page(
             Err(e) => filter_errors.add("f_issue", e),
         }
     }
-    let found = if nobody || !filter_errors.is_empty() {
-        vec![]
-    } else {
-        events::list(conn, &filter, PAGE)?
-    };
+    let mut entries: Vec<(NaiveDateTime, String, Entry)> = vec![];
+    if !nobody && filter_errors.is_empty() {
+        if only != Only::Handovers {
+            for e in events::list(conn, &filter, PAGE + 1)? {
+                let key = (e.event.occurred_at, e.event.id.clone());
+                entries.push((key.0, key.1, Entry::Event(EventRow::new(&e, viewer, state))));
+            }
+        }
+        // A handover links no issue: an issue filter leaves them out.
+        if matches!(only, Only::Everything | Only::Handovers) && filter.issue.is_none() {
+            let handover_filter = HandoverFilter {
+                from_user_id: filter.author_id.clone(),
+                from: filter.from,
+                to: filter.to,
+                before: filter.before.clone(),
+            };
+            for h in handovers::list(conn, &handover_filter, PAGE + 1)? {
+                let key = (h.handover.created_at, h.handover.id.clone());
+                entries.push((
+                    key.0,
+                    key.1,
+                    Entry::Handover(HandoverRow::new(&h, viewer, state)),
+                ));
+            }
+        }
+    }
+    entries.sort_by(|a, b| (&b.0, &b.1).cmp(&(&a.0, &a.1)));
+    let older = (entries.len() > PAGE as usize)
+        .then(|| entries.get(PAGE as usize - 1))
+        .flatten()
+        .map(|(at, id, _)| query.next_page(&Cursor::after(*at, id)));
+    entries.truncate(PAGE as usize);
     let (kind, title, issues, errors) = match posted {
         Some((form, errors)) => (
             field(form, "kind").to_owned(),
@@ -146,10 +262,8 @@ fn load_page(
     };
     Ok(LogPage {
         layout: Layout::load(conn, state, viewer, "Shift log")?,
-        rows: found
-            .iter()
-            .map(|e| EventRow::new(e, viewer, state))
-            .collect(),
+        entries: entries.into_iter().map(|(_, _, e)| e).collect(),
+        older,
         query,
         filter_errors,
         kind,

@@ -507,6 +507,7 @@ backend_tests! {
             ("/api/v1/oncall", "get"), ("/api/v1/users/me", "get"), ("/api/v1/users/me", "patch"),
             ("/api/v1/uncovered", "get"), ("/api/v1/export", "get"),
             ("/api/v1/events", "get"), ("/api/v1/events", "post"), ("/api/v1/events/{id}", "get"),
+            ("/api/v1/handovers", "get"),
             ("/api/v1/rotations", "get"), ("/api/v1/rotations", "post"),
             ("/api/v1/rotations/{id}", "get"), ("/api/v1/rotations/{id}", "patch"),
             ("/api/v1/rotations/{id}", "delete"), ("/api/v1/shifts.ics", "get"),

@@ -17,6 +17,7 @@ use crate::db::{DbConnection, on_backend};
 use crate::domain::event::{EventInput, EventKind};
 use crate::domain::issue_ref::{GitLab, IssueRef};
 use crate::domain::markdown;
+use crate::domain::paging::Cursor;
 use crate::domain::time;
 use crate::error::AppError;
 
@@ -229,6 +230,9 @@ pub struct EventFilter {
     pub to: Option<DateTime<Utc>>,
     /// Only those that link this issue.
     pub issue: Option<IssueRef>,
+    /// Only those before this (time it happened, id), newest first: the
+    /// next page.
+    pub before: Option<Cursor>,
 }
 
 /// Events newest first (by when they happened), at most `limit`.
@@ -257,6 +261,14 @@ pub fn list(
         }
         if let Some(to) = filter.to {
             query = query.filter(events::occurred_at.lt(time::to_db(to)));
+        }
+        if let Some(cursor) = &filter.before {
+            let (at, id) = cursor.clone().into_parts();
+            query = query.filter(
+                events::occurred_at
+                    .lt(at)
+                    .or(events::occurred_at.eq(at).and(events::id.lt(id))),
+            );
         }
         if let Some((project, iid)) = &issue {
             let linking = event_issues::table

@@ -4,12 +4,13 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::models::handoffs::{self, NewNote};
-use crate::db::models::users::User;
+use crate::db::models::users::{self, User};
 use crate::db::models::{Clock, Ids};
 use crate::db::schema::handovers;
+use crate::db::{DbConnection, on_backend};
 use crate::domain::issue_ref::GitLab;
+use crate::domain::paging::Cursor;
 use crate::domain::time;
 use crate::error::AppError;
 
@@ -89,6 +90,78 @@ pub fn insert(conn: &mut DbConnection, row: &Handover) -> QueryResult<()> {
         .values(row)
         .execute(conn)
         .map(|_| ())
+}
+
+/// What a list of handovers is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct HandoverFilter {
+    /// Only those by this outgoing engineer (user id).
+    pub from_user_id: Option<String>,
+    /// Only those made in `[from, to)`.
+    pub from: Option<DateTime<Utc>>,
+    /// See `from`.
+    pub to: Option<DateTime<Utc>>,
+    /// Only those before this (time, id), newest first: the next page.
+    pub before: Option<Cursor>,
+}
+
+/// A handover with both its people.
+#[derive(Debug, Clone)]
+pub struct LoadedHandover {
+    /// The row.
+    pub handover: Handover,
+    /// The outgoing engineer.
+    pub from: User,
+    /// The incoming engineer.
+    pub to: User,
+}
+
+/// Handovers newest first, at most `limit`.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &HandoverFilter,
+    limit: i64,
+) -> QueryResult<Vec<LoadedHandover>> {
+    // Built in each backend's arm: a boxed query is of one backend.
+    let rows: Vec<Handover> = on_backend!(conn, |c| {
+        let mut query = handovers::table.into_boxed();
+        if let Some(user) = &filter.from_user_id {
+            query = query.filter(handovers::from_user_id.eq(user.clone()));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(handovers::created_at.ge(time::to_db(from)));
+        }
+        if let Some(to) = filter.to {
+            query = query.filter(handovers::created_at.lt(time::to_db(to)));
+        }
+        if let Some(cursor) = &filter.before {
+            let (at, id) = cursor.clone().into_parts();
+            query = query.filter(
+                handovers::created_at
+                    .lt(at)
+                    .or(handovers::created_at.eq(at).and(handovers::id.lt(id))),
+            );
+        }
+        query
+            .order((handovers::created_at.desc(), handovers::id.desc()))
+            .limit(limit)
+            .load(c)
+    })?;
+    let ids: Vec<&str> = rows
+        .iter()
+        .flat_map(|h| [h.from_user_id.as_str(), h.to_user_id.as_str()])
+        .collect();
+    let people = users::find_many(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|handover| {
+            Some(LoadedHandover {
+                from: people.get(&handover.from_user_id)?.clone(),
+                to: people.get(&handover.to_user_id)?.clone(),
+                handover,
+            })
+        })
+        .collect())
 }
 
 /// The newest handovers, newest first.

@@ -210,6 +210,7 @@ pub async fn list_events(
                 from,
                 to,
                 issue,
+                before: None,
             };
             Ok(events::list(conn, &filter, limit)?)
         })

@@ -6,6 +6,7 @@ pub mod contract;
 pub mod events;
 pub mod export;
 pub mod handoffs;
+pub mod handovers;
 pub mod openapi;
 pub mod rotations;
 pub mod shifts;
