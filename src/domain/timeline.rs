@@ -60,6 +60,9 @@ pub struct Tick {
     pub label: String,
     /// Whether it starts a local day.
     pub day: bool,
+    /// Whether it is an hour other than 00 and 12 (a narrow strip leaves
+    /// these unlabelled).
+    pub minor: bool,
 }
 
 /// `value` percent as an SVG length, to a hundredth (`12.5%`, `0%`).
@@ -169,6 +172,7 @@ impl Window {
                         format!("{:02}", zone.wall(at).hour())
                     },
                     day: hour == 0,
+                    minor: hour % 12 != 0,
                 });
             }
             day = time::add_days(day, 1);
@@ -311,6 +315,7 @@ mod tests {
             ]
         );
         assert!(ticks[0].day && !ticks[1].day);
+        assert!(ticks[1].minor && !ticks[2].minor);
         assert_eq!(ticks[1].x, "29.17%");
         // Sydney skips 02:00 on 4 October 2026: 01, then 03, each once.
         let w = Window::new(at("2026-10-03T14:00:00Z"), at("2026-10-03T18:00:00Z")).unwrap();

@@ -25,3 +25,4 @@ mod metrics;
 mod pages;
 mod schedules;
 mod stored;
+mod timeline;
