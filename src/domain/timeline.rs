@@ -238,7 +238,10 @@ mod tests {
     #[test]
     fn the_next_48_hours_start_at_the_hour_on_the_viewers_clocks() {
         let w = Window::ahead(at("2026-12-02T14:42:10.5Z"), zone("Europe/Amsterdam"), 48);
-        assert_eq!((w.from, w.to), (at("2026-12-02T14:00:00Z"), at("2026-12-04T14:00:00Z")));
+        assert_eq!(
+            (w.from, w.to),
+            (at("2026-12-02T14:00:00Z"), at("2026-12-04T14:00:00Z"))
+        );
         // India is UTC+05:30: 20:12 there, so its hour began at 14:30 UTC.
         let w = Window::ahead(at("2026-12-02T14:42:00Z"), zone("Asia/Kolkata"), 48);
         assert_eq!(w.from, at("2026-12-02T14:30:00Z"));
@@ -248,13 +251,26 @@ mod tests {
     #[test]
     fn bars_are_clipped_to_the_window_and_outside_ones_are_dropped() {
         let w = Window::ahead(at("2026-12-02T00:00:00Z"), Timezone::UTC, 48);
-        let b = w.bar(at("2026-12-01T22:00:00Z"), at("2026-12-02T12:00:00Z")).unwrap();
+        let b = w
+            .bar(at("2026-12-01T22:00:00Z"), at("2026-12-02T12:00:00Z"))
+            .unwrap();
         assert_eq!((b.x(), b.w()), ("0%".to_owned(), "25%".to_owned()));
-        let b = w.bar(at("2026-12-03T12:00:00Z"), at("2026-12-09T00:00:00Z")).unwrap();
+        let b = w
+            .bar(at("2026-12-03T12:00:00Z"), at("2026-12-09T00:00:00Z"))
+            .unwrap();
         assert_eq!((b.x(), b.w()), ("75%".to_owned(), "25%".to_owned()));
-        assert!(w.bar(at("2026-12-04T00:00:00Z"), at("2026-12-05T00:00:00Z")).is_none());
-        assert!(w.bar(at("2026-12-01T00:00:00Z"), at("2026-12-02T00:00:00Z")).is_none());
-        assert_eq!(w.mark(at("2026-12-02T16:00:00Z")).as_deref(), Some("33.33%"));
+        assert!(
+            w.bar(at("2026-12-04T00:00:00Z"), at("2026-12-05T00:00:00Z"))
+                .is_none()
+        );
+        assert!(
+            w.bar(at("2026-12-01T00:00:00Z"), at("2026-12-02T00:00:00Z"))
+                .is_none()
+        );
+        assert_eq!(
+            w.mark(at("2026-12-02T16:00:00Z")).as_deref(),
+            Some("33.33%")
+        );
         assert_eq!(w.mark(at("2026-12-04T00:00:00Z")), None);
     }
 
@@ -332,12 +348,22 @@ mod tests {
         // The week of 19 October 2026 in Amsterdam has 169 hours; an
         // eight-hour shift over the change takes 8/169 of it.
         let z = zone("Europe/Amsterdam");
-        let (from, to) = z.week(jiff::civil::date(2026, 10, 21), jiff::civil::Weekday::Monday);
+        let (from, to) = z.week(
+            jiff::civil::date(2026, 10, 21),
+            jiff::civil::Weekday::Monday,
+        );
         let w = Window::new(from, to).unwrap();
-        let b = w.bar(at("2026-10-25T00:00:00Z"), at("2026-10-25T08:00:00Z")).unwrap();
+        let b = w
+            .bar(at("2026-10-25T00:00:00Z"), at("2026-10-25T08:00:00Z"))
+            .unwrap();
         assert!((b.width - 800.0 / 169.0).abs() < 1e-9, "{}", b.width);
         let days: Vec<String> = w.hours(z, 24).into_iter().map(|t| t.label).collect();
-        assert_eq!(days, ["Mon 19", "Tue 20", "Wed 21", "Thu 22", "Fri 23", "Sat 24", "Sun 25"]);
+        assert_eq!(
+            days,
+            [
+                "Mon 19", "Tue 20", "Wed 21", "Thu 22", "Fri 23", "Sat 24", "Sun 25"
+            ]
+        );
     }
 
     #[test]

@@ -244,7 +244,15 @@ fn load_page(
     }
     let minutes = (to - from).num_minutes();
     let on_call = schedule::on_call(conn, now)?;
-    let timeline = timeline::load(conn, viewer, now, view, day, query.week.as_deref(), &on_call)?;
+    let timeline = timeline::load(
+        conn,
+        viewer,
+        now,
+        view,
+        day,
+        query.week.as_deref(),
+        &on_call,
+    )?;
     Ok(ShiftsPage {
         layout: Layout::with_roles(state, viewer, "Shifts", &on_call, now),
         timeline,

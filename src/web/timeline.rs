@@ -28,6 +28,10 @@ use crate::web::views::PersonView;
 
 /// The height of one lane of a role row, in pixels.
 const LANE: u32 = 24;
+/// Where a person row's shifts start, below their hours, in pixels.
+const PERSON_TOP: u32 = 19;
+/// The height of one lane of a person row's shifts.
+const PERSON_LANE: u32 = 17;
 
 /// What the picture spans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +98,8 @@ pub struct PersonLine {
     pub ticks: Vec<Tick>,
     /// Their shifts in the window.
     pub shifts: Vec<SpanView>,
+    /// The row's height in pixels (one lane per overlapping shift).
+    pub height: u32,
 }
 
 impl PersonLine {
@@ -106,7 +112,11 @@ impl PersonLine {
         }
         let plural = |n: usize| if n == 1 { "" } else { "s" };
         if self.holds > 0 {
-            parts.push(format!("holds {} handoff{}", self.holds, plural(self.holds)));
+            parts.push(format!(
+                "holds {} handoff{}",
+                self.holds,
+                plural(self.holds)
+            ));
         }
         if self.receiving > 0 {
             parts.push(format!(
@@ -320,12 +330,23 @@ fn person_lines(
     Ok(people
         .into_iter()
         .map(|user| {
-            let shifts = shifts
+            let mine: Vec<&OnCall> = shifts.iter().filter(|o| o.user.id == user.id).collect();
+            let (lane_of, count) = lanes(
+                &mine
+                    .iter()
+                    .map(|o| (o.shift.starts, o.shift.ends))
+                    .collect::<Vec<_>>(),
+            );
+            let shifts = mine
                 .iter()
-                .filter(|o| o.user.id == user.id)
-                .filter_map(|o| span(window, o, viewer.tz, 19, o.shift.role.clone()))
+                .zip(lane_of)
+                .filter_map(|(o, lane)| {
+                    let y = PERSON_TOP + lane as u32 * PERSON_LANE;
+                    span(window, o, viewer.tz, y, o.shift.role.clone())
+                })
                 .collect();
             PersonLine {
+                height: PERSON_TOP + count as u32 * PERSON_LANE + 1,
                 on_call: on_call
                     .iter()
                     .flat_map(|r| &r.current)

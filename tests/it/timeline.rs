@@ -24,7 +24,11 @@ fn offset(zone: &str, t: DateTime<Utc>) -> String {
     let zoned = ts.to_zoned_datetime(jiff::tz::TimeZoneDatabase::bundled().get(zone).unwrap());
     let secs = zoned.offset().seconds();
     let sign = if secs < 0 { '-' } else { '+' };
-    format!("{sign}{:02}:{:02}", secs.abs() / 3600, secs.abs() % 3600 / 60)
+    format!(
+        "{sign}{:02}:{:02}",
+        secs.abs() / 3600,
+        secs.abs() % 3600 / 60
+    )
 }
 
 /// The timeline's section of a `/shifts` page.
@@ -72,13 +76,23 @@ fn people(section: &str) -> Vec<Vec<String>> {
 
 /// The span of the timeline (its hint's two `<time datetime>`).
 fn window(section: &str) -> (String, String) {
-    let mut times = section.split("datetime=\"").skip(1).map(|s| s[..20].to_owned());
+    let mut times = section
+        .split("datetime=\"")
+        .skip(1)
+        .map(|s| s[..20].to_owned());
     (times.next().unwrap(), times.next().unwrap())
 }
 
 /// The usernames of the shifts of `role` the API lists for `[from, to)`.
-async fn listed(app: &TestApp, token: &str, role: &str, (from, to): &(String, String)) -> Vec<String> {
-    let (status, body) = app.get_json(&format!("/api/v1/shifts?from={from}&to={to}"), token).await;
+async fn listed(
+    app: &TestApp,
+    token: &str,
+    role: &str,
+    (from, to): &(String, String),
+) -> Vec<String> {
+    let (status, body) = app
+        .get_json(&format!("/api/v1/shifts?from={from}&to={to}"), token)
+        .await;
     assert_eq!(status, 200, "{body}");
     body["shifts"]
         .as_array()
@@ -104,7 +118,13 @@ async fn oncall(app: &TestApp, token: &str, t: Option<DateTime<Utc>>) -> Vec<[St
         .iter()
         .flat_map(|r| {
             r["on_call"].as_array().unwrap().iter().map(|o| {
-                [s(&r["role"]), s(&o["user"]["username"]), s(&o["user"]["timezone"]), s(&o["user"]["local_time"]), s(&o["source"])]
+                [
+                    s(&r["role"]),
+                    s(&o["user"]["username"]),
+                    s(&o["user"]["timezone"]),
+                    s(&o["user"]["local_time"]),
+                    s(&o["source"]),
+                ]
             })
         })
         .collect()
