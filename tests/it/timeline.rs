@@ -227,7 +227,10 @@ backend_tests! {
         assert!((167..=169).contains(&(at(&week.1) - at(&week.0)).num_hours()));
         let eoc = listed(&app, &token, "EOC", &week).await;
         assert!(eoc.len() >= 21, "{eoc:?}");
-        assert_eq!(tl.matches("<li>EOC: ").count(), eoc.len());
+        // In words: the week's table below the picture, row by row.
+        assert!(tl.contains("The table below lists every shift of this week."));
+        assert_eq!(tl.matches("<li>EOC: ").count(), 0);
+        assert_eq!(html.matches("<th scope=\"row\">EOC").count(), eoc.len());
         assert!(html.contains("&#38;view=week\">Next week"), "the week links keep the view");
         let (status, html) = app.page(&browser, "/shifts?view=month").await;
         assert_eq!(status, 422);
@@ -248,9 +251,12 @@ backend_tests! {
         assert_eq!(status, 200);
         let tl = timeline(&html);
         assert_eq!(window(tl), ("2026-10-18T22:00:00Z".to_owned(), "2026-10-25T23:00:00Z".to_owned()));
-        assert!(tl.contains("<li>EOC: bob (America/New_York) from Sun 25 Oct 00:00 CEST to Sun 25 Oct 11:00 CET (12h 00m, rotation EOC halves)</li>"), "{tl}");
-        // 12 of the week's 169 hours, 144 hours after its start.
-        assert!(tl.contains("x=\"85.21%\" y=\"2\" width=\"7.1%\""), "{tl}");
+        // 12 of the week's 169 hours, 144 hours after its start: 00:00 CEST
+        // to 11:00 CET on the viewer's clocks.
+        assert!(tl.contains("x=\"85.21%\" y=\"2\" width=\"7.1%\" height=\"20\"><title>bob 00:00–11:00</title>"), "{tl}");
+        // In words, in the week's table below.
+        assert!(html.contains("<time datetime=\"2026-10-24T22:00:00Z\">Sun 25 Oct 00:00 CEST</time>"));
+        assert!(html.contains("<time datetime=\"2026-10-25T10:00:00Z\">Sun 25 Oct 11:00 CET</time>"));
         for day in ["Mon 19", "Sat 24", "Sun 25"] {
             assert!(tl.contains(&format!(">{day}</text>")), "{day}");
         }
@@ -266,8 +272,9 @@ backend_tests! {
         let (_, html) = app.page(&browser, "/shifts?view=week&week=2026-10-01").await;
         let tl = timeline(&html);
         assert_eq!(window(tl), ("2026-09-27T14:00:00Z".to_owned(), "2026-10-04T13:00:00Z".to_owned()));
-        assert!(tl.contains("<li>IMOC: carol (Australia/Sydney) from Sun 04 Oct 00:00 AEST to Sun 04 Oct 05:00 AEDT (4h 00m, override)</li>"), "{tl}");
-        assert!(tl.contains("x=\"86.23%\" y=\"2\" width=\"2.4%\""), "{tl}");
+        assert!(tl.contains("x=\"86.23%\" y=\"2\" width=\"2.4%\" height=\"20\"><title>carol 00:00–05:00</title>"), "{tl}");
+        assert!(html.contains("<time datetime=\"2026-10-03T14:00:00Z\">Sun 04 Oct 00:00 AEST</time>"));
+        assert!(html.contains("<time datetime=\"2026-10-03T18:00:00Z\">Sun 04 Oct 05:00 AEDT</time>"));
     }
 
     async fn forty_instants_hold_for_a_team_in_sydney_across_every_dst_change(app) {
