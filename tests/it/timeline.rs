@@ -337,6 +337,27 @@ backend_tests! {
         ]);
     }
 
+    async fn a_signed_out_reader_of_a_public_timeline_learns_nothing_of_a_confidential_handoff(app) {
+        let app = crate::common::TestApp::spawn_with(app.backend, &[("BATON_PUBLIC_READ", "1")]).await.unwrap();
+        team(&app);
+        app.create_handoff(&app.token("erin"), json!({
+            "kind": "outage", "title": "Credential leak check", "severity": 2, "confidential": true,
+            "note": {"body": "Rotating keys."}
+        })).await;
+        app.create_handoff(&app.token("frank"), json!({
+            "kind": "outage", "title": "Replica lag", "severity": 3, "note": {"body": "Watching."}
+        })).await;
+        let (status, html) = app.page(&crate::common::browser(), "/shifts").await;
+        assert_eq!(status, 200);
+        let names: Vec<String> = people(timeline(&html)).into_iter().map(|r| r[0].clone()).collect();
+        assert_eq!(names, ["frank (frank)"]);
+        let browser = crate::common::browser();
+        app.sign_in(&browser, "alice").await;
+        let (_, html) = app.page(&browser, "/shifts").await;
+        let names: Vec<String> = people(timeline(&html)).into_iter().map(|r| r[0].clone()).collect();
+        assert_eq!(names, ["erin (erin)", "frank (frank)"]);
+    }
+
     async fn the_pass_form_of_a_handoff_never_offers_its_reader(app) {
         let token = team(&app);
         let made = app.create_handoff(&token, json!({
