@@ -21,4 +21,5 @@ pub mod shift;
 pub mod text;
 pub mod text_enum;
 pub mod time;
+pub mod timeline;
 pub mod user;

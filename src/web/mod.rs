@@ -27,6 +27,7 @@ pub mod rotations;
 pub mod scrape;
 pub mod shifts;
 pub mod telemetry;
+pub mod timeline;
 pub mod unfurl;
 pub mod views;
 pub mod zones;

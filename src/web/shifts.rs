@@ -22,6 +22,7 @@ use crate::domain::shift::{check_span, parse_rotation_role};
 use crate::domain::time::{self, OffsetChoice, TimeView, Timezone, human_duration};
 use crate::domain::user::Username;
 use crate::error::AppError;
+use crate::web::timeline::{self, Timeline, View};
 use crate::web::views::UserOption;
 use crate::web::{
     AppState, FormErrors, FormPairs, Layout, Viewer, field, parse_id, render_page, see_other,
@@ -92,6 +93,8 @@ pub struct Saved {
 #[template(path = "shifts.html")]
 struct ShiftsPage {
     layout: Layout,
+    /// The picture of the next 48 hours or the week, above the list.
+    timeline: Timeline,
     week_label: String,
     prev_week: String,
     next_week: String,
@@ -120,10 +123,12 @@ struct EditPage {
     users: Vec<UserOption>,
 }
 
-/// `?week=YYYY-MM-DD&saved=ID`.
+/// `?week=YYYY-MM-DD&saved=ID&view=48h|week`.
 #[derive(Deserialize)]
 pub struct WeekQuery {
     week: Option<String>,
+    /// The picture's span: the next 48 hours (the default) or the week.
+    view: Option<String>,
     /// A shift just saved, to confirm.
     saved: Option<String>,
 }
@@ -185,6 +190,7 @@ fn load_page(
     form: ShiftForm,
 ) -> Result<ShiftsPage, AppError> {
     let now = time::now();
+    let view = View::parse(query.view.as_deref())?;
     let day = match query.week.as_deref() {
         Some(w) if !w.is_empty() => {
             time::parse_date(w).map_err(|e| AppError::invalid("week", e))?
@@ -237,8 +243,19 @@ fn load_page(
         }
     }
     let minutes = (to - from).num_minutes();
+    let on_call = schedule::on_call(conn, now)?;
+    let timeline = timeline::load(
+        conn,
+        viewer,
+        now,
+        view,
+        day,
+        query.week.as_deref(),
+        &on_call,
+    )?;
     Ok(ShiftsPage {
-        layout: Layout::load(conn, state, viewer, "Shifts")?,
+        layout: Layout::with_roles(state, viewer, "Shifts", &on_call, now),
+        timeline,
         week_label: format!(
             "Week of {}",
             time::date_text(time::week_start(day, Weekday::Monday))
@@ -361,6 +378,7 @@ pub async fn create_shift(
             }
             let query = WeekQuery {
                 week: None,
+                view: None,
                 saved: None,
             };
             let mut page = load_page(conn, &st, &viewer, &query, ShiftForm::default())?;

@@ -1076,3 +1076,82 @@ async fn live_gitlab_issues_the_outages_nobody_holds_and_gitlab_down_are_accessi
     })
     .await;
 }
+
+/// `/shifts` with its timeline (48 hours and the week), `/rotations` and
+/// `/me`: valid HTML and no axe-core violation above minor, in light and
+/// dark, at a desk and on a 360 px phone; the timeline names every person on
+/// call now with their zone and local time.
+#[tokio::test]
+async fn the_timeline_names_everyone_on_call_and_the_schedule_pages_are_accessible_and_valid_html()
+{
+    browser::run(&[], |t| async move {
+        world(&t.app).await;
+        let token = t.app.token("alice");
+        let (status, rotation) = t
+            .app
+            .send_json(
+                reqwest::Method::POST,
+                "/api/v1/rotations",
+                &token,
+                &json!({"name": "CMOC around the world", "role": "CMOC", "starts_at": from_now(-24 * 60),
+                        "rhythm": "00:00,08:00,16:00", "members": ["bob", "erin", "dana"]}),
+            )
+            .await;
+        assert_eq!(status, 201, "{rotation}");
+        let (_, oncall) = t.app.get_json("/api/v1/oncall", &token).await;
+        let on_call: Vec<(String, String)> = oncall["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["on_call"].as_array().unwrap().clone())
+            .map(|o| {
+                (
+                    o["user"]["username"].as_str().unwrap().to_owned(),
+                    o["user"]["timezone"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(on_call.len(), 3, "EOC, IMOC and CMOC: {oncall}");
+
+        let b = t.browser(DESKTOP, "Europe/Amsterdam").await;
+        b.sign_in("alice").await;
+        audit(&b, "shifts-timeline", "/shifts").await;
+        let people = b.text("table.tl-people").await;
+        for (username, zone) in &on_call {
+            let row = people
+                .lines()
+                .find(|l| l.contains(&format!("({username})")))
+                .unwrap_or_else(|| panic!("{username} is not in the table:\n{people}"));
+            assert!(row.contains(zone.as_str()), "{row}: not {zone}");
+            assert!(
+                common::clocks_now(zone).iter().any(|c| row.contains(c.as_str())),
+                "{row}: not the time now in {zone}"
+            );
+        }
+        assert_times_in(&b, "Europe/Amsterdam", &["CET", "CEST"]).await;
+        b.click(".tl a[href='/shifts?view=week']").await;
+        b.wait_for_path("/shifts").await;
+        assert!(b.text("#tl-h").await.contains("week"));
+        audit_here(&b, "shifts-week").await;
+        b.collect_source("shifts-week").await;
+        let id = rotation["id"].as_str().unwrap();
+        audit(&b, "rotations", "/rotations").await;
+        audit(&b, "rotation-edit", &format!("/rotations/{id}/edit")).await;
+        audit(&b, "profile", "/me").await;
+
+        let phone = t.browser(PHONE, "Asia/Tokyo").await;
+        phone.sign_in("bob").await;
+        for (label, path) in [
+            ("shifts-timeline", "/shifts"),
+            ("shifts-week", "/shifts?view=week"),
+            ("rotations", "/rotations"),
+            ("profile", "/me"),
+        ] {
+            phone.goto(path).await;
+            fits(&phone, label).await;
+        }
+        phone.goto("/shifts").await;
+        assert_times_in(&phone, "Asia/Tokyo", &["JST"]).await;
+    })
+    .await;
+}

@@ -26,3 +26,4 @@ mod metrics;
 mod pages;
 mod schedules;
 mod stored;
+mod timeline;

@@ -95,6 +95,15 @@ pub(super) const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
+/// A day as a timeline labels it: `Mon 30`.
+pub fn day_text(date: Date) -> String {
+    format!(
+        "{} {:02}",
+        WEEKDAYS[date.weekday().to_monday_zero_offset() as usize],
+        date.day()
+    )
+}
+
 /// A date as people read it: `Mon 30 Nov 2026`.
 pub fn date_text(date: Date) -> String {
     format!(

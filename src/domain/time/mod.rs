@@ -21,7 +21,7 @@ mod testing;
 mod view;
 mod zones;
 
-pub use calendar::{add_days, date_text, iso_date, parse_date, week_start};
+pub use calendar::{add_days, date_text, day_text, iso_date, parse_date, week_start};
 pub use instants::{
     from_db, instant, now, parse_rfc3339, rfc3339, timestamp, to_db, whole_seconds,
 };
