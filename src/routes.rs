@@ -7,9 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::AppError;
 use crate::web::api::{
-    self, calendar as api_calendar, events as api_events, export as api_export,
-    handoffs as api_handoffs, rotations as api_rotations, shifts as api_shifts,
-    uncovered as api_uncovered, users as api_users,
+    self, calendar as api_calendar, cover_requests as api_cover, events as api_events,
+    export as api_export, handoffs as api_handoffs, rotations as api_rotations,
+    shifts as api_shifts, uncovered as api_uncovered, users as api_users,
 };
 pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
@@ -149,6 +149,10 @@ route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
     Read get "/rotations/{id}" => api_rotations::get_rotation,
     Write patch "/rotations/{id}" => api_rotations::patch_rotation,
     Write delete "/rotations/{id}" => api_rotations::delete_rotation,
+    Read get "/cover-requests" => api_cover::list_cover_requests,
+    Write post "/cover-requests" => api_cover::create_cover_request,
+    Write post "/cover-requests/{id}/take" => api_cover::take_cover_request,
+    Write post "/cover-requests/{id}/cancel" => api_cover::cancel_cover_request,
     SignedIn get "/users/me" => api_users::get_me,
     SignedIn patch "/users/me" => api_users::patch_me,
     Read get "/uncovered" => api_uncovered::list_uncovered,

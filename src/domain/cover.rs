@@ -85,8 +85,7 @@ pub fn check_take(
     }
     if requester_id == taker_id {
         return Err(Rejection::Conflict(
-            "this is the requester's own cover request: another member of the role takes it"
-                .into(),
+            "this is the requester's own cover request: another member of the role takes it".into(),
         ));
     }
     Ok(())
@@ -102,9 +101,20 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap();
         let at = |h: i64| now + Duration::hours(h);
         assert!(check_span(at(2), at(6), now).is_ok());
-        assert_eq!(check_span(at(6), at(2), now).unwrap_err().field(), Some("ends_at"));
-        assert_eq!(check_span(at(2), at(2 + 14 * 24 + 1), now).unwrap_err().field(), Some("ends_at"));
-        assert_eq!(check_span(at(-2), at(6), now).unwrap_err().field(), Some("starts_at"));
+        assert_eq!(
+            check_span(at(6), at(2), now).unwrap_err().field(),
+            Some("ends_at")
+        );
+        assert_eq!(
+            check_span(at(2), at(2 + 14 * 24 + 1), now)
+                .unwrap_err()
+                .field(),
+            Some("ends_at")
+        );
+        assert_eq!(
+            check_span(at(-2), at(6), now).unwrap_err().field(),
+            Some("starts_at")
+        );
     }
 
     #[test]

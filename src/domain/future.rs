@@ -90,7 +90,9 @@ pub fn diff(
     let people: BTreeSet<&String> = before.iter().chain(after).map(|(u, _)| u).collect();
     let of = |all: &[(String, Span)], user: &String| {
         on_call_spans(
-            all.iter().filter(|(u, _)| u == user).map(|(_, s)| s.clone()),
+            all.iter()
+                .filter(|(u, _)| u == user)
+                .map(|(_, s)| s.clone()),
             from,
             to,
         )
@@ -141,7 +143,11 @@ mod tests {
         );
         assert_eq!(
             spans,
-            vec![span("EOC", 8, 16), span("IMOC", 10, 12), span("EOC", 20, 24)]
+            vec![
+                span("EOC", 8, 16),
+                span("IMOC", 10, 12),
+                span("EOC", 20, 24)
+            ]
         );
     }
 

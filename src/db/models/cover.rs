@@ -233,7 +233,13 @@ pub fn take(
     }
     let (starts, ends) = (request.starts(), request.ends());
     let now = time::now();
-    cover::check_take(request.status()?, &request.requester_id, &taker.id, ends, now)?;
+    cover::check_take(
+        request.status()?,
+        &request.requester_id,
+        &taker.id,
+        ends,
+        now,
+    )?;
     if !is_admin
         && !RoleMembers::load(conn, starts, ends)?
             .of(&request.role, starts, ends)

@@ -49,8 +49,10 @@ impl Notice {
 fn lock(conn: &mut DbConnection) -> QueryResult<()> {
     match conn {
         DbConnection::Postgresql(c) => {
-            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('baton schedule', 0))")
-                .execute(c)?;
+            diesel::sql_query(
+                "SELECT pg_advisory_xact_lock(hashtextextended('baton schedule', 0))",
+            )
+            .execute(c)?;
         }
         DbConnection::Sqlite(c) => {
             diesel::sql_query("UPDATE schedule_notices SET id = id WHERE 0 = 1").execute(c)?;
