@@ -15,8 +15,9 @@ pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
 use crate::web::respond::ApiError;
 use crate::web::{
-    AppState, admin, admin_settings, assets, auth, cache, calendar_feed, csrf, dashboard, drills,
-    gitlab, handoffs, handover, hooks, identity, log, profile, rotations, scrape, shifts,
+    AppState, admin, admin_settings, assets, auth, cache, calendar_feed, cover, csrf, dashboard,
+    drills, gitlab, handoffs, handover, hooks, identity, log, notices, profile, rotations, scrape,
+    shifts,
 };
 
 /// One route.
@@ -194,6 +195,9 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Write post "/shifts/{id}" => shifts::update_shift,
     Write get "/shifts/{id}/edit" => shifts::edit_shift,
     Write post "/shifts/{id}/delete" => shifts::delete_shift,
+    Write post "/cover-requests" => cover::create_cover_request,
+    Write post "/cover-requests/{id}/take" => cover::take_cover_request,
+    Write post "/cover-requests/{id}/cancel" => cover::cancel_cover_request,
     Read get "/rotations" => rotations::list_rotations,
     Write post "/rotations" => rotations::create_rotation,
     Write get "/rotations/{id}/edit" => rotations::edit_rotation,
@@ -203,6 +207,8 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     SignedIn post "/me" => profile::update_profile,
     SignedIn post "/me/calendar/{kind}" => profile::regenerate_feed,
     SignedIn post "/me/calendar/{kind}/delete" => profile::revoke_feed,
+    SignedIn post "/me/schedule-changes/dismiss" => notices::dismiss_all_notices,
+    SignedIn post "/me/schedule-changes/{id}/dismiss" => notices::dismiss_notice,
     Public get "/calendar/{secret}.ics" => calendar_feed::show_feed,
     Admin get "/admin/users" => admin::show_users,
     Admin post "/admin/users/{username}/role" => admin::change_role,

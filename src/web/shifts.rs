@@ -14,14 +14,14 @@ use jiff::civil::Weekday;
 use serde::Deserialize;
 
 use crate::db::DbConnection;
-use crate::db::models::schedule;
 use crate::db::models::shifts::{self, ShiftInput};
-use crate::db::models::users;
+use crate::db::models::{future, schedule, users};
 use crate::domain::rotation::Source;
 use crate::domain::shift::{check_span, parse_rotation_role};
 use crate::domain::time::{self, OffsetChoice, TimeView, Timezone, human_duration};
 use crate::domain::user::Username;
 use crate::error::AppError;
+use crate::web::notices::who;
 use crate::web::views::UserOption;
 use crate::web::{
     AppState, FormErrors, FormPairs, Layout, Viewer, field, parse_id, render_page, see_other,
@@ -109,6 +109,8 @@ struct ShiftsPage {
     tz: String,
     /// `&tz=…` for the week links when the zone was chosen with `?tz=`.
     tz_suffix: String,
+    /// Cover requests (`web::cover`, `_cover_requests.html`).
+    cover: crate::web::cover::CoverSection,
 }
 
 #[derive(Template)]
@@ -121,7 +123,7 @@ struct EditPage {
 }
 
 /// `?week=YYYY-MM-DD&saved=ID`.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 pub struct WeekQuery {
     week: Option<String>,
     /// A shift just saved, to confirm.
@@ -260,7 +262,22 @@ fn load_page(
         can_write: viewer.user.as_ref().is_some_and(|u| u.role.can_write()),
         tz: viewer.tz.name().to_owned(),
         tz_suffix: viewer.tz_query().replacen('?', "&", 1),
+        cover: crate::web::cover::section(conn, viewer, now)?,
     })
+}
+
+/// The page of this week with `cover` as its cover section (a cover form
+/// that came back with errors, or a take that was refused), rendered.
+pub(crate) fn page_with_cover(
+    conn: &mut DbConnection,
+    state: &AppState,
+    viewer: &Viewer,
+    cover: crate::web::cover::CoverSection,
+) -> Result<String, AppError> {
+    let week = WeekQuery::default();
+    let mut page = load_page(conn, state, viewer, &week, ShiftForm::default())?;
+    page.cover = cover;
+    page.render().map_err(AppError::internal)
 }
 
 /// `GET /shifts?week=`.
@@ -354,15 +371,13 @@ pub async fn create_shift(
         .run(move |conn| {
             let (mut kept, input) = parse_form(conn, &form, zone)?;
             if let Some(input) = input {
-                match shifts::create(conn, &input) {
+                let cause = format!("{} added an override shift", who(&viewer));
+                match future::recording(conn, &cause, |conn| shifts::create(conn, &input)) {
                     Ok(s) => return Ok(Ok(after_save(&s, zone, &viewer))),
                     Err(e) => kept.errors.absorb("starts_at", e)?,
                 }
             }
-            let query = WeekQuery {
-                week: None,
-                saved: None,
-            };
+            let query = WeekQuery::default();
             let mut page = load_page(conn, &st, &viewer, &query, ShiftForm::default())?;
             page.form = kept.in_zone(zone);
             Ok(Err(page))
@@ -444,7 +459,8 @@ pub async fn update_shift(
         .run(move |conn| {
             let (mut kept, input) = parse_form(conn, &form, zone)?;
             if let Some(input) = input {
-                match shifts::update(conn, &id, &input) {
+                let cause = format!("{} changed an override shift", who(&viewer));
+                match future::recording(conn, &cause, |conn| shifts::update(conn, &id, &input)) {
                     Ok(s) => return Ok(Ok(after_save(&s, zone, &viewer))),
                     Err(e) => kept.errors.absorb("starts_at", e)?,
                 }
@@ -467,6 +483,11 @@ pub async fn delete_shift(
     viewer.writer()?;
     let id = parse_shift_id(&path)?;
     let location = viewer.keep_tz("/shifts");
-    state.db.run(move |conn| shifts::delete(conn, &id)).await?;
+    let cause = format!("{} deleted an override shift", who(&viewer));
+    let delete = move |conn: &mut DbConnection| shifts::delete(conn, &id);
+    state
+        .db
+        .run(move |c| future::recording(c, &cause, delete))
+        .await?;
     Ok(see_other(&location))
 }

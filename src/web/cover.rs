@@ -1,0 +1,397 @@
+//! Cover requests on the pages: the section of `/shifts` that lists them
+//! and asks for cover (`templates/_cover_requests.html`), the dashboard's
+//! "cover wanted" list (`templates/_cover_dashboard.html`), and the forms'
+//! handlers: ask, take (or, an admin, assign), cancel. The rules are the
+//! model's (`db::models::cover`), the same as the API's.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+
+use crate::db::DbConnection;
+use crate::db::models::cover::{self, CoverRequest, RoleMembers};
+use crate::db::models::rotations;
+use crate::db::models::users::{self, User};
+use crate::domain::cover::CoverStatus;
+use crate::domain::handoff::Role;
+use crate::domain::shift::parse_rotation_role;
+use crate::domain::time::{self, TimeView, Timezone, human_duration};
+use crate::domain::user::Username;
+use crate::error::AppError;
+use crate::web::auth::safe_next;
+use crate::web::views::UserOption;
+use crate::web::{AppState, FormErrors, FormPairs, Viewer, field, parse_id, see_other};
+
+/// One cover request as listed.
+pub struct CoverRow {
+    /// Its id.
+    pub id: String,
+    /// The rotation role.
+    pub role: String,
+    /// Who wants cover, and their zone.
+    pub requester: String,
+    /// The requester's zone.
+    pub requester_tz: String,
+    /// Start, in the viewer's zone.
+    pub starts: TimeView,
+    /// End, in the viewer's zone.
+    pub ends: TimeView,
+    /// How long.
+    pub length: String,
+    /// Who covers, once taken.
+    pub taken_by: Option<String>,
+    /// Whether the viewer may take it with one button.
+    pub can_take: bool,
+    /// Whether the viewer may cancel it.
+    pub can_cancel: bool,
+}
+
+/// The values of the cover form, kept when it comes back with errors.
+#[derive(Debug, Clone, Default)]
+pub struct CoverForm {
+    /// Rotation role.
+    pub role: String,
+    /// Local start as typed.
+    pub starts_at: String,
+    /// Local end as typed.
+    pub ends_at: String,
+    /// For an admin: whom it is for (blank: themselves).
+    pub requester: String,
+    /// Errors by field.
+    pub errors: FormErrors,
+}
+
+/// The cover section of `/shifts`.
+#[derive(Default)]
+pub struct CoverSection {
+    /// Requests not over yet, open or taken, by start.
+    pub requests: Vec<CoverRow>,
+    /// The form to ask for cover.
+    pub form: CoverForm,
+    /// Whether the viewer may ask (responders and admins).
+    pub can_ask: bool,
+    /// Whether the viewer is an admin (asks for others, assigns).
+    pub is_admin: bool,
+    /// Active people, for an admin's choices.
+    pub users: Vec<UserOption>,
+    /// Roles to suggest.
+    pub roles: Vec<String>,
+    /// Why the last take or cancel was refused.
+    pub problem: Option<String>,
+    /// The zone the form's times are read in.
+    pub tz: String,
+}
+
+/// What the dashboard shows of cover requests.
+#[derive(Default)]
+pub struct DashboardCover {
+    /// Open requests of the viewer's roles starting within 24 hours.
+    pub wanted: Vec<CoverRow>,
+    /// The viewer's own requests that are not over.
+    pub mine: Vec<CoverRow>,
+}
+
+fn rows(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    requests: &[CoverRequest],
+    now: DateTime<Utc>,
+) -> Result<Vec<CoverRow>, AppError> {
+    if requests.is_empty() {
+        return Ok(vec![]);
+    }
+    let people: HashMap<String, User> = cover::people(conn, requests)?;
+    let me = viewer.user.as_ref().filter(|u| u.role.can_write());
+    let last = requests.iter().map(CoverRequest::ends).max().unwrap_or(now);
+    let members = match me {
+        Some(_) => Some(RoleMembers::load(conn, now, last)?),
+        None => None,
+    };
+    let name = |id: &str| {
+        people
+            .get(id)
+            .map(|u| u.username.clone())
+            .unwrap_or_default()
+    };
+    Ok(requests
+        .iter()
+        .map(|r| {
+            let open = r.status == CoverStatus::Open.as_str();
+            let mine = me.is_some_and(|u| u.id == r.requester_id || u.id == r.created_by_id);
+            let admin = me.is_some_and(|u| u.role == Role::Admin);
+            let member = match (me, &members) {
+                (Some(u), Some(m)) => m.of(&r.role, r.starts(), r.ends()).contains(&u.id),
+                _ => false,
+            };
+            let requester_is_me = me.is_some_and(|u| u.id == r.requester_id);
+            CoverRow {
+                id: r.id.clone(),
+                role: r.role.clone(),
+                requester: name(&r.requester_id),
+                requester_tz: people
+                    .get(&r.requester_id)
+                    .map(|u| u.timezone.name().to_owned())
+                    .unwrap_or_default(),
+                starts: TimeView::new(r.starts(), viewer.tz),
+                ends: TimeView::new(r.ends(), viewer.tz),
+                length: human_duration(r.ends() - r.starts()),
+                taken_by: r.taken_by_id.as_deref().map(name),
+                can_take: open && !requester_is_me && (member || admin),
+                can_cancel: open && (mine || admin),
+            }
+        })
+        .collect())
+}
+
+/// The cover section of `/shifts` for `viewer` at `now`.
+pub fn section(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+) -> Result<CoverSection, AppError> {
+    let listed: Vec<CoverRequest> = cover::upcoming(conn, now, None, None, 100)?
+        .into_iter()
+        .filter(|r| r.status != CoverStatus::Cancelled.as_str())
+        .collect();
+    let mut roles: Vec<String> = ["EOC", "IMOC", "CMOC"].map(str::to_owned).to_vec();
+    for r in rotations::list(conn)? {
+        if !roles.contains(&r.rotation.role) {
+            roles.push(r.rotation.role);
+        }
+    }
+    let is_admin = viewer.user.as_ref().is_some_and(|u| u.role == Role::Admin);
+    let users = if is_admin {
+        users::list_active(conn)?
+            .into_iter()
+            .map(|u| UserOption {
+                label: format!("{} ({}, {})", u.name, u.username, u.timezone),
+                username: u.username,
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    Ok(CoverSection {
+        requests: rows(conn, viewer, &listed, now)?,
+        form: CoverForm::default(),
+        can_ask: viewer.user.as_ref().is_some_and(|u| u.role.can_write()),
+        is_admin,
+        users,
+        roles,
+        problem: None,
+        tz: viewer.tz.name().to_owned(),
+    })
+}
+
+/// The dashboard's cover requests for `viewer` at `now`.
+pub fn dashboard(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+) -> Result<DashboardCover, AppError> {
+    let Some(me) = viewer.user.as_ref().filter(|u| u.role.can_write()) else {
+        return Ok(DashboardCover::default());
+    };
+    let wanted = cover::wanted_soon(conn, &me.id, now)?;
+    let mine: Vec<CoverRequest> = cover::upcoming(conn, now, None, None, 200)?
+        .into_iter()
+        .filter(|r| r.requester_id == me.id && r.status != CoverStatus::Cancelled.as_str())
+        .collect();
+    Ok(DashboardCover {
+        wanted: rows(conn, viewer, &wanted, now)?,
+        mine: rows(conn, viewer, &mine, now)?,
+    })
+}
+
+/// Reads the cover form: the times are wall-clock times in `zone`.
+fn parse_form(
+    conn: &mut DbConnection,
+    form: &FormPairs,
+    zone: Timezone,
+    me: &User,
+) -> Result<
+    (
+        CoverForm,
+        Option<(User, String, DateTime<Utc>, DateTime<Utc>)>,
+    ),
+    AppError,
+> {
+    let mut kept = CoverForm {
+        role: field(form, "role").to_owned(),
+        starts_at: field(form, "starts_at").to_owned(),
+        ends_at: field(form, "ends_at").to_owned(),
+        requester: field(form, "requester").trim().to_owned(),
+        ..CoverForm::default()
+    };
+    let errors = &mut kept.errors;
+    let role = errors.check("role", parse_rotation_role(&kept.role));
+    let starts = errors.check("starts_at", time::parse_local(&kept.starts_at, zone));
+    let ends = errors.check("ends_at", time::parse_local(&kept.ends_at, zone));
+    let requester = if kept.requester.is_empty() || kept.requester == me.username {
+        Some(me.clone())
+    } else if me.role != Role::Admin {
+        errors.add("requester", "only an admin asks for cover for someone else");
+        None
+    } else {
+        match Username::parse(&kept.requester) {
+            Ok(name) => match users::find_by_username(conn, &name)? {
+                Some(u) if u.active => Some(u),
+                _ => {
+                    errors.add("requester", format!("there is no active user {name}"));
+                    None
+                }
+            },
+            Err(e) => {
+                errors.add("requester", e);
+                None
+            }
+        }
+    };
+    let input = match (requester, role, starts, ends, errors.is_empty()) {
+        (Some(u), Some(r), Some(s), Some(e), true) => Some((u, r, s, e)),
+        _ => None,
+    };
+    Ok((kept, input))
+}
+
+fn form_zone(form: &FormPairs, viewer: &Viewer) -> Result<Timezone, AppError> {
+    match field(form, "tz").trim() {
+        "" => Ok(viewer.tz),
+        name => Timezone::parse(name).map_err(|e| AppError::invalid("tz", e)),
+    }
+}
+
+/// `POST /cover-requests`: ask for cover.
+pub async fn create_cover_request(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
+    let me = viewer.writer()?.clone();
+    let zone = form_zone(&form, &viewer)?;
+    let location = viewer.keep_tz("/shifts#cover-h");
+    let st = state.clone();
+    let result = state
+        .db
+        .run(move |conn| {
+            let (mut kept, input) = parse_form(conn, &form, zone, &me)?;
+            if let Some((requester, role, starts, ends)) = input {
+                match cover::create(conn, &requester, &me, &role, (starts, ends)) {
+                    Ok(_) => return Ok(None),
+                    Err(e) => kept.errors.absorb("starts_at", e)?,
+                }
+            }
+            let mut section = section(conn, &viewer, time::now())?;
+            section.form = kept;
+            section.tz = zone.name().to_owned();
+            Ok(Some(crate::web::shifts::page_with_cover(
+                conn, &st, &viewer, section,
+            )?))
+        })
+        .await?;
+    match result {
+        None => Ok(see_other(&location)),
+        Some(html) => Ok(html_response(html, StatusCode::UNPROCESSABLE_ENTITY)),
+    }
+}
+
+fn html_response(html: String, status: StatusCode) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html)
+}
+
+fn cover_id(raw: &str) -> Result<String, AppError> {
+    parse_id(raw).map_err(|_| AppError::NotFound("no such cover request".into()))
+}
+
+/// A refused take or cancel: the shifts page saying why, with the
+/// refusal's status; any other error passes on.
+fn refused(
+    conn: &mut DbConnection,
+    state: &AppState,
+    viewer: &Viewer,
+    error: AppError,
+) -> Result<(String, StatusCode), AppError> {
+    let message = match &error {
+        AppError::Invalid { message, .. }
+        | AppError::ConflictAt { message, .. }
+        | AppError::Conflict(message)
+        | AppError::Forbidden(message) => message.clone(),
+        _ => return Err(error),
+    };
+    let mut section = section(conn, viewer, time::now())?;
+    section.problem = Some(message);
+    let html = crate::web::shifts::page_with_cover(conn, state, viewer, section)?;
+    Ok((html, error.status()))
+}
+
+/// `POST /cover-requests/{id}/take`: take it (or, an admin, assign it to
+/// the member chosen in `username`); back to `next`.
+pub async fn take_cover_request(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<String>,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
+    let me = viewer.writer()?.clone();
+    let id = cover_id(&path)?;
+    let next = viewer.keep_tz(safe_next(field(&form, "next")));
+    let assignee = field(&form, "username").trim().to_owned();
+    let st = state.clone();
+    let result = state
+        .db
+        .run(move |conn| {
+            let assignee = if assignee.is_empty() {
+                None
+            } else {
+                let name = Username::parse(&assignee).map_err(|e| AppError::invalid("username", e));
+                match name.and_then(|n| {
+                    users::find_by_username(conn, &n)?.ok_or_else(|| {
+                        AppError::invalid("username", format!("there is no user {n}"))
+                    })
+                }) {
+                    Ok(u) => Some(u),
+                    Err(e) => return refused(conn, &st, &viewer, e).map(Some),
+                }
+            };
+            match cover::take(conn, &st.chat, &id, &me, assignee.as_ref()) {
+                Ok(_) => Ok(None),
+                Err(e) => refused(conn, &st, &viewer, e).map(Some),
+            }
+        })
+        .await?;
+    match result {
+        None => {
+            state.chat.bell.ring();
+            Ok(see_other(&next))
+        }
+        Some((html, status)) => Ok(html_response(html, status)),
+    }
+}
+
+/// `POST /cover-requests/{id}/cancel`: the requester (or an admin) withdraws it.
+pub async fn cancel_cover_request(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<String>,
+    form: web::Form<FormPairs>,
+) -> Result<HttpResponse, AppError> {
+    let me = viewer.writer()?.clone();
+    let id = cover_id(&path)?;
+    let next = viewer.keep_tz(safe_next(field(&form, "next")));
+    let st = state.clone();
+    let result = state
+        .db
+        .run(move |conn| match cover::cancel(conn, &id, &me) {
+            Ok(_) => Ok(None),
+            Err(e) => refused(conn, &st, &viewer, e).map(Some),
+        })
+        .await?;
+    match result {
+        None => Ok(see_other(&next)),
+        Some((html, status)) => Ok(html_response(html, status)),
+    }
+}
