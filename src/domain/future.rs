@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 /// How far ahead a change is looked at.
 pub const HORIZON: Duration = Duration::days(14);
 
+/// Time on call shorter than this is left out: the moment between reading
+/// the clock and a change taking effect "from now" is no one's shift.
+pub const SLIVER: Duration = Duration::minutes(1);
+
 /// A stretch of time someone is on call in a role (within the window).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Span {
@@ -35,7 +39,8 @@ pub struct Change {
 
 /// One person's time on call in `[from, to)`: each shift cut to the window,
 /// and the pieces of one role that touch or overlap joined (a derived
-/// shift cut by an override is still one stretch for its person), by start.
+/// shift cut by an override is still one stretch for its person), by start;
+/// a stretch shorter than [`SLIVER`] is left out.
 pub fn on_call_spans(
     shifts: impl IntoIterator<Item = Span>,
     from: DateTime<Utc>,
@@ -74,6 +79,7 @@ pub fn on_call_spans(
             });
         }
     }
+    out.retain(|s| s.ends - s.starts >= SLIVER);
     out.sort();
     out
 }
@@ -187,5 +193,12 @@ mod tests {
         // A change beyond the window is no change either.
         let later = vec![("alice".to_owned(), span("EOC", 30, 34))];
         assert!(diff(&[], &later, t(0), t(24)).is_empty());
+        // Nor is a moment left of a shift that a change "from now" ended.
+        let moment = Span {
+            starts: t(8),
+            ends: t(8) + Duration::milliseconds(40),
+            role: "EOC".into(),
+        };
+        assert!(diff(&[], &[("alice".to_owned(), moment)], t(0), t(24)).is_empty());
     }
 }
