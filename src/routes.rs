@@ -15,9 +15,9 @@ pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
 use crate::web::respond::ApiError;
 use crate::web::{
-    AppState, admin, admin_settings, assets, auth, cache, calendar_feed, cover, csrf, dashboard,
-    drills, gitlab, handoffs, handover, hooks, identity, log, notices, profile, rotations, scrape,
-    shifts,
+    AppState, admin, admin_settings, assets, auth, cache, calendar_feed, cover_forms, csrf,
+    dashboard, drills, gitlab, handoffs, handover, hooks, identity, log, notices, profile,
+    rotations, scrape, shifts,
 };
 
 /// One route.
@@ -195,9 +195,9 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Write post "/shifts/{id}" => shifts::update_shift,
     Write get "/shifts/{id}/edit" => shifts::edit_shift,
     Write post "/shifts/{id}/delete" => shifts::delete_shift,
-    Write post "/cover-requests" => cover::create_cover_request,
-    Write post "/cover-requests/{id}/take" => cover::take_cover_request,
-    Write post "/cover-requests/{id}/cancel" => cover::cancel_cover_request,
+    Write post "/cover-requests" => cover_forms::create_cover_request,
+    Write post "/cover-requests/{id}/take" => cover_forms::take_cover_request,
+    Write post "/cover-requests/{id}/cancel" => cover_forms::cancel_cover_request,
     Read get "/rotations" => rotations::list_rotations,
     Write post "/rotations" => rotations::create_rotation,
     Write get "/rotations/{id}/edit" => rotations::edit_rotation,

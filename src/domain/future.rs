@@ -46,7 +46,8 @@ pub fn on_call_spans(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Vec<Span> {
-    let mut by_role: BTreeMap<String, Vec<(DateTime<Utc>, DateTime<Utc>)>> = BTreeMap::new();
+    type Pieces = Vec<(DateTime<Utc>, DateTime<Utc>)>;
+    let mut by_role: BTreeMap<String, Pieces> = BTreeMap::new();
     for s in shifts {
         let (starts, ends) = (s.starts.max(from), s.ends.min(to));
         if starts < ends {

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cache;
 pub mod calendar_feed;
 pub mod cover;
+pub mod cover_forms;
 pub mod csrf;
 pub mod dashboard;
 pub mod drills;
