@@ -92,6 +92,7 @@ on_both!(
     an_open_request_is_shown_to_the_roles_members_from_24_hours_before_it_starts,
     bad_cover_requests_are_refused_naming_the_field,
     a_changed_rotation_or_override_shows_each_person_what_changed_in_their_zone,
+    forty_instants_across_both_dst_changes_of_2027_with_an_override_and_a_taken_cover_request,
 );
 
 async fn a_cover_request_taken_by_another_member_changes_who_is_on_call_and_tells_the_requester(
@@ -645,4 +646,104 @@ async fn a_changed_rotation_or_override_shows_each_person_what_changed_in_their_
     assert_eq!(status, 204);
     let (_, page) = app.page(&carol, "/").await;
     assert!(page.contains("alice deleted an override shift"), "{page}");
+}
+
+/// The offset jiff gives `zone` at `t`, as `+01:00`.
+fn offset(zone: &str, t: DateTime<Utc>) -> String {
+    let ts = jiff::Timestamp::from_second(t.timestamp()).unwrap();
+    let zoned = ts.to_zoned_datetime(jiff::tz::TimeZoneDatabase::bundled().get(zone).unwrap());
+    let secs = zoned.offset().seconds();
+    let sign = if secs < 0 { '-' } else { '+' };
+    format!(
+        "{sign}{:02}:{:02}",
+        secs.abs() / 3600,
+        secs.abs() % 3600 / 60
+    )
+}
+
+async fn forty_instants_across_both_dst_changes_of_2027_with_an_override_and_a_taken_cover_request(
+    backend: Backend,
+) {
+    {
+        use chrono::Timelike;
+        let Some(app) = TestApp::spawn(backend).await else {
+            return;
+        };
+        let alice = team(&app).await;
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // Dana covers Alice on 1 November 2027 10:00–14:00 UTC (Europe went
+        // back on 31 October; the US follows on 7 November).
+        let (status, body) = app.send_json(Method::POST, "/api/v1/shifts", &alice, &json!({
+            "username": "dana", "role": "EOC", "starts_at": "2027-11-01T10:00:00Z", "ends_at": "2027-11-01T14:00:00Z"})).await;
+        assert_eq!(status, 201, "{body}");
+        // Bob asks for cover on 3 November 12:00–16:00; Carol takes it.
+        let bob = app.token("bob");
+        let (status, asked) = ask(&app, &bob, json!({"role": "EOC", "starts_at": "2027-11-03T12:00:00Z", "ends_at": "2027-11-03T16:00:00Z"})).await;
+        assert_eq!(status, 201, "{asked}");
+        let (status, taken) = take(
+            &app,
+            &app.token("carol"),
+            asked["id"].as_str().unwrap(),
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, 200, "{taken}");
+        let zones = [
+            ("alice", "Europe/Amsterdam"),
+            ("bob", "America/New_York"),
+            ("carol", "Australia/Sydney"),
+            ("dana", "Europe/London"),
+        ];
+        let first = at("2027-10-28T00:00:00Z");
+        let (mut seen_override, mut seen_cover) = (false, false);
+        for i in 0..40 {
+            let t = first + Duration::minutes(497 * i);
+            let expected = if t >= at("2027-11-01T10:00:00Z") && t < at("2027-11-01T14:00:00Z") {
+                seen_override = true;
+                "dana"
+            } else if t >= at("2027-11-03T12:00:00Z") && t < at("2027-11-03T16:00:00Z") {
+                seen_cover = true;
+                "carol"
+            } else {
+                ["alice", "bob", "carol"][(t.hour() / 8) as usize]
+            };
+            let (status, body) = app
+                .get_json(&format!("/api/v1/oncall?at={}", fmt(t)), &alice)
+                .await;
+            assert_eq!(status, 200, "{body}");
+            let eoc: Vec<&Value> = body["roles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["role"] == "EOC")
+                .flat_map(|r| r["on_call"].as_array().unwrap())
+                .collect();
+            assert_eq!(eoc.len(), 1, "{t}: {eoc:?}");
+            assert_eq!(eoc[0]["user"]["username"], expected, "at {t}");
+            let zone = zones.iter().find(|(u, _)| *u == expected).unwrap().1;
+            assert!(
+                eoc[0]["user"]["local_time"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&offset(zone, t)),
+                "{t}: {}",
+                eoc[0]["user"]["local_time"]
+            );
+        }
+        assert!(
+            seen_override && seen_cover,
+            "the samples reach both the override and the cover"
+        );
+        // The instants at the cover's edges, and around each DST change.
+        for (t, who) in [
+            ("2027-11-03T11:59:59Z", "bob"),
+            ("2027-11-03T12:00:00Z", "carol"),
+            ("2027-11-03T15:59:59Z", "carol"),
+            ("2027-10-31T00:59:59Z", "alice"),
+            ("2027-11-07T06:59:59Z", "alice"),
+            ("2027-11-07T08:00:00Z", "bob"),
+        ] {
+            assert_eq!(eoc_at(&app, &alice, at(t)).await, [who], "at {t}");
+        }
+    }
 }

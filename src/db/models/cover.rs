@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
@@ -428,9 +428,4 @@ pub fn people(
         })
         .collect();
     users::find_many(conn, &ids)
-}
-
-/// How long a request lasts, for people.
-pub fn length(request: &CoverRequest) -> Duration {
-    request.ends() - request.starts()
 }
