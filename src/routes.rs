@@ -7,16 +7,18 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::AppError;
 use crate::web::api::{
-    self, calendar as api_calendar, events as api_events, export as api_export,
-    handoffs as api_handoffs, handovers as api_handovers, rotations as api_rotations,
-    shifts as api_shifts, uncovered as api_uncovered, users as api_users,
+    self, calendar as api_calendar, cover_requests as api_cover, events as api_events,
+    export as api_export, handoffs as api_handoffs, handovers as api_handovers,
+    rotations as api_rotations, shifts as api_shifts, uncovered as api_uncovered,
+    users as api_users,
 };
 pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
 use crate::web::respond::ApiError;
 use crate::web::{
-    AppState, admin, admin_settings, assets, auth, cache, calendar_feed, csrf, dashboard, drills,
-    gitlab, handoffs, handover, hooks, identity, log, profile, rotations, scrape, shifts,
+    AppState, admin, admin_settings, assets, auth, cache, calendar_feed, cover_forms, csrf,
+    dashboard, drills, gitlab, handoffs, handover, hooks, identity, log, notices, profile,
+    rotations, scrape, shifts,
 };
 
 /// One route.
@@ -149,6 +151,10 @@ route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
     Read get "/rotations/{id}" => api_rotations::get_rotation,
     Write patch "/rotations/{id}" => api_rotations::patch_rotation,
     Write delete "/rotations/{id}" => api_rotations::delete_rotation,
+    Read get "/cover-requests" => api_cover::list_cover_requests,
+    Write post "/cover-requests" => api_cover::create_cover_request,
+    Write post "/cover-requests/{id}/take" => api_cover::take_cover_request,
+    Write post "/cover-requests/{id}/cancel" => api_cover::cancel_cover_request,
     SignedIn get "/users/me" => api_users::get_me,
     SignedIn patch "/users/me" => api_users::patch_me,
     Read get "/uncovered" => api_uncovered::list_uncovered,
@@ -191,6 +197,9 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Write post "/shifts/{id}" => shifts::update_shift,
     Write get "/shifts/{id}/edit" => shifts::edit_shift,
     Write post "/shifts/{id}/delete" => shifts::delete_shift,
+    Write post "/cover-requests" => cover_forms::create_cover_request,
+    Write post "/cover-requests/{id}/take" => cover_forms::take_cover_request,
+    Write post "/cover-requests/{id}/cancel" => cover_forms::cancel_cover_request,
     Read get "/rotations" => rotations::list_rotations,
     Write post "/rotations" => rotations::create_rotation,
     Write get "/rotations/{id}/edit" => rotations::edit_rotation,
@@ -200,6 +209,8 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     SignedIn post "/me" => profile::update_profile,
     SignedIn post "/me/calendar/{kind}" => profile::regenerate_feed,
     SignedIn post "/me/calendar/{kind}/delete" => profile::revoke_feed,
+    SignedIn post "/me/schedule-changes/dismiss" => notices::dismiss_all_notices,
+    SignedIn post "/me/schedule-changes/{id}/dismiss" => notices::dismiss_notice,
     Public get "/calendar/{secret}.ics" => calendar_feed::show_feed,
     Admin get "/admin/users" => admin::show_users,
     Admin post "/admin/users/{username}/role" => admin::change_role,

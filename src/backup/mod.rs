@@ -53,6 +53,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("chat_handles", "user_id"),
     ("chat_outbox", "id"),
     ("pass_escalations", "note_id"),
+    ("cover_requests", "id"),
+    ("schedule_notices", "id"),
 ];
 
 /// The tables a backup leaves out on purpose, with why: what they hold is

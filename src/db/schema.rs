@@ -315,6 +315,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cover_requests (id) {
+        id -> Text,
+        requester_id -> Text,
+        role -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        status -> Text,
+        created_by_id -> Text,
+        created_at -> Timestamp,
+        taken_by_id -> Nullable<Text>,
+        taken_at -> Nullable<Timestamp>,
+        assigned_by_id -> Nullable<Text>,
+        shift_id -> Nullable<Text>,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    schedule_notices (id) {
+        id -> Text,
+        user_id -> Text,
+        cause -> Text,
+        changes -> Text,
+        created_at -> Timestamp,
+        dismissed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::joinable!(rotation_plans -> rotations (rotation_id));
@@ -324,6 +353,7 @@ diesel::joinable!(notes -> handoffs (handoff_id));
 diesel::joinable!(issue_links -> handoffs (handoff_id));
 diesel::joinable!(events -> users (author_id));
 diesel::joinable!(event_issues -> events (event_id));
+diesel::joinable!(schedule_notices -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -352,4 +382,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     chat_outbox,
     pass_escalations,
     chat_handles,
+    cover_requests,
+    schedule_notices,
 );

@@ -99,6 +99,21 @@ pub enum Event {
     },
     /// A test message from /admin/settings.
     Test,
+    /// A cover request was taken: `taker` is on call instead of `requester`.
+    CoverTaken {
+        /// Who asked for cover.
+        requester: Person,
+        /// Who covers.
+        taker: Person,
+        /// The rotation role.
+        role: String,
+        /// When the cover starts.
+        starts: DateTime<Utc>,
+        /// When it ends.
+        ends: DateTime<Utc>,
+        /// Whether an admin chose the taker (`by` is the admin).
+        assigned: bool,
+    },
 }
 
 /// A message to chat: the handoff, who did it, when, and what.

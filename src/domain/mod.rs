@@ -3,7 +3,9 @@
 
 pub mod audit;
 pub mod chat;
+pub mod cover;
 pub mod event;
+pub mod future;
 pub mod handoff;
 pub mod handoff_input;
 pub mod handover;

@@ -68,6 +68,8 @@ struct DashboardPage {
     reads_issues: bool,
     filter_labels: Vec<String>,
     filter_milestone: String,
+    /// Cover wanted soon in the viewer's roles, and their own requests.
+    cover: crate::web::cover::DashboardCover,
 }
 
 /// `GET /?label=&milestone=`.
@@ -85,7 +87,8 @@ pub async fn show_dashboard(
             let gitlab = &st.settings.gitlab;
             let now = time::now();
             let on_call = schedule::on_call(conn, now)?;
-            let layout = Layout::with_roles(&st, &viewer, "Dashboard", &on_call, now);
+            let layout = Layout::with_roles(&st, &viewer, "Dashboard", &on_call, now)
+                .with_notices(conn, &viewer)?;
             let roles = on_call
                 .into_iter()
                 .map(|r| RoleRow {
@@ -205,6 +208,7 @@ pub async fn show_dashboard(
                 filter_milestone: by_issue.milestone.clone(),
                 errors,
                 drill_warning: crate::web::drills::warning_for(conn, &viewer)?,
+                cover: crate::web::cover::dashboard(conn, &viewer, now)?,
                 layout,
                 roles,
                 waiting_for_you,

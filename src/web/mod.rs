@@ -9,6 +9,8 @@ pub mod assets;
 pub mod auth;
 pub mod cache;
 pub mod calendar_feed;
+pub mod cover;
+pub mod cover_forms;
 pub mod csrf;
 pub mod dashboard;
 pub mod drills;
@@ -21,10 +23,12 @@ pub mod issues;
 pub mod label_filter;
 pub mod log;
 pub mod metrics;
+pub mod notices;
 pub mod profile;
 pub mod respond;
 pub mod rotations;
 pub mod scrape;
+pub mod shift_form;
 pub mod shifts;
 pub mod telemetry;
 pub mod timeline;
@@ -263,6 +267,8 @@ pub struct Layout {
     pub show_oncall: bool,
     /// The CSRF token every form carries.
     pub csrf: String,
+    /// "Your future changed": what changes to the schedule did to the viewer's shifts.
+    pub notices: notices::Notices,
 }
 
 impl Layout {
@@ -280,6 +286,7 @@ impl Layout {
             oncall: vec![],
             show_oncall: false,
             csrf: String::new(),
+            notices: notices::Notices::default(),
         }
     }
 
@@ -296,7 +303,17 @@ impl Layout {
         } else {
             vec![]
         };
-        Ok(Layout::with_roles(state, viewer, title, &roles, now))
+        Layout::with_roles(state, viewer, title, &roles, now).with_notices(conn, viewer)
+    }
+
+    /// The layout with the viewer's notices of what changed in their schedule.
+    pub fn with_notices(
+        mut self,
+        conn: &mut DbConnection,
+        viewer: &Viewer,
+    ) -> Result<Layout, AppError> {
+        self.notices = notices::for_viewer(conn, viewer)?;
+        Ok(self)
     }
 
     /// Who is on call is for the team: not shown to signed-out visitors
@@ -348,6 +365,7 @@ impl Layout {
             oncall,
             show_oncall: visible,
             csrf: viewer.csrf.clone(),
+            notices: notices::Notices::default(),
         }
     }
 }

@@ -7,11 +7,13 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::db::DbConnection;
+use crate::db::models::future;
 use crate::db::models::rotations::{self, PlanInput};
 use crate::domain::rotation::{Rhythm, parse_name};
 use crate::domain::shift::parse_rotation_role;
 use crate::domain::time::{self, TimeView};
 use crate::error::AppError;
+use crate::web::notices::who;
 use crate::web::{
     AppState, FormErrors, FormPairs, Layout, Viewer, field, parse_id, render_page, see_other,
 };
@@ -207,7 +209,10 @@ pub async fn create_rotation(
         .run(move |conn| {
             let (kept, input) = parse_form(conn, &form, &viewer)?;
             if let Some((name, role, plan, _)) = input {
-                rotations::create(conn, &name, &role, &plan)?;
+                let cause = format!("{} made the rotation “{name}”", who(&viewer));
+                future::recording(conn, &cause, |conn| {
+                    rotations::create(conn, &name, &role, &plan)
+                })?;
                 return Ok(None);
             }
             Ok(Some(load_page(conn, &st, &viewer, kept)?))
@@ -306,7 +311,10 @@ pub async fn update_rotation(
                                 .collect::<Vec<_>>()
                 });
                 let change = (!unchanged).then_some((from, &plan));
-                rotations::update(conn, &id, &name, &role, change)?;
+                let cause = format!("{} changed the rotation “{name}”", who(&viewer));
+                future::recording(conn, &cause, |conn| {
+                    rotations::update(conn, &id, &name, &role, change)
+                })?;
                 return Ok(None);
             }
             Ok(Some(edit_page(conn, &st, &viewer, &id, Some(kept))?))
@@ -329,7 +337,10 @@ pub async fn delete_rotation(
     let location = viewer.keep_tz("/rotations");
     state
         .db
-        .run(move |conn| rotations::delete(conn, &id))
+        .run(move |conn| {
+            let cause = format!("{} deleted a rotation", who(&viewer));
+            future::recording(conn, &cause, |conn| rotations::delete(conn, &id))
+        })
         .await?;
     Ok(see_other(&location))
 }

@@ -14,20 +14,16 @@ use jiff::civil::Weekday;
 use serde::Deserialize;
 
 use crate::db::DbConnection;
-use crate::db::models::schedule;
-use crate::db::models::shifts::{self, ShiftInput};
-use crate::db::models::users;
+use crate::db::models::shifts;
+use crate::db::models::{future, schedule, users};
 use crate::domain::rotation::Source;
-use crate::domain::shift::{check_span, parse_rotation_role};
-use crate::domain::time::{self, OffsetChoice, TimeView, Timezone, human_duration};
-use crate::domain::user::Username;
+use crate::domain::time::{self, TimeView, Timezone, human_duration};
 use crate::error::AppError;
+use crate::web::notices::who;
+use crate::web::shift_form::{ShiftForm, form_zone, parse_form};
 use crate::web::timeline::{self, Timeline, View};
 use crate::web::views::UserOption;
-use crate::web::{
-    AppState, FormErrors, FormPairs, Layout, Viewer, field, parse_id, render_page, see_other,
-    with_tz,
-};
+use crate::web::{AppState, FormPairs, Layout, Viewer, parse_id, render_page, see_other, with_tz};
 
 /// A shift as listed.
 pub struct ShiftRow {
@@ -44,37 +40,6 @@ pub struct ShiftRow {
     ends_utc: TimeView,
     length: String,
     now: bool,
-}
-
-/// The values of the shift form, kept when it comes back with errors.
-#[derive(Debug, Clone, Default)]
-pub struct ShiftForm {
-    username: String,
-    role: String,
-    starts_at: String,
-    ends_at: String,
-    /// The offset chosen for a start that happens twice (`-04:00`).
-    starts_offset: String,
-    /// The offset chosen for an end that happens twice.
-    ends_offset: String,
-    /// The zone the form's times are in.
-    tz: String,
-    /// The two readings of a start that happens twice.
-    starts_repeated: Option<[OffsetChoice; 2]>,
-    /// The two readings of an end that happens twice.
-    ends_repeated: Option<[OffsetChoice; 2]>,
-    errors: FormErrors,
-}
-
-impl ShiftForm {
-    /// The form shown in `zone`, with the choice of reading for a start or
-    /// an end that happens twice there.
-    fn in_zone(mut self, zone: Timezone) -> ShiftForm {
-        self.tz = zone.name().to_owned();
-        self.starts_repeated = time::repeated(&self.starts_at, zone, &self.starts_offset);
-        self.ends_repeated = time::repeated(&self.ends_at, zone, &self.ends_offset);
-        self
-    }
 }
 
 /// The confirmation after a shift was saved.
@@ -112,6 +77,8 @@ struct ShiftsPage {
     tz: String,
     /// `&tz=…` for the week links when the zone was chosen with `?tz=`.
     tz_suffix: String,
+    /// Cover requests (`web::cover`, `_cover_requests.html`).
+    cover: crate::web::cover::CoverSection,
 }
 
 #[derive(Template)]
@@ -124,7 +91,7 @@ struct EditPage {
 }
 
 /// `?week=YYYY-MM-DD&saved=ID&view=48h|week`.
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 pub struct WeekQuery {
     week: Option<String>,
     /// The picture's span: the next 48 hours (the default) or the week.
@@ -277,7 +244,22 @@ fn load_page(
         can_write: viewer.user.as_ref().is_some_and(|u| u.role.can_write()),
         tz: viewer.tz.name().to_owned(),
         tz_suffix: viewer.tz_query().replacen('?', "&", 1),
+        cover: crate::web::cover::section(conn, viewer, now)?,
     })
+}
+
+/// The page of this week with `cover` as its cover section (a cover form
+/// that came back with errors, or a take that was refused), rendered.
+pub(crate) fn page_with_cover(
+    conn: &mut DbConnection,
+    state: &AppState,
+    viewer: &Viewer,
+    cover: crate::web::cover::CoverSection,
+) -> Result<String, AppError> {
+    let week = WeekQuery::default();
+    let mut page = load_page(conn, state, viewer, &week, ShiftForm::default())?;
+    page.cover = cover;
+    page.render().map_err(AppError::internal)
 }
 
 /// `GET /shifts?week=`.
@@ -294,69 +276,6 @@ pub async fn list_shifts(
     render_page(&page, StatusCode::OK)
 }
 
-/// The zone a shift form's times are in: the one it says it was shown in
-/// (its hidden `tz` field), else the viewer's.
-fn form_zone(form: &FormPairs, viewer: &Viewer) -> Result<Timezone, AppError> {
-    match field(form, "tz").trim() {
-        "" => Ok(viewer.tz),
-        name => Timezone::parse(name).map_err(|e| AppError::invalid("tz", e)),
-    }
-}
-
-/// Reads a shift form; the times are wall-clock times in `zone`, to the
-/// second, with the offset chosen for a time that happens twice.
-fn parse_form(
-    conn: &mut DbConnection,
-    form: &FormPairs,
-    zone: Timezone,
-) -> Result<(ShiftForm, Option<ShiftInput>), AppError> {
-    let mut kept = ShiftForm {
-        username: field(form, "username").to_owned(),
-        role: field(form, "role").to_owned(),
-        starts_at: field(form, "starts_at").to_owned(),
-        ends_at: field(form, "ends_at").to_owned(),
-        starts_offset: field(form, "starts_offset").to_owned(),
-        ends_offset: field(form, "ends_offset").to_owned(),
-        ..ShiftForm::default()
-    };
-    let errors = &mut kept.errors;
-    let user = match Username::parse(&kept.username) {
-        Ok(name) => match users::find_by_username(conn, &name)? {
-            Some(u) => Some(u),
-            None => {
-                errors.add("username", format!("there is no user {name}"));
-                None
-            }
-        },
-        Err(e) => {
-            errors.add("username", e);
-            None
-        }
-    };
-    let role = errors.check("role", parse_rotation_role(&kept.role));
-    let starts = errors.check(
-        "starts_at",
-        time::parse_local_as(&kept.starts_at, zone, &kept.starts_offset),
-    );
-    let ends = errors.check(
-        "ends_at",
-        time::parse_local_as(&kept.ends_at, zone, &kept.ends_offset),
-    );
-    if let (Some(s), Some(e)) = (starts, ends) {
-        errors.check("ends_at", check_span(s, e));
-    }
-    let input = match (user, role, starts, ends, errors.is_empty()) {
-        (Some(u), Some(role), Some(starts_at), Some(ends_at), true) => Some(ShiftInput {
-            user_id: u.id,
-            role,
-            starts_at,
-            ends_at,
-        }),
-        _ => None,
-    };
-    Ok((kept, input))
-}
-
 /// `POST /shifts`: add a shift.
 pub async fn create_shift(
     state: web::Data<AppState>,
@@ -371,16 +290,13 @@ pub async fn create_shift(
         .run(move |conn| {
             let (mut kept, input) = parse_form(conn, &form, zone)?;
             if let Some(input) = input {
-                match shifts::create(conn, &input) {
+                let cause = format!("{} added an override shift", who(&viewer));
+                match future::recording(conn, &cause, |conn| shifts::create(conn, &input)) {
                     Ok(s) => return Ok(Ok(after_save(&s, zone, &viewer))),
                     Err(e) => kept.errors.absorb("starts_at", e)?,
                 }
             }
-            let query = WeekQuery {
-                week: None,
-                view: None,
-                saved: None,
-            };
+            let query = WeekQuery::default();
             let mut page = load_page(conn, &st, &viewer, &query, ShiftForm::default())?;
             page.form = kept.in_zone(zone);
             Ok(Err(page))
@@ -462,7 +378,8 @@ pub async fn update_shift(
         .run(move |conn| {
             let (mut kept, input) = parse_form(conn, &form, zone)?;
             if let Some(input) = input {
-                match shifts::update(conn, &id, &input) {
+                let cause = format!("{} changed an override shift", who(&viewer));
+                match future::recording(conn, &cause, |conn| shifts::update(conn, &id, &input)) {
                     Ok(s) => return Ok(Ok(after_save(&s, zone, &viewer))),
                     Err(e) => kept.errors.absorb("starts_at", e)?,
                 }
@@ -485,6 +402,11 @@ pub async fn delete_shift(
     viewer.writer()?;
     let id = parse_shift_id(&path)?;
     let location = viewer.keep_tz("/shifts");
-    state.db.run(move |conn| shifts::delete(conn, &id)).await?;
+    let cause = format!("{} deleted an override shift", who(&viewer));
+    let delete = move |conn: &mut DbConnection| shifts::delete(conn, &id);
+    state
+        .db
+        .run(move |c| future::recording(c, &cause, delete))
+        .await?;
     Ok(see_other(&location))
 }

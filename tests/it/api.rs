@@ -511,6 +511,8 @@ backend_tests! {
             ("/api/v1/rotations", "get"), ("/api/v1/rotations", "post"),
             ("/api/v1/rotations/{id}", "get"), ("/api/v1/rotations/{id}", "patch"),
             ("/api/v1/rotations/{id}", "delete"), ("/api/v1/shifts.ics", "get"),
+            ("/api/v1/cover-requests", "get"), ("/api/v1/cover-requests", "post"),
+            ("/api/v1/cover-requests/{id}/take", "post"), ("/api/v1/cover-requests/{id}/cancel", "post"),
         ];
         for (path, method) in expected {
             assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is not described");
@@ -537,6 +539,12 @@ backend_tests! {
         // Admin routes are tried with an admin's token after the responders'.
         app.add_user("dana", "UTC", "admin");
         let dana = app.token("dana");
+        // Cover requests are asked for and taken by members of their role.
+        let (status, made) = app.send_json(Method::POST, "/api/v1/rotations", &alice, &json!({
+            "name": "EOC weekly", "role": "EOC", "starts_at": "2026-01-05T00:00:00Z",
+            "rhythm": "7d", "members": ["alice", "bob", "dana"],
+        })).await;
+        assert_eq!(status, 201, "{made}");
         let doc: Value = reqwest::get(app.url("/api/openapi.json")).await.unwrap().json().await.unwrap();
         let contract = Contract { doc: &doc, app: &app };
 

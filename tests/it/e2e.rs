@@ -513,6 +513,20 @@ async fn world(app: &TestApp) -> World {
         )
         .await;
     assert_eq!(status, 200);
+    // Bob asks for cover of part of his shift (alice sees it wanted, on
+    // her dashboard too), and alice for a time of hers to come.
+    for (token, from, to) in [(&bob, 2 * 60, 4 * 60), (&alice, 20 * 60, 22 * 60)] {
+        let body = json!({"role": "EOC", "starts_at": from_now(from), "ends_at": from_now(to)});
+        let (status, asked) = app
+            .send_json(
+                reqwest::Method::POST,
+                "/api/v1/cover-requests",
+                token,
+                &body,
+            )
+            .await;
+        assert_eq!(status, 201, "cover request: {asked}");
+    }
     let (_, shifts) = app
         .get_json(
             &format!(
@@ -635,6 +649,15 @@ async fn every_page_is_accessible_in_light_and_dark_and_valid_html() {
         b.click("form[action='/shifts'] button[type=submit]").await;
         b.wait_for_path("/shifts").await;
         audit_here(&b, "shifts-errors").await;
+        b.goto("/shifts").await;
+        b.set_value("#c-start", "2026-12-01T10:00").await;
+        b.set_value("#c-end", "2026-12-01T08:00").await;
+        b.collect_form_answer("form[action='/cover-requests']", "cover-errors")
+            .await;
+        b.click("form[action='/cover-requests'] button[type=submit]")
+            .await;
+        b.wait_for_path("/cover-requests").await;
+        audit_here(&b, "cover-errors").await;
         audit(&b, "shift-edit", &format!("/shifts/{}/edit", w.shift)).await;
         // The shift log, with an event on a handoff, and its quick form's errors.
         let alice_token = t.app.token("alice");

@@ -12,6 +12,7 @@ mod auth;
 mod backup;
 mod chat;
 mod cli;
+mod cover;
 mod demo;
 mod drift;
 mod e2e;

@@ -7,11 +7,13 @@
 use serde_json::{Value, json};
 
 use crate::domain::chat::{ChatTarget, Event, Message, Person};
-use crate::domain::time::{Timezone, human_duration};
+use crate::domain::time::{TimeView, Timezone, human_duration};
 
 /// The handoff's permalink (Baton's own address for a test message).
 pub fn permalink(public_url: &str, message: &Message) -> String {
-    if message.handoff_id.is_empty() {
+    if matches!(message.event, Event::CoverTaken { .. }) {
+        format!("{public_url}/shifts")
+    } else if message.handoff_id.is_empty() {
         format!("{public_url}/")
     } else {
         format!("{public_url}/handoffs/{}", message.handoff_id)
@@ -95,6 +97,7 @@ pub fn text(target: ChatTarget, message: &Message, public_url: &str) -> String {
                 "an issue linked to a confidential handoff was closed".to_owned()
             }
             Event::Test => "a test message from Baton".to_owned(),
+            Event::CoverTaken { .. } => cover(target, message, &by),
         };
         return format!("{severity} {}: {link}", capitalised(&what));
     }
@@ -123,12 +126,53 @@ pub fn text(target: ChatTarget, message: &Message, public_url: &str) -> String {
         Event::Test => {
             format!("Test message from Baton, sent by {by}: chat notifications reach this channel")
         }
+        Event::CoverTaken { .. } => return format!("{}: {link}", cover(target, message, &by)),
     };
     let excerpt = match (&message.event, message.excerpt.trim()) {
         (Event::Test | Event::IssueClosed { .. }, _) | (_, "") => String::new(),
         (_, excerpt) => format!("\n> {}", plain(target, excerpt).replace('\n', " ")),
     };
     format!("{severity} {what}: {link}{excerpt}")
+}
+
+/// A taken cover request's sentence, with its times as the requester reads
+/// them: `Bob covers @alice as EOC from Tue 08 Dec 14:00 CET to 18:00 CET
+/// (Europe/Amsterdam)`.
+fn cover(target: ChatTarget, message: &Message, by: &str) -> String {
+    let Event::CoverTaken {
+        requester,
+        taker,
+        role,
+        starts,
+        ends,
+        assigned,
+    } = &message.event
+    else {
+        return String::new();
+    };
+    let (from, to, zone) = match Timezone::parse(&requester.timezone) {
+        Ok(zone) => (
+            TimeView::new(*starts, zone).text,
+            TimeView::new(*ends, zone).text,
+            zone.name().to_owned(),
+        ),
+        Err(_) => (
+            TimeView::new(*starts, Timezone::UTC).text,
+            TimeView::new(*ends, Timezone::UTC).text,
+            "UTC".to_owned(),
+        ),
+    };
+    let assigned = if *assigned {
+        format!(", assigned by {by}")
+    } else {
+        String::new()
+    };
+    format!(
+        "{} covers {} as {} from {from} to {to} ({zone}{assigned})",
+        mention(target, taker),
+        mention(target, requester),
+        plain(target, role),
+    )
 }
 
 /// An escalation's sentence about `subject`.

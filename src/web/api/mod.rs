@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod contract;
+pub mod cover_requests;
 pub mod events;
 pub mod export;
 pub mod handoffs;

@@ -9,7 +9,8 @@ use utoipa::{Modify, OpenApi};
 use crate::domain::issue_ref::GitLab;
 use crate::web::AppState;
 use crate::web::api::{
-    calendar, contract, events, export, handoffs, handovers, rotations, shifts, uncovered, users,
+    calendar, contract, cover_requests, events, export, handoffs, handovers, rotations, shifts,
+    uncovered, users,
 };
 
 struct BearerAuth;
@@ -49,6 +50,10 @@ a shift that does not fit) is a 409. A path answers only the methods listed here
         rotations::get_rotation,
         rotations::patch_rotation,
         rotations::delete_rotation,
+        cover_requests::list_cover_requests,
+        cover_requests::create_cover_request,
+        cover_requests::take_cover_request,
+        cover_requests::cancel_cover_request,
         users::get_me,
         users::patch_me,
         uncovered::list_uncovered,
@@ -109,6 +114,10 @@ pub fn document(gitlab: &GitLab) -> Value {
         "GetRotation": by_id("get_rotation"),
         "PatchRotation": by_id("patch_rotation"),
         "DeleteRotation": by_id("delete_rotation"),
+    });
+    doc["paths"]["/api/v1/cover-requests"]["post"]["responses"]["201"]["links"] = json!({
+        "TakeCoverRequest": by_id("take_cover_request"),
+        "CancelCoverRequest": by_id("cancel_cover_request"),
     });
     doc
 }

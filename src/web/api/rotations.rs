@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::DbConnection;
+use crate::db::models::future;
 use crate::db::models::rotations::{self, Loaded, PlanInput, PlanRow};
 use crate::domain::rotation::MAX_MEMBERS;
 use crate::domain::shift::parse_rotation_role;
@@ -170,7 +171,7 @@ pub async fn create_rotation(
     user: ApiUser,
     body: ApiJson<CreateRotation>,
 ) -> Result<HttpResponse, ApiError> {
-    user.writer()?;
+    let me = user.writer()?.clone();
     let input = body.0;
     let name = rules::ROTATION_NAME
         .check("name", &input.name)?
@@ -190,7 +191,10 @@ pub async fn create_rotation(
                 rhythm,
                 members,
             };
-            let made = rotations::create(conn, &name, &role, &plan)?;
+            let cause = format!("{} made the rotation “{name}”", me.username);
+            let made = future::recording(conn, &cause, |conn| {
+                rotations::create(conn, &name, &role, &plan)
+            })?;
             rotation_json(conn, &made)
         })
         .await?;
@@ -269,7 +273,7 @@ pub async fn patch_rotation(
     path: web::Path<String>,
     body: ApiJson<PatchRotation>,
 ) -> Result<web::Json<RotationJson>, ApiError> {
-    user.writer()?;
+    let me = user.writer()?.clone();
     let id = rotation_id(&path)?;
     let input = body.0;
     let name = match &input.name {
@@ -325,8 +329,10 @@ pub async fn patch_rotation(
             };
             let name = name.unwrap_or(current.rotation.name.clone());
             let role = role.unwrap_or(current.rotation.role.clone());
-            let changed =
-                rotations::update(conn, &id, &name, &role, plan.as_ref().map(|p| (from, p)))?;
+            let cause = format!("{} changed the rotation “{name}”", me.username);
+            let changed = future::recording(conn, &cause, |conn| {
+                rotations::update(conn, &id, &name, &role, plan.as_ref().map(|p| (from, p)))
+            })?;
             rotation_json(conn, &changed)
         })
         .await?;
@@ -342,11 +348,11 @@ pub async fn delete_rotation(
     user: ApiUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    user.writer()?;
+    let cause = format!("{} deleted a rotation", user.writer()?.username);
     let id = rotation_id(&path)?;
     state
         .db
-        .run(move |conn| rotations::delete(conn, &id))
+        .run(move |conn| future::recording(conn, &cause, |conn| rotations::delete(conn, &id)))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,6 +5,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::db::models::future;
 use crate::db::models::schedule::{self, OnCall};
 use crate::db::models::shifts::{self, Shift, ShiftInput};
 use crate::db::models::users::{self, User};
@@ -195,7 +196,7 @@ pub async fn create_shift(
     user: ApiUser,
     body: ApiJson<CreateShift>,
 ) -> Result<HttpResponse, ApiError> {
-    user.writer()?;
+    let me = user.writer()?.clone();
     let input = body.0;
     let username = contract::username("username", &input.username)?;
     let role = contract::ROLE_TEXT.check("role", &input.role)?;
@@ -213,15 +214,14 @@ pub async fn create_shift(
             // Each time is well formed alone; the pair is not a shift the
             // schedule can hold, as an overlapping one is not.
             check_span(starts_at, ends_at).map_err(|e| contract::conflict("ends_at", e))?;
-            let shift = shifts::create(
-                conn,
-                &ShiftInput {
-                    user_id: user.id.clone(),
-                    role,
-                    starts_at,
-                    ends_at,
-                },
-            )?;
+            let input = ShiftInput {
+                user_id: user.id.clone(),
+                role,
+                starts_at,
+                ends_at,
+            };
+            let cause = format!("{} added an override shift", me.username);
+            let shift = future::recording(conn, &cause, |conn| shifts::create(conn, &input))?;
             Ok(ShiftJson::new(&shift, &user))
         })
         .await?;
@@ -237,9 +237,12 @@ pub async fn delete_shift(
     user: ApiUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    user.writer()?;
+    let cause = format!("{} deleted an override shift", user.writer()?.username);
     let id = parse_id(&path).map_err(|_| AppError::NotFound("no such shift".into()))?;
-    state.db.run(move |conn| shifts::delete(conn, &id)).await?;
+    state
+        .db
+        .run(move |conn| future::recording(conn, &cause, |conn| shifts::delete(conn, &id)))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -230,3 +230,40 @@ pub fn test(conn: &mut DbConnection, notify: &Notify, user: &User) -> QueryResul
     let key = format!("test:{}", crate::db::models::new_id());
     enqueue(conn, notify, &key, None, &m)
 }
+
+/// Cover request `request_id` was taken: `taker` covers `requester` in
+/// `role` for `[starts, ends)`; `by` did it (the taker, or an admin who
+/// assigned it). Once per request.
+#[allow(clippy::too_many_arguments)]
+pub fn cover_taken(
+    conn: &mut DbConnection,
+    notify: &Notify,
+    request_id: &str,
+    requester: &User,
+    taker: &User,
+    by: &User,
+    role: &str,
+    (starts, ends): (DateTime<Utc>, DateTime<Utc>),
+) -> QueryResult<()> {
+    if !notify.is_on() {
+        return Ok(());
+    }
+    let m = Message {
+        handoff_id: String::new(),
+        title: String::new(),
+        severity: 4,
+        confidential: false,
+        by: Some(person(conn, by)?),
+        at: time::now(),
+        excerpt: String::new(),
+        event: Event::CoverTaken {
+            requester: person(conn, requester)?,
+            taker: person(conn, taker)?,
+            role: role.to_owned(),
+            starts,
+            ends,
+            assigned: by.id != taker.id,
+        },
+    };
+    enqueue(conn, notify, &format!("cover:{request_id}"), None, &m)
+}

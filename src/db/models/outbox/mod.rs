@@ -153,5 +153,6 @@ fn event_name(message: &Message) -> &'static str {
         Event::Resolved => "resolved",
         Event::IssueClosed { .. } => "issue_closed",
         Event::Test => "test",
+        Event::CoverTaken { .. } => "cover_taken",
     }
 }

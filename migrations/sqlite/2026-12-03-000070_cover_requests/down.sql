@@ -1,0 +1,2 @@
+DROP TABLE schedule_notices;
+DROP TABLE cover_requests;

@@ -1,0 +1,130 @@
+//! Swap and cover: "cover me in EOC on Tuesday 14:00–18:00". A cover
+//! request is open until another member of the role takes it (which writes
+//! the override shift) or its requester cancels it. These are its rules;
+//! who counts as a member of a role is the schedule's (`db::models::cover`).
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::domain::rejection::Rejection;
+use crate::domain::shift::MAX_SHIFT;
+use crate::domain::text_enum::text_enum;
+
+text_enum!(
+    /// Where a cover request stands.
+    CoverStatus {
+        /// Nobody took it yet.
+        Open = "open",
+        /// Someone took it: the override shift is written.
+        Taken = "taken",
+        /// The requester (or an admin) withdrew it.
+        Cancelled = "cancelled",
+    } "cover request status"
+);
+
+/// How far in the past a request may start (a form filled in a minute
+/// ago, to the minute, asks for "now").
+pub const PAST_SLACK: Duration = Duration::minutes(5);
+
+/// How long before its start an open request is shown on the dashboard of
+/// the role's members.
+pub const DASHBOARD_AHEAD: Duration = Duration::hours(24);
+
+/// The span of a new request at `now`: it ends after it starts, lasts at
+/// most 14 days, and does not start in the past.
+pub fn check_span(
+    starts: DateTime<Utc>,
+    ends: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), Rejection> {
+    if ends <= starts {
+        return Err(Rejection::invalid(
+            "ends_at",
+            "the cover must end after it starts",
+        ));
+    }
+    if ends - starts > MAX_SHIFT {
+        return Err(Rejection::invalid(
+            "ends_at",
+            "a cover request lasts at most 14 days",
+        ));
+    }
+    if starts < now - PAST_SLACK {
+        return Err(Rejection::invalid(
+            "starts_at",
+            "the cover would start in the past: ask for a time to come",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `taker_id` may take a request of `requester_id` that is
+/// `status`, ending at `ends`, at `now` (that they are a member of the role
+/// is checked against the schedule).
+pub fn check_take(
+    status: CoverStatus,
+    requester_id: &str,
+    taker_id: &str,
+    ends: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), Rejection> {
+    match status {
+        CoverStatus::Open => {}
+        CoverStatus::Taken => {
+            return Err(Rejection::Conflict(
+                "somebody took this cover request already".into(),
+            ));
+        }
+        CoverStatus::Cancelled => {
+            return Err(Rejection::Conflict(
+                "this cover request was cancelled".into(),
+            ));
+        }
+    }
+    if ends <= now {
+        return Err(Rejection::Conflict("this cover request is over".into()));
+    }
+    if requester_id == taker_id {
+        return Err(Rejection::Conflict(
+            "this is the requester's own cover request: another member of the role takes it".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_request_ends_after_it_starts_lasts_at_most_14_days_and_lies_ahead() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap();
+        let at = |h: i64| now + Duration::hours(h);
+        assert!(check_span(at(2), at(6), now).is_ok());
+        assert_eq!(
+            check_span(at(6), at(2), now).unwrap_err().field(),
+            Some("ends_at")
+        );
+        assert_eq!(
+            check_span(at(2), at(2 + 14 * 24 + 1), now)
+                .unwrap_err()
+                .field(),
+            Some("ends_at")
+        );
+        assert_eq!(
+            check_span(at(-2), at(6), now).unwrap_err().field(),
+            Some("starts_at")
+        );
+    }
+
+    #[test]
+    fn only_another_person_takes_an_open_request_that_is_not_over() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap();
+        let later = now + Duration::hours(3);
+        assert!(check_take(CoverStatus::Open, "a", "b", later, now).is_ok());
+        assert!(check_take(CoverStatus::Open, "a", "a", later, now).is_err());
+        assert!(check_take(CoverStatus::Taken, "a", "b", later, now).is_err());
+        assert!(check_take(CoverStatus::Cancelled, "a", "b", later, now).is_err());
+        assert!(check_take(CoverStatus::Open, "a", "b", now, now).is_err());
+    }
+}
