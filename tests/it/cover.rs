@@ -462,10 +462,6 @@ async fn bad_cover_requests_are_refused_naming_the_field(backend: Backend) {
             "ends_at",
         ),
         (
-            json!({"role": "EOC", "starts_at": fmt(t - Duration::days(3)), "ends_at": fmt(t)}),
-            "starts_at",
-        ),
-        (
             json!({"role": "EOC", "starts_at": fmt(t), "ends_at": fmt(t + Duration::days(15))}),
             "ends_at",
         ),

@@ -135,7 +135,7 @@ pub fn create(
     (starts, ends): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<CoverRequest, AppError> {
     let now = time::now();
-    cover::check_span(starts, ends, now)?;
+    cover::check_span(starts, ends)?;
     let members = RoleMembers::load(conn, starts, ends)?.of(role, starts, ends);
     if members.is_empty() {
         return Err(AppError::invalid(
@@ -232,14 +232,7 @@ pub fn take(
         });
     }
     let (starts, ends) = (request.starts(), request.ends());
-    let now = time::now();
-    cover::check_take(
-        request.status()?,
-        &request.requester_id,
-        &taker.id,
-        ends,
-        now,
-    )?;
+    cover::check_take(request.status()?, &request.requester_id, &taker.id)?;
     if !is_admin
         && !RoleMembers::load(conn, starts, ends)?
             .of(&request.role, starts, ends)
@@ -264,7 +257,7 @@ pub fn take(
             &ShiftInput {
                 user_id: taker.id.clone(),
                 role: request.role.clone(),
-                starts_at: starts.max(now),
+                starts_at: starts,
                 ends_at: ends,
             },
         )?;
@@ -276,7 +269,7 @@ pub fn take(
         .set((
             cover_requests::status.eq(CoverStatus::Taken.as_str()),
             cover_requests::taken_by_id.eq(&taker.id),
-            cover_requests::taken_at.eq(time::to_db(now)),
+            cover_requests::taken_at.eq(time::to_db(time::now())),
             cover_requests::assigned_by_id.eq((actor.id != taker.id).then_some(&actor.id)),
             cover_requests::shift_id.eq(&shift.id),
         ))
@@ -294,7 +287,7 @@ pub fn take(
             taker,
             actor,
             &request.role,
-            (starts.max(now), ends),
+            (starts, ends),
         )?;
         find(conn, id)
     })

@@ -76,7 +76,7 @@ fn status_filter_schema() -> Object {
 fn cover_start() -> Object {
     contract::instant_schema(
         false,
-        "RFC 3339 with any offset; not in the past",
+        "RFC 3339 with any offset; may lie in the past (cover recorded afterwards)",
         Some("2031-03-04T14:00:00Z"),
     )
 }
@@ -196,7 +196,7 @@ pub struct CreateCoverRequest {
     /// The rotation role to be covered in (`EOC`, …); the requester is a member of it.
     #[schema(schema_with = schemas::rotation_role)]
     role: String,
-    /// When the cover starts; not in the past.
+    /// When the cover starts (may lie in the past: cover recorded afterwards).
     #[schema(schema_with = cover_start)]
     starts_at: String,
     /// When it ends: after `starts_at`, at most 14 days later.
@@ -209,7 +209,7 @@ pub struct CreateCoverRequest {
 }
 
 /// Ask for cover. 422 naming the field: `ends_at` not after `starts_at` or
-/// more than 14 days later, `starts_at` in the past, a `role` nobody (or not
+/// more than 14 days later, a `role` nobody (or not
 /// the requester) is a member of. 403: `requester` names someone else and
 /// the caller is not an admin. 409: `requester` names no active user, or the
 /// requester has an open request of the role that overlaps.
