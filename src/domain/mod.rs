@@ -7,6 +7,7 @@ pub mod event;
 pub mod handoff;
 pub mod handoff_input;
 pub mod ics;
+pub mod ics_import;
 pub mod issue_filter;
 pub mod issue_ref;
 pub mod labels;

@@ -25,9 +25,13 @@ pub struct Shift {
     pub starts_at: NaiveDateTime,
     /// UTC, after `starts_at`.
     pub ends_at: NaiveDateTime,
-    /// When it was recorded, or last changed (the calendar feeds'
-    /// `SEQUENCE` grows with it).
+    /// When it was recorded.
     pub created_at: NaiveDateTime,
+    /// The calendar event it was imported from (its `UID`, with the
+    /// occurrence's start for a recurring one); none for one entered here.
+    pub import_uid: Option<String>,
+    /// When it last changed: the calendar feeds' `SEQUENCE` grows with it.
+    pub updated_at: NaiveDateTime,
 }
 
 impl Shift {
@@ -40,7 +44,14 @@ impl Shift {
             starts_at: time::to_db(input.starts_at),
             ends_at: time::to_db(input.ends_at),
             created_at: time::to_db(at),
+            import_uid: None,
+            updated_at: time::to_db(at),
         }
+    }
+
+    /// When it last changed.
+    pub fn changed(&self) -> DateTime<Utc> {
+        time::from_db(self.updated_at)
     }
 
     /// The start as an instant.
@@ -67,7 +78,7 @@ pub struct ShiftInput {
     pub ends_at: DateTime<Utc>,
 }
 
-fn check_overlap(
+pub(crate) fn check_overlap(
     conn: &mut DbConnection,
     input: &ShiftInput,
     except: Option<&str>,
@@ -106,24 +117,45 @@ pub fn insert_all(conn: &mut DbConnection, rows: &[Shift]) -> QueryResult<()> {
     insert_rows!(conn, shifts::table, rows, 2_000)
 }
 
-/// Changes a shift; 404 when it does not exist.
+/// When a shift last changed at `before` changes again at `now`: now, but
+/// at least a whole second later, so that the feeds' `SEQUENCE` (counted in
+/// seconds) grows even for two changes within one second.
+pub fn next_change(before: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    now.max(time::whole_seconds(before) + chrono::Duration::seconds(1))
+}
+
+/// Changes a shift; 404 when it does not exist. Its `created_at` stays;
+/// its `updated_at` grows.
 pub fn update(conn: &mut DbConnection, id: &str, input: &ShiftInput) -> Result<Shift, AppError> {
     conn.transaction(|conn| {
+        let before: Shift = shifts::table
+            .filter(shifts::id.eq(id))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::NotFound("no such shift".into()))?;
         check_overlap(conn, input, Some(id))?;
-        let changed = diesel::update(shifts::table.filter(shifts::id.eq(id)))
-            .set((
-                shifts::user_id.eq(&input.user_id),
-                shifts::role.eq(&input.role),
-                shifts::starts_at.eq(time::to_db(input.starts_at)),
-                shifts::ends_at.eq(time::to_db(input.ends_at)),
-                shifts::created_at.eq(time::to_db(time::now())),
-            ))
-            .execute(conn)?;
-        if changed == 0 {
-            return Err(AppError::NotFound("no such shift".into()));
-        }
-        Ok(shifts::table.filter(shifts::id.eq(id)).first(conn)?)
+        write(conn, &before, input)
     })
+}
+
+/// Writes `input` over the shift `before`, which exists.
+pub(crate) fn write(
+    conn: &mut DbConnection,
+    before: &Shift,
+    input: &ShiftInput,
+) -> Result<Shift, AppError> {
+    diesel::update(shifts::table.filter(shifts::id.eq(&before.id)))
+        .set((
+            shifts::user_id.eq(&input.user_id),
+            shifts::role.eq(&input.role),
+            shifts::starts_at.eq(time::to_db(input.starts_at)),
+            shifts::ends_at.eq(time::to_db(input.ends_at)),
+            shifts::updated_at.eq(time::to_db(next_change(before.changed(), time::now()))),
+        ))
+        .execute(conn)?;
+    Ok(shifts::table
+        .filter(shifts::id.eq(&before.id))
+        .first(conn)?)
 }
 
 /// Deletes a shift; 404 when it does not exist.
