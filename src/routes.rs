@@ -8,15 +8,16 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::error::AppError;
 use crate::web::api::{
     self, calendar as api_calendar, events as api_events, export as api_export,
-    handoffs as api_handoffs, rotations as api_rotations, shifts as api_shifts,
-    uncovered as api_uncovered, users as api_users,
+    handoffs as api_handoffs, rotations as api_rotations, shift_import as api_shift_import,
+    shifts as api_shifts, uncovered as api_uncovered, users as api_users,
 };
 pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
 use crate::web::respond::ApiError;
 use crate::web::{
     AppState, admin, admin_settings, assets, auth, cache, calendar_feed, csrf, dashboard, drills,
-    gitlab, handoffs, handover, hooks, identity, log, profile, rotations, scrape, shifts,
+    gitlab, handoffs, handover, hooks, identity, log, profile, rotations, scrape, shift_import,
+    shifts,
 };
 
 /// One route.
@@ -141,6 +142,8 @@ route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
     Write post "/handoffs/{id}/resolve" => api_handoffs::resolve_handoff,
     Read get "/shifts" => api_shifts::list_shifts,
     Write post "/shifts" => api_shifts::create_shift,
+    // Before /shifts/{id}, which would take "import" for an id.
+    Write post "/shifts/import" => api_shift_import::import_shifts,
     Write delete "/shifts/{id}" => api_shifts::delete_shift,
     Read get "/oncall" => api_shifts::oncall,
     Read get "/shifts.ics" => api_calendar::shifts_ics,
@@ -187,6 +190,8 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Write post "/log" => log::create_event,
     Read get "/shifts" => shifts::list_shifts,
     Write post "/shifts" => shifts::create_shift,
+    // Before /shifts/{id}, which would take "import" for an id.
+    Write post "/shifts/import" => shift_import::import_shifts,
     Write post "/shifts/{id}" => shifts::update_shift,
     Write get "/shifts/{id}/edit" => shifts::edit_shift,
     Write post "/shifts/{id}/delete" => shifts::delete_shift,

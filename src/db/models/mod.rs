@@ -60,6 +60,7 @@ pub mod rotations;
 pub mod schedule;
 pub mod sessions;
 pub mod settings;
+pub mod shift_import;
 pub mod shifts;
 pub mod signin_attempts;
 pub mod tokens;

@@ -113,6 +113,25 @@ pub struct Parsed {
     pub skipped: Vec<Skipped>,
 }
 
+/// The text of a file as it was sent: UTF-8 (a byte-order mark allowed),
+/// at most [`MAX_BYTES`]; anything else is refused naming the line.
+pub fn decode(bytes: &[u8]) -> Result<&str, Malformed> {
+    if bytes.len() > MAX_BYTES {
+        return Err(Malformed::at(
+            1,
+            format!("the file is larger than {} MiB", MAX_BYTES / 1024 / 1024),
+        ));
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        Malformed::at(line, "the file is not UTF-8 text")
+    })
+}
+
 /// A `VEVENT` as written: its line and its own properties.
 #[derive(Debug, Clone)]
 struct RawEvent {

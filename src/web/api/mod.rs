@@ -8,6 +8,7 @@ pub mod export;
 pub mod handoffs;
 pub mod openapi;
 pub mod rotations;
+pub mod shift_import;
 pub mod shifts;
 pub mod uncovered;
 pub mod users;

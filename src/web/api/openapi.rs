@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 use crate::domain::issue_ref::GitLab;
 use crate::web::AppState;
 use crate::web::api::{
-    calendar, contract, events, export, handoffs, rotations, shifts, uncovered, users,
+    calendar, contract, events, export, handoffs, rotations, shift_import, shifts, uncovered, users,
 };
 
 struct BearerAuth;
@@ -43,6 +43,7 @@ a shift that does not fit) is a 409. A path answers only the methods listed here
         shifts::create_shift,
         shifts::delete_shift,
         shifts::oncall,
+        shift_import::import_shifts,
         calendar::shifts_ics,
         rotations::list_rotations,
         rotations::create_rotation,
