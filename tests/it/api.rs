@@ -503,7 +503,7 @@ backend_tests! {
             ("/api/v1/handoffs/{id}", "get"), ("/api/v1/handoffs/{id}", "patch"),
             ("/api/v1/handoffs/{id}/notes", "post"), ("/api/v1/handoffs/{id}/acknowledge", "post"),
             ("/api/v1/handoffs/{id}/resolve", "post"),
-            ("/api/v1/shifts", "get"), ("/api/v1/shifts", "post"), ("/api/v1/shifts/{id}", "delete"),
+            ("/api/v1/shifts", "get"), ("/api/v1/shifts", "post"), ("/api/v1/shifts/import", "post"), ("/api/v1/shifts/{id}", "delete"),
             ("/api/v1/oncall", "get"), ("/api/v1/users/me", "get"), ("/api/v1/users/me", "patch"),
             ("/api/v1/uncovered", "get"), ("/api/v1/export", "get"),
             ("/api/v1/events", "get"), ("/api/v1/events", "post"), ("/api/v1/events/{id}", "get"),

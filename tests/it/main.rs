@@ -17,6 +17,7 @@ mod drift;
 mod e2e;
 mod events;
 mod gitlab;
+mod import;
 mod input;
 mod labels;
 mod layers;
