@@ -35,7 +35,7 @@ diesel::table! {
         ends_at -> Timestamp,
         created_at -> Timestamp,
         import_uid -> Nullable<Text>,
-        updated_at -> Timestamp,
+        updated_at -> Nullable<Timestamp>,
     }
 }
 

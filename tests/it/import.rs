@@ -237,6 +237,10 @@ backend_tests! {
         let (status, err) = crate::common::json(res).await;
         assert_eq!(status, 400);
         assert!(err["error"]["message"].as_str().unwrap().starts_with("line 2: "), "{err}");
+        // Over 2 MiB: 413, nothing read.
+        let (status, err) = import(&app, &token, "EOC", &format!("{good}{}", "X-PAD:0123456789\r\n".repeat(130_000))).await;
+        assert_eq!((status, err["error"]["field"].as_str()), (413, Some("file")), "{err}");
+        assert!(overrides(&app, &token).await.is_empty());
     }
 
     async fn the_form_on_shifts_and_the_command_line_import_the_same_file(app) {

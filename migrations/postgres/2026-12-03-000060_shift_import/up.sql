@@ -3,6 +3,6 @@
 -- the same file again finds it; and every shift says when it last changed
 -- (the feeds' SEQUENCE), which an edit no longer writes into created_at.
 ALTER TABLE shifts ADD COLUMN import_uid TEXT COLLATE "C";
-ALTER TABLE shifts ADD COLUMN updated_at TIMESTAMP NOT NULL DEFAULT '1970-01-01 00:00:00';
-UPDATE shifts SET updated_at = created_at;
+-- Null until the shift is first changed.
+ALTER TABLE shifts ADD COLUMN updated_at TIMESTAMP;
 CREATE UNIQUE INDEX shifts_by_import_uid ON shifts(role, import_uid);

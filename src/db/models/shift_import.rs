@@ -128,9 +128,8 @@ fn write_one(
             (Outcome::Updated, after.id)
         }
         None => {
-            let mut row = Shift::new(&mut Clock, &input, time::now());
-            row.import_uid = Some(o.uid.clone());
-            shifts::insert_all(conn, std::slice::from_ref(&row))?;
+            let row = Shift::new(&mut Clock, &input, time::now());
+            shifts::insert_imported(conn, &row, &o.uid)?;
             (Outcome::Added, row.id)
         }
     }))

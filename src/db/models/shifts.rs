@@ -12,8 +12,8 @@ use crate::domain::time;
 use crate::error::AppError;
 
 /// A shift row.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable)]
-#[diesel(table_name = shifts, treat_none_as_default_value = false)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable)]
+#[diesel(table_name = shifts)]
 pub struct Shift {
     /// UUID v7.
     pub id: String,
@@ -30,8 +30,23 @@ pub struct Shift {
     /// The calendar event it was imported from (its `UID`, with the
     /// occurrence's start for a recurring one); none for one entered here.
     pub import_uid: Option<String>,
-    /// When it last changed: the calendar feeds' `SEQUENCE` grows with it.
-    pub updated_at: NaiveDateTime,
+    /// When it last changed, if it changed since it was recorded: the
+    /// calendar feeds' `SEQUENCE` grows with it.
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// What a new shift row is written with: the columns every schema since
+/// the first has (the demo and the backup tests write into older ones);
+/// `import_uid` and `updated_at` start empty.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = shifts)]
+struct NewShift {
+    id: String,
+    user_id: String,
+    role: String,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    created_at: NaiveDateTime,
 }
 
 impl Shift {
@@ -45,13 +60,13 @@ impl Shift {
             ends_at: time::to_db(input.ends_at),
             created_at: time::to_db(at),
             import_uid: None,
-            updated_at: time::to_db(at),
+            updated_at: None,
         }
     }
 
-    /// When it last changed.
+    /// When it last changed (or was recorded).
     pub fn changed(&self) -> DateTime<Utc> {
-        time::from_db(self.updated_at)
+        time::from_db(self.updated_at.unwrap_or(self.created_at))
     }
 
     /// The start as an instant.
@@ -114,7 +129,37 @@ pub fn create(conn: &mut DbConnection, input: &ShiftInput) -> Result<Shift, AppE
 /// Records shifts that are known not to overlap (a generated rota), in as
 /// few statements as the backend allows.
 pub fn insert_all(conn: &mut DbConnection, rows: &[Shift]) -> QueryResult<()> {
-    insert_rows!(conn, shifts::table, rows, 2_000)
+    let rows: Vec<NewShift> = rows
+        .iter()
+        .map(|s| NewShift {
+            id: s.id.clone(),
+            user_id: s.user_id.clone(),
+            role: s.role.clone(),
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            created_at: s.created_at,
+        })
+        .collect();
+    // In batches (multi-row VALUES, 12 000 binds at most), per backend.
+    rows.chunks(2_000).try_for_each(|chunk| {
+        on_backend!(conn, |c| diesel::insert_into(shifts::table)
+            .values(chunk)
+            .execute(c)
+            .map(|_| ()))
+    })
+}
+
+/// Records `shift`, imported from the calendar event `import_uid`.
+pub fn insert_imported(
+    conn: &mut DbConnection,
+    shift: &Shift,
+    import_uid: &str,
+) -> QueryResult<()> {
+    insert_all(conn, std::slice::from_ref(shift))?;
+    diesel::update(shifts::table.filter(shifts::id.eq(&shift.id)))
+        .set(shifts::import_uid.eq(import_uid))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// When a shift last changed at `before` changes again at `now`: now, but
@@ -150,7 +195,10 @@ pub(crate) fn write(
             shifts::role.eq(&input.role),
             shifts::starts_at.eq(time::to_db(input.starts_at)),
             shifts::ends_at.eq(time::to_db(input.ends_at)),
-            shifts::updated_at.eq(time::to_db(next_change(before.changed(), time::now()))),
+            shifts::updated_at.eq(Some(time::to_db(next_change(
+                before.changed(),
+                time::now(),
+            )))),
         ))
         .execute(conn)?;
     Ok(shifts::table

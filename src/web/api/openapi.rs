@@ -103,6 +103,17 @@ pub fn document(gitlab: &GitLab) -> Value {
     });
     doc["paths"]["/api/v1/shifts"]["post"]["responses"]["201"]["links"] =
         json!({"DeleteShift": by_id("delete_shift")});
+    // utoipa leaves a parameter described by `schema_with` optional: the
+    // import's role is required.
+    for p in doc["paths"]["/api/v1/shifts/import"]["post"]["parameters"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        if p["name"] == "role" {
+            p["required"] = true.into();
+        }
+    }
     doc["paths"]["/api/v1/events"]["post"]["responses"]["201"]["links"] =
         json!({"GetEvent": by_id("get_event")});
     doc["paths"]["/api/v1/rotations"]["post"]["responses"]["201"]["links"] = json!({

@@ -20,7 +20,7 @@ use crate::web::respond::{ApiError, ErrorBody};
 #[into_params(parameter_in = Query)]
 pub struct ImportParams {
     /// The rotation role every imported shift is in (`EOC`, …).
-    #[param(schema_with = schemas::rotation_role)]
+    #[param(schema_with = schemas::rotation_role, required = true)]
     role: String,
 }
 
@@ -106,7 +106,8 @@ fn entry(e: &Entry) -> ImportEntryJson {
 /// message starts with the line of the problem (`line 12: …`), and
 /// nothing is imported.
 #[utoipa::path(post, path = "/api/v1/shifts/import", tag = "shifts", params(ImportParams),
-    request_body(content = String, content_type = "text/calendar", description = "an iCalendar file, at most 2 MiB"),
+    request_body(content = String, content_type = "text/calendar", description = "an iCalendar file, at most 2 MiB",
+        example = json!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//example//rota//EN\r\nBEGIN:VEVENT\r\nUID:eoc-2027-01-04@example.com\r\nDTSTAMP:20261201T000000Z\r\nDTSTART;TZID=Europe/Amsterdam:20270104T090000\r\nDTEND;TZID=Europe/Amsterdam:20270104T170000\r\nSUMMARY:EOC: alice\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")),
     responses((status = 200, body = ImportReportJson),
         (status = 400, body = ErrorBody, description = "the body is not text/calendar, or not a well-formed iCalendar file: the message starts with the line of the problem (`line 12: …`)"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
