@@ -96,10 +96,9 @@ fn parse_line(line: usize, text: &str) -> Result<ContentLine, Malformed> {
             ));
         }
         let mut value = String::new();
-        let mut chars = after[eq + 1..].char_indices();
         let mut quoted = false;
         let mut end = None;
-        while let Some((i, c)) = chars.next() {
+        for (i, c) in after[eq + 1..].char_indices() {
             match c {
                 '"' => quoted = !quoted,
                 ';' | ':' if !quoted => {
