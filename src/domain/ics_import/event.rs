@@ -16,6 +16,10 @@ use super::{
 };
 use crate::domain::shift::check_span;
 
+/// How many days, weeks, months or years the rules of one file may look
+/// at in all (a daily rule from 1970 to now is about 20 000).
+const MAX_PERIODS: usize = 200_000;
+
 /// How long each occurrence lasts: days and a wall-clock span added in
 /// its zone, then exact seconds (a `DURATION`'s time, or the gap between a
 /// start and an end in different zones).
@@ -70,7 +74,12 @@ pub fn compact(instant: DateTime<Utc>) -> String {
     instant.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
-fn read(event: &RawEvent, zones: &Zones, now: DateTime<Utc>) -> Result<Read, Malformed> {
+fn read(
+    event: &RawEvent,
+    zones: &Zones,
+    now: DateTime<Utc>,
+    budget: &mut usize,
+) -> Result<Read, Malformed> {
     let bad = |line: &ContentLine, e: String| Malformed::at(line.line, e);
     let uid = one(event, "UID")?
         .map(|l| unescape(l.value.trim()))
@@ -139,7 +148,8 @@ fn read(event: &RawEvent, zones: &Zones, now: DateTime<Utc>) -> Result<Read, Mal
         Some(l) => Some(parse_duration(&l.value).map_err(|e| bad(l, e))?),
         None => None,
     };
-    let rule = match one(event, "RRULE")? {
+    let rule_line = one(event, "RRULE")?;
+    let rule = match rule_line {
         Some(l) => Some(parse_rule(&l.value).map_err(|e| bad(l, e))?),
         None => None,
     };
@@ -223,7 +233,15 @@ fn read(event: &RawEvent, zones: &Zones, now: DateTime<Utc>) -> Result<Read, Mal
         Some(Ok(rule)) => {
             read.recurs = true;
             let horizon = now + RECURRENCE_REACH;
-            let (all, more) = expand(&rule, start, horizon);
+            let (all, more) = expand(&rule, start, horizon, budget).ok_or_else(|| {
+                Malformed::at(
+                    rule_line.map_or(event.line, |l| l.line),
+                    format!(
+                        "the file's recurrences reach further than Baton expands \
+                         ({MAX_PERIODS} days, weeks, months or years in all)"
+                    ),
+                )
+            })?;
             read.beyond = more.then_some(horizon);
             all
         }
@@ -270,9 +288,10 @@ pub(super) fn interpret(
     zones: &Zones,
     now: DateTime<Utc>,
 ) -> Result<Parsed, Malformed> {
+    let mut budget = MAX_PERIODS;
     let reads = events
         .iter()
-        .map(|e| read(e, zones, now))
+        .map(|e| read(e, zones, now, &mut budget))
         .collect::<Result<Vec<_>, _>>()?;
     // The occurrence UIDs that a RECURRENCE-ID event replaces.
     let replaced: HashMap<String, usize> = reads

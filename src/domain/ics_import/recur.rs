@@ -288,8 +288,15 @@ fn period(rule: &Rule, start: Date, k: i64) -> Vec<Date> {
 
 /// The occurrences of `rule` from `start` (always the first, as RFC 5545
 /// counts it) that begin before `horizon`, as wall-clock times in the
-/// start's zone; `true` when the rule goes on after `horizon`.
-pub fn expand(rule: &Rule, start: Stamp, horizon: DateTime<Utc>) -> (Vec<Stamp>, bool) {
+/// start's zone; `true` when the rule goes on after `horizon`. Each day,
+/// week, month or year looked at spends one of `budget` (shared by a
+/// file's rules, so that no file keeps Baton busy): `None` when it ran out.
+pub fn expand(
+    rule: &Rule,
+    start: Stamp,
+    horizon: DateTime<Utc>,
+    budget: &mut usize,
+) -> Option<(Vec<Stamp>, bool)> {
     let mut out = vec![start];
     let time_of_day = start.wall.time();
     let past_until = |s: &Stamp| match rule.until {
@@ -304,28 +311,28 @@ pub fn expand(rule: &Rule, start: Stamp, horizon: DateTime<Utc>) -> (Vec<Stamp>,
         }
     };
     if past_until(&start) {
-        return (vec![], false);
+        return Some((vec![], false));
     }
-    // A bound for rules that pick nothing for a long time (FEBRUARY 30).
-    for k in 0..20_000 {
+    for k in 0.. {
+        *budget = budget.checked_sub(1)?;
         for date in period(rule, start.wall.date(), k) {
             let next = start.at(date.to_datetime(time_of_day));
             if next.wall <= start.wall {
                 continue;
             }
             if rule.count.is_some_and(|c| out.len() >= c) || past_until(&next) {
-                return (out, false);
+                return Some((out, false));
             }
             if next.instant().is_ok_and(|t| t >= horizon) {
-                return (out, true);
+                return Some((out, true));
             }
             out.push(next);
         }
         if rule.count.is_some_and(|c| out.len() >= c) {
-            return (out, false);
+            return Some((out, false));
         }
     }
-    (out, true)
+    None
 }
 
 #[cfg(test)]
@@ -342,7 +349,13 @@ mod tests {
 
     fn walls(rule: &str, start: Stamp, horizon: &str) -> (Vec<String>, bool) {
         let rule = parse_rule(rule).unwrap().unwrap();
-        let (all, more) = expand(&rule, start, time::parse_rfc3339(horizon).unwrap());
+        let (all, more) = expand(
+            &rule,
+            start,
+            time::parse_rfc3339(horizon).unwrap(),
+            &mut 100_000,
+        )
+        .unwrap();
         (all.iter().map(|s| s.wall.to_string()).collect(), more)
     }
 
@@ -354,7 +367,9 @@ mod tests {
             &rule,
             start,
             time::parse_rfc3339("2030-01-01T00:00:00Z").unwrap(),
-        );
+            &mut 100_000,
+        )
+        .unwrap();
         assert!(!more);
         let instants: Vec<String> = all
             .iter()

@@ -217,3 +217,16 @@ fn an_unknown_zone_or_an_unsupported_rule_skips_only_that_event() {
     assert!(reasons[1].contains("BYSETPOS"), "{reasons:?}");
     assert!(reasons[2].contains("no end"), "{reasons:?}");
 }
+
+#[test]
+fn rules_that_reach_too_far_are_refused_not_expanded_for_ever() {
+    let event = |i: usize| {
+        format!(
+            "BEGIN:VEVENT\nUID:{i}\nDTSTART:18000101T000000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30\nEND:VEVENT\n"
+        )
+    };
+    let text = format!("BEGIN:VCALENDAR\n{}{}END:VCALENDAR\n", event(1), event(2));
+    let err = parse(&text, at(NOW)).unwrap_err();
+    assert!(err.message.contains("reach further"), "{err}");
+    assert_eq!(err.line, 6, "{err}");
+}
