@@ -201,6 +201,16 @@ backend_tests! {
         assert_eq!(now.len(), 5);
         assert!(now.iter().any(|s| s.0 == "bob" && s.2 == fmt(m.and_hms_opt(12, 0, 0).unwrap().and_utc() + Duration::days(1))), "{now:?}");
 
+        // Two imports of one file at once, into another role: one adds,
+        // the other finds what it added.
+        let file = export(10);
+        let (a, b) = tokio::join!(import(&app, &token, "IMOC", &file), import(&app, &token, "IMOC", &file));
+        assert_eq!((a.0, b.0), (200, 200), "{} {}", a.1, b.1);
+        let mut both = [counts(&a.1), counts(&b.1)];
+        both.sort();
+        assert_eq!(both, [[0, 0, 5, 2], [5, 0, 0, 2]]);
+        assert_eq!(overrides(&app, &token).await.len(), 10);
+
         // A viewer may not import; a role is required.
         let vera = app.token("vera");
         let (status, _) = import(&app, &vera, "EOC", &export(10)).await;

@@ -138,6 +138,21 @@ fn write_one(
 /// Imports `parsed` into `role` (a valid rotation role) in one transaction.
 pub fn import(conn: &mut DbConnection, role: &str, parsed: &Parsed) -> Result<Report, AppError> {
     conn.transaction(|conn| {
+        // One import into a role at a time (two of the same file would both
+        // find its UIDs new): an advisory lock on the role on PostgreSQL
+        // (shared by every instance), the write lock first on SQLite (a
+        // no-op write: a transaction that read first could not take it if
+        // another commit came between).
+        match conn {
+            DbConnection::Postgresql(_) => {
+                diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                    .bind::<diesel::sql_types::Text, _>(format!("baton shift import {role}"))
+                    .execute(conn)?;
+            }
+            DbConnection::Sqlite(_) => {
+                diesel::delete(table::table.filter(table::id.eq(""))).execute(conn)?;
+            }
+        }
         let all = users::list_all(conn)?;
         let people: Vec<Person> = all
             .iter()
