@@ -1,4 +1,6 @@
-//! The command line: `baton serve|migrate|user|token|demo|backup|restore|drill`.
+//! The command line: `baton serve|migrate|user|token|shifts|demo|backup|restore|drill`.
+
+mod import;
 
 use std::path::PathBuf;
 
@@ -36,6 +38,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage shifts.
+    #[command(subcommand)]
+    Shifts(ShiftsCommand),
     /// Fill the database with a demo team, shifts, handoffs and notes.
     Demo(crate::demo::DemoArgs),
     /// Back the database up into one portable archive, while Baton serves.
@@ -127,6 +132,21 @@ pub enum UserCommand {
         username: Username,
         /// The GitLab account's numeric user id.
         gitlab_id: String,
+    },
+}
+
+/// `baton shifts …`.
+#[derive(Debug, Subcommand)]
+pub enum ShiftsCommand {
+    /// Import shifts from a calendar export (.ics, RFC 5545): each event
+    /// becomes an override shift for the person it names, found again by
+    /// its UID (importing the same file twice changes nothing).
+    Import {
+        /// The calendar file.
+        file: PathBuf,
+        /// The rotation role of every imported shift (EOC, IMOC, …).
+        #[arg(long)]
+        role: String,
     },
 }
 
@@ -359,6 +379,9 @@ pub fn run(settings: &Settings, command: Command) -> Result<String, String> {
             let owner = tokens::revoke(&mut conn, &id).map_err(|e| e.to_string())?;
             audit(&mut conn, AuditAction::TokenRevoke, &owner, &id)?;
             Ok(format!("token {id} of {owner} is revoked"))
+        }
+        Command::Shifts(ShiftsCommand::Import { file, role }) => {
+            import::import_shifts(&mut conn, &file, &role)
         }
         Command::Demo(args) => crate::demo::run(&mut conn, &args),
     }

@@ -9,8 +9,8 @@ use crate::error::AppError;
 use crate::web::api::{
     self, calendar as api_calendar, cover_requests as api_cover, events as api_events,
     export as api_export, handoffs as api_handoffs, handovers as api_handovers,
-    rotations as api_rotations, shifts as api_shifts, uncovered as api_uncovered,
-    users as api_users,
+    rotations as api_rotations, shift_import as api_shift_import, shifts as api_shifts,
+    uncovered as api_uncovered, users as api_users,
 };
 pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
@@ -18,7 +18,7 @@ use crate::web::respond::ApiError;
 use crate::web::{
     AppState, admin, admin_settings, assets, auth, cache, calendar_feed, cover_forms, csrf,
     dashboard, drills, gitlab, handoffs, handover, hooks, identity, log, notices, profile,
-    rotations, scrape, shifts,
+    rotations, scrape, shift_import, shifts,
 };
 
 /// One route.
@@ -143,6 +143,8 @@ route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
     Write post "/handoffs/{id}/resolve" => api_handoffs::resolve_handoff,
     Read get "/shifts" => api_shifts::list_shifts,
     Write post "/shifts" => api_shifts::create_shift,
+    // Before /shifts/{id}, which would take "import" for an id.
+    Write post "/shifts/import" => api_shift_import::import_shifts,
     Write delete "/shifts/{id}" => api_shifts::delete_shift,
     Read get "/oncall" => api_shifts::oncall,
     Read get "/shifts.ics" => api_calendar::shifts_ics,
@@ -194,6 +196,8 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Write post "/log" => log::create_event,
     Read get "/shifts" => shifts::list_shifts,
     Write post "/shifts" => shifts::create_shift,
+    // Before /shifts/{id}, which would take "import" for an id.
+    Write post "/shifts/import" => shift_import::import_shifts,
     Write post "/shifts/{id}" => shifts::update_shift,
     Write get "/shifts/{id}/edit" => shifts::edit_shift,
     Write post "/shifts/{id}/delete" => shifts::delete_shift,

@@ -34,6 +34,8 @@ diesel::table! {
         starts_at -> Timestamp,
         ends_at -> Timestamp,
         created_at -> Timestamp,
+        import_uid -> Nullable<Text>,
+        updated_at -> Nullable<Timestamp>,
     }
 }
 

@@ -86,7 +86,10 @@ mod tests {
         let at = |h: i64| now + Duration::hours(h);
         assert!(check_span(at(2), at(6)).is_ok());
         assert!(check_span(at(-30), at(-26)).is_ok(), "recorded afterwards");
-        assert_eq!(check_span(at(6), at(2)).unwrap_err().field(), Some("ends_at"));
+        assert_eq!(
+            check_span(at(6), at(2)).unwrap_err().field(),
+            Some("ends_at")
+        );
         assert_eq!(
             check_span(at(2), at(2 + 14 * 24 + 1)).unwrap_err().field(),
             Some("ends_at")

@@ -10,6 +10,7 @@ pub mod handoff;
 pub mod handoff_input;
 pub mod handover;
 pub mod ics;
+pub mod ics_import;
 pub mod issue_filter;
 pub mod issue_ref;
 pub mod labels;

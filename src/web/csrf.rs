@@ -76,9 +76,21 @@ async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
             message: "the form is larger than 4 MiB".into(),
         })?
         .map_err(|e| AppError::Malformed(format!("the form could not be read: {e}")))?;
-    let sent = url::form_urlencoded::parse(&body)
-        .find(|(k, _)| k == FIELD)
-        .map(|(_, v)| v.into_owned());
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // A form with a file (the calendar import) comes as multipart.
+    let sent = if super::multipart::is_multipart(content_type) {
+        super::multipart::parse(content_type, &body)
+            .ok()
+            .map(|parts| super::multipart::text(&parts, FIELD))
+    } else {
+        url::form_urlencoded::parse(&body)
+            .find(|(k, _)| k == FIELD)
+            .map(|(_, v)| v.into_owned())
+    };
     match (expected, sent) {
         (Some(expected), Some(sent)) if !expected.is_empty() && same(&expected, &sent) => {}
         _ => {

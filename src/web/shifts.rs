@@ -221,7 +221,8 @@ fn load_page(
         &on_call,
     )?;
     Ok(ShiftsPage {
-        layout: Layout::with_roles(state, viewer, "Shifts", &on_call, now),
+        layout: Layout::with_roles(state, viewer, "Shifts", &on_call, now)
+            .with_notices(conn, viewer)?,
         timeline,
         week_label: format!(
             "Week of {}",

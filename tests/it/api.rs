@@ -503,7 +503,7 @@ backend_tests! {
             ("/api/v1/handoffs/{id}", "get"), ("/api/v1/handoffs/{id}", "patch"),
             ("/api/v1/handoffs/{id}/notes", "post"), ("/api/v1/handoffs/{id}/acknowledge", "post"),
             ("/api/v1/handoffs/{id}/resolve", "post"),
-            ("/api/v1/shifts", "get"), ("/api/v1/shifts", "post"), ("/api/v1/shifts/{id}", "delete"),
+            ("/api/v1/shifts", "get"), ("/api/v1/shifts", "post"), ("/api/v1/shifts/import", "post"), ("/api/v1/shifts/{id}", "delete"),
             ("/api/v1/oncall", "get"), ("/api/v1/users/me", "get"), ("/api/v1/users/me", "patch"),
             ("/api/v1/uncovered", "get"), ("/api/v1/export", "get"),
             ("/api/v1/events", "get"), ("/api/v1/events", "post"), ("/api/v1/events/{id}", "get"),
@@ -686,6 +686,7 @@ backend_tests! {
             ("post", "/api/v1/handoffs", 409, "a_pass_to_an_unknown_user_a_viewer_or_oneself_is_409_naming_the_field"),
             ("post", "/api/v1/handoffs/{id}/notes", 409, "a_resolved_handoff_takes_no_note_pass_or_second_resolution"),
             ("post", "/api/v1/events", 409, "events::an_event_naming_a_handoff_or_event_that_does_not_exist_is_409"),
+            ("post", "/api/v1/shifts/import", 413, "import::a_malformed_file_changes_nothing_and_names_its_line"),
         ];
         for (method, path, op) in contract.operations() {
             for status in op["responses"].as_object().unwrap().keys() {
@@ -773,6 +774,8 @@ struct Request {
     query: Vec<(String, String)>,
     body: Option<Value>,
     raw: Option<String>,
+    /// The type of a `raw` body (JSON when none).
+    content_type: Option<String>,
 }
 
 impl Request {
@@ -916,6 +919,7 @@ impl Contract<'_> {
             query: vec![],
             body: None,
             raw: None,
+            content_type: None,
         };
         let link_body = if path.contains("{id}") {
             let operation_id = op["operationId"].as_str().expect("an operationId");
@@ -972,6 +976,17 @@ impl Contract<'_> {
                     .push((parameter["name"].as_str().unwrap().to_owned(), text));
             }
         }
+        // A body of another type (a calendar file): its example as it is.
+        if let Some((content_type, example)) = op["requestBody"]["content"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .find_map(|(t, c)| Some((t, c["example"].as_str()?)))
+            .filter(|(t, _)| *t != "application/json")
+        {
+            request.raw = Some(example.to_owned());
+            request.content_type = Some(content_type.clone());
+        }
         if let Some(schema) = op["requestBody"]["content"]["application/json"]["schema"].as_object()
         {
             let mut body = self.example(&Value::Object(schema.clone()), full);
@@ -1020,7 +1035,13 @@ impl Contract<'_> {
         }
         if let Some(raw) = &request.raw {
             builder = builder
-                .header("content-type", "application/json")
+                .header(
+                    "content-type",
+                    request
+                        .content_type
+                        .as_deref()
+                        .unwrap_or("application/json"),
+                )
                 .body(raw.clone());
         } else if let Some(body) = &request.body {
             builder = builder.json(body);

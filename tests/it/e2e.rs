@@ -658,6 +658,29 @@ async fn every_page_is_accessible_in_light_and_dark_and_valid_html() {
             .await;
         b.wait_for_path("/cover-requests").await;
         audit_here(&b, "cover-errors").await;
+        // The calendar import: a malformed file (its line beside the field),
+        // then a file that imports (the report).
+        for (label, calendar) in [
+            ("shift-import-errors", "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:soon\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"),
+            ("shift-import-report", "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:e2e-1@example.com\r\nDTSTART:20270104T080000Z\r\nDTEND:20270104T160000Z\r\nSUMMARY:EOC: alice\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:e2e-2@example.com\r\nDTSTART:20270105T080000Z\r\nDTEND:20270105T160000Z\r\nSUMMARY:EOC: nobody we know\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"),
+        ] {
+            let file = std::env::temp_dir().join(format!("baton-e2e-{}.ics", uuid::Uuid::new_v4()));
+            std::fs::write(&file, calendar).unwrap();
+            b.goto("/shifts").await;
+            b.find("#import-file").await.send_keys(file.to_str().unwrap()).await.unwrap();
+            b.click("form[action='/shifts/import'] button[type=submit]").await;
+            b.wait_for_path("/shifts/import").await;
+            let html = b.js("return document.documentElement.outerHTML", vec![]).await;
+            let html = format!("<!DOCTYPE html>\n{}", html.as_str().unwrap_or_default());
+            if label == "shift-import-errors" {
+                assert!(html.contains("id=\"import-file-error\">line 4: "), "{html}");
+            } else {
+                assert!(html.contains("added 1, updated 0, unchanged 0, skipped 1"), "{html}");
+            }
+            t.collect(label, html);
+            audit_here(&b, label).await;
+            let _ = std::fs::remove_file(&file);
+        }
         audit(&b, "shift-edit", &format!("/shifts/{}/edit", w.shift)).await;
         // The shift log, with an event on a handoff, and its quick form's errors.
         let alice_token = t.app.token("alice");

@@ -19,6 +19,7 @@ mod e2e;
 mod events;
 mod gitlab;
 mod handover;
+mod import;
 mod input;
 mod labels;
 mod layers;

@@ -63,6 +63,7 @@ pub mod schedule;
 pub mod sessions;
 pub mod settings;
 pub mod shift_digest;
+pub mod shift_import;
 pub mod shifts;
 pub mod signin_attempts;
 pub mod tokens;

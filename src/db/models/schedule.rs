@@ -16,7 +16,6 @@ use crate::db::models::{rotations, shifts};
 use crate::domain::ics::FeedShift;
 use crate::domain::rotation::{self, Explicit, Scheduled};
 use crate::domain::shift::MAX_SHIFT;
-use crate::domain::time;
 use crate::error::AppError;
 
 /// The longest span one schedule is worked out for.
@@ -71,7 +70,7 @@ pub fn between(
                 role: s.role.clone(),
                 starts: s.starts(),
                 ends: s.ends(),
-                written_at: time::from_db(s.created_at),
+                written_at: s.changed(),
             };
             people.insert(u.id.clone(), u);
             e
@@ -190,7 +189,7 @@ pub fn latest_for_user(
             user_id: s.user_id.clone(),
             starts: s.starts(),
             ends: s.ends(),
-            changed_at: time::from_db(s.created_at),
+            changed_at: s.changed(),
             source: rotation::Source::Override { shift_id: s.id },
         }),
     )

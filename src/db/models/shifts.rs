@@ -12,8 +12,8 @@ use crate::domain::time;
 use crate::error::AppError;
 
 /// A shift row.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable, Insertable)]
-#[diesel(table_name = shifts, treat_none_as_default_value = false)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Identifiable)]
+#[diesel(table_name = shifts)]
 pub struct Shift {
     /// UUID v7.
     pub id: String,
@@ -25,9 +25,28 @@ pub struct Shift {
     pub starts_at: NaiveDateTime,
     /// UTC, after `starts_at`.
     pub ends_at: NaiveDateTime,
-    /// When it was recorded, or last changed (the calendar feeds'
-    /// `SEQUENCE` grows with it).
+    /// When it was recorded.
     pub created_at: NaiveDateTime,
+    /// The calendar event it was imported from (its `UID`, with the
+    /// occurrence's start for a recurring one); none for one entered here.
+    pub import_uid: Option<String>,
+    /// When it last changed, if it changed since it was recorded: the
+    /// calendar feeds' `SEQUENCE` grows with it.
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// What a new shift row is written with: the columns every schema since
+/// the first has (the demo and the backup tests write into older ones);
+/// `import_uid` and `updated_at` start empty.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = shifts)]
+struct NewShift {
+    id: String,
+    user_id: String,
+    role: String,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    created_at: NaiveDateTime,
 }
 
 impl Shift {
@@ -40,7 +59,14 @@ impl Shift {
             starts_at: time::to_db(input.starts_at),
             ends_at: time::to_db(input.ends_at),
             created_at: time::to_db(at),
+            import_uid: None,
+            updated_at: None,
         }
+    }
+
+    /// When it last changed (or was recorded).
+    pub fn changed(&self) -> DateTime<Utc> {
+        time::from_db(self.updated_at.unwrap_or(self.created_at))
     }
 
     /// The start as an instant.
@@ -67,7 +93,7 @@ pub struct ShiftInput {
     pub ends_at: DateTime<Utc>,
 }
 
-fn check_overlap(
+pub(crate) fn check_overlap(
     conn: &mut DbConnection,
     input: &ShiftInput,
     except: Option<&str>,
@@ -103,27 +129,81 @@ pub fn create(conn: &mut DbConnection, input: &ShiftInput) -> Result<Shift, AppE
 /// Records shifts that are known not to overlap (a generated rota), in as
 /// few statements as the backend allows.
 pub fn insert_all(conn: &mut DbConnection, rows: &[Shift]) -> QueryResult<()> {
-    insert_rows!(conn, shifts::table, rows, 2_000)
+    let rows: Vec<NewShift> = rows
+        .iter()
+        .map(|s| NewShift {
+            id: s.id.clone(),
+            user_id: s.user_id.clone(),
+            role: s.role.clone(),
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            created_at: s.created_at,
+        })
+        .collect();
+    // In batches (multi-row VALUES, 12 000 binds at most), per backend.
+    rows.chunks(2_000).try_for_each(|chunk| {
+        on_backend!(conn, |c| diesel::insert_into(shifts::table)
+            .values(chunk)
+            .execute(c)
+            .map(|_| ()))
+    })
 }
 
-/// Changes a shift; 404 when it does not exist.
+/// Records `shift`, imported from the calendar event `import_uid`.
+pub fn insert_imported(
+    conn: &mut DbConnection,
+    shift: &Shift,
+    import_uid: &str,
+) -> QueryResult<()> {
+    insert_all(conn, std::slice::from_ref(shift))?;
+    diesel::update(shifts::table.filter(shifts::id.eq(&shift.id)))
+        .set(shifts::import_uid.eq(import_uid))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// When a shift last changed at `before` changes again at `now`: now, but
+/// at least a whole second later, so that the feeds' `SEQUENCE` (counted in
+/// seconds) grows even for two changes within one second.
+pub fn next_change(before: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    now.max(time::whole_seconds(before) + chrono::Duration::seconds(1))
+}
+
+/// Changes a shift; 404 when it does not exist. Its `created_at` stays;
+/// its `updated_at` grows.
 pub fn update(conn: &mut DbConnection, id: &str, input: &ShiftInput) -> Result<Shift, AppError> {
     conn.transaction(|conn| {
+        let before: Shift = shifts::table
+            .filter(shifts::id.eq(id))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::NotFound("no such shift".into()))?;
         check_overlap(conn, input, Some(id))?;
-        let changed = diesel::update(shifts::table.filter(shifts::id.eq(id)))
-            .set((
-                shifts::user_id.eq(&input.user_id),
-                shifts::role.eq(&input.role),
-                shifts::starts_at.eq(time::to_db(input.starts_at)),
-                shifts::ends_at.eq(time::to_db(input.ends_at)),
-                shifts::created_at.eq(time::to_db(time::now())),
-            ))
-            .execute(conn)?;
-        if changed == 0 {
-            return Err(AppError::NotFound("no such shift".into()));
-        }
-        Ok(shifts::table.filter(shifts::id.eq(id)).first(conn)?)
+        write(conn, &before, input)
     })
+}
+
+/// Writes `input` over the shift `before`, which exists.
+pub(crate) fn write(
+    conn: &mut DbConnection,
+    before: &Shift,
+    input: &ShiftInput,
+) -> Result<Shift, AppError> {
+    diesel::update(shifts::table.filter(shifts::id.eq(&before.id)))
+        .set((
+            shifts::user_id.eq(&input.user_id),
+            shifts::role.eq(&input.role),
+            shifts::starts_at.eq(time::to_db(input.starts_at)),
+            shifts::ends_at.eq(time::to_db(input.ends_at)),
+            shifts::updated_at.eq(Some(time::to_db(next_change(
+                before.changed(),
+                time::now(),
+            )))),
+        ))
+        .execute(conn)?;
+    Ok(shifts::table
+        .filter(shifts::id.eq(&before.id))
+        .first(conn)?)
 }
 
 /// Deletes a shift; 404 when it does not exist.

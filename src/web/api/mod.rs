@@ -10,6 +10,7 @@ pub mod handoffs;
 pub mod handovers;
 pub mod openapi;
 pub mod rotations;
+pub mod shift_import;
 pub mod shifts;
 pub mod uncovered;
 pub mod users;

@@ -9,8 +9,8 @@ use utoipa::{Modify, OpenApi};
 use crate::domain::issue_ref::GitLab;
 use crate::web::AppState;
 use crate::web::api::{
-    calendar, contract, cover_requests, events, export, handoffs, handovers, rotations, shifts,
-    uncovered, users,
+    calendar, contract, cover_requests, events, export, handoffs, handovers, rotations,
+    shift_import, shifts, uncovered, users,
 };
 
 struct BearerAuth;
@@ -44,6 +44,7 @@ a shift that does not fit) is a 409. A path answers only the methods listed here
         shifts::create_shift,
         shifts::delete_shift,
         shifts::oncall,
+        shift_import::import_shifts,
         calendar::shifts_ics,
         rotations::list_rotations,
         rotations::create_rotation,
@@ -108,6 +109,17 @@ pub fn document(gitlab: &GitLab) -> Value {
     });
     doc["paths"]["/api/v1/shifts"]["post"]["responses"]["201"]["links"] =
         json!({"DeleteShift": by_id("delete_shift")});
+    // utoipa leaves a parameter described by `schema_with` optional: the
+    // import's role is required.
+    for p in doc["paths"]["/api/v1/shifts/import"]["post"]["parameters"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        if p["name"] == "role" {
+            p["required"] = true.into();
+        }
+    }
     doc["paths"]["/api/v1/events"]["post"]["responses"]["201"]["links"] =
         json!({"GetEvent": by_id("get_event")});
     doc["paths"]["/api/v1/rotations"]["post"]["responses"]["201"]["links"] = json!({
