@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::error::AppError;
 use crate::web::api::{
     self, calendar as api_calendar, events as api_events, export as api_export,
-    handoffs as api_handoffs, rotations as api_rotations, shifts as api_shifts,
+    handoffs as api_handoffs, review as api_review, rotations as api_rotations, shifts as api_shifts,
     uncovered as api_uncovered, users as api_users,
 };
 pub use crate::web::identity::Access;
@@ -16,7 +16,7 @@ use crate::web::identity::Rules;
 use crate::web::respond::ApiError;
 use crate::web::{
     AppState, admin, admin_settings, assets, auth, cache, calendar_feed, csrf, dashboard, drills,
-    gitlab, handoffs, handover, hooks, identity, log, profile, rotations, scrape, shifts,
+    gitlab, handoffs, handover, hooks, identity, log, profile, review, rotations, scrape, shifts,
 };
 
 /// One route.
@@ -156,6 +156,7 @@ route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
     Read get "/events" => api_events::list_events,
     Write post "/events" => api_events::create_event,
     Read get "/events/{id}" => api_events::get_event,
+    Read get "/review" => api_review::get_review,
 });
 
 // Webhooks: called by other systems, which prove themselves in the
@@ -185,6 +186,9 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Write post "/handover" => handover::submit_handover,
     Read get "/log" => log::show_log,
     Write post "/log" => log::create_event,
+    SignedIn get "/review" => review::show_review,
+    SignedIn get "/review.csv" => review::review_csv_file,
+    SignedIn get "/review/load.csv" => review::load_csv_file,
     Read get "/shifts" => shifts::list_shifts,
     Write post "/shifts" => shifts::create_shift,
     Write post "/shifts/{id}" => shifts::update_shift,

@@ -7,6 +7,7 @@ pub mod events;
 pub mod export;
 pub mod handoffs;
 pub mod openapi;
+pub mod review;
 pub mod rotations;
 pub mod shifts;
 pub mod uncovered;

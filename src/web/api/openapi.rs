@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 use crate::domain::issue_ref::GitLab;
 use crate::web::AppState;
 use crate::web::api::{
-    calendar, contract, events, export, handoffs, rotations, shifts, uncovered, users,
+    calendar, contract, events, export, handoffs, review, rotations, shifts, uncovered, users,
 };
 
 struct BearerAuth;
@@ -56,6 +56,7 @@ a shift that does not fit) is a 409. A path answers only the methods listed here
         events::list_events,
         events::create_event,
         events::get_event,
+        review::get_review,
     ),
     modifiers(&BearerAuth)
 )]

@@ -1,0 +1,133 @@
+//! On-call load per person (issue 15, item 4): hours from the final
+//! schedule (`db::models::schedule::between`, the one answer to who is on
+//! call), split into night and weekend hours in each person's own zone by
+//! `domain::review::hours`; passes received and how fast they were
+//! acknowledged; escalations that named them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::PassRow;
+use crate::db::DbConnection;
+use crate::db::models::schedule;
+use crate::db::models::users::{self, User};
+use crate::db::schema::pass_escalations;
+use crate::domain::review::{Hours, Range, Spread, hours};
+use crate::domain::time::to_db;
+use crate::error::AppError;
+
+/// One person's load in a range.
+#[derive(Debug, Clone)]
+pub struct PersonLoad {
+    /// Who.
+    pub user: User,
+    /// Time on call in the range (seconds), with its night and weekend parts.
+    pub hours: Hours,
+    /// Passes written to them in the range.
+    pub passes_received: i64,
+    /// How fast they acknowledged those (seconds), once they did.
+    pub ack: Spread,
+    /// Passes whose (latest) escalation in the range named them.
+    pub escalations: i64,
+    /// Seconds on call in each week of the review's chart weeks.
+    pub weekly: Vec<i64>,
+}
+
+type Spans = HashMap<String, Vec<(DateTime<Utc>, DateTime<Utc>)>>;
+
+/// Each person's shifts of the final schedule that meet `range`.
+fn on_call(
+    conn: &mut DbConnection,
+    range: &Range,
+    people: &mut HashMap<String, User>,
+) -> Result<Spans, AppError> {
+    let mut spans: Spans = HashMap::new();
+    for o in schedule::between(conn, range.from, range.to)? {
+        spans
+            .entry(o.user.id.clone())
+            .or_default()
+            .push((o.shift.starts, o.shift.ends));
+        people.entry(o.user.id.clone()).or_insert(o.user);
+    }
+    Ok(spans)
+}
+
+/// The load of every person with time on call, a pass or an escalation in
+/// `range`, or time on call in one of `weeks`; by name. Returns the weeks too.
+pub(crate) fn load(
+    conn: &mut DbConnection,
+    range: &Range,
+    passes: &[PassRow],
+    weeks: &[Range],
+) -> Result<(Vec<PersonLoad>, Vec<Range>), AppError> {
+    let mut people: HashMap<String, User> = HashMap::new();
+    let in_range = on_call(conn, range, &mut people)?;
+    let chart = match (weeks.first(), weeks.last()) {
+        (Some(first), Some(last)) => {
+            let span = Range {
+                from: first.from,
+                to: last.to,
+            };
+            on_call(conn, &span, &mut people)?
+        }
+        _ => HashMap::new(),
+    };
+    let escalations: HashMap<String, i64> = pass_escalations::table
+        .filter(pass_escalations::escalated_at.ge(to_db(range.from)))
+        .filter(pass_escalations::escalated_at.lt(to_db(range.to)))
+        .filter(pass_escalations::escalated_to_id.is_not_null())
+        .group_by(pass_escalations::escalated_to_id)
+        .select((pass_escalations::escalated_to_id, count_star()))
+        .load::<(Option<String>, i64)>(conn)?
+        .into_iter()
+        .filter_map(|(id, n)| id.map(|id| (id, n)))
+        .collect();
+    let mut received: HashMap<&str, Vec<&PassRow>> = HashMap::new();
+    for p in passes {
+        if let Some(to) = &p.to_id {
+            received.entry(to.as_str()).or_default().push(p);
+        }
+    }
+    let missing: Vec<&str> = received
+        .keys()
+        .copied()
+        .chain(escalations.keys().map(String::as_str))
+        .filter(|id| !people.contains_key(*id))
+        .collect();
+    if !missing.is_empty() {
+        people.extend(users::find_many(conn, &missing)?);
+    }
+    let mut out: BTreeMap<(String, String), PersonLoad> = BTreeMap::new();
+    for (id, user) in people {
+        let mine = received.get(id.as_str());
+        let spans = in_range.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+        let chart_spans = chart.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+        let load = PersonLoad {
+            hours: hours(spans, user.timezone, range),
+            passes_received: mine.map_or(0, |m| m.len() as i64),
+            ack: Spread::of(
+                mine.into_iter()
+                    .flatten()
+                    .filter_map(|p| p.seconds())
+                    .collect(),
+            ),
+            escalations: escalations.get(&id).copied().unwrap_or(0),
+            weekly: weeks
+                .iter()
+                .map(|w| hours(chart_spans, user.timezone, w).total)
+                .collect(),
+            user,
+        };
+        let busy = load.hours.total > 0
+            || load.passes_received > 0
+            || load.escalations > 0
+            || load.weekly.iter().any(|s| *s > 0);
+        if busy {
+            out.insert((load.user.name.clone(), load.user.id.clone()), load);
+        }
+    }
+    Ok((out.into_values().collect(), weeks.to_vec()))
+}
