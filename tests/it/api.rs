@@ -510,6 +510,7 @@ backend_tests! {
             ("/api/v1/rotations", "get"), ("/api/v1/rotations", "post"),
             ("/api/v1/rotations/{id}", "get"), ("/api/v1/rotations/{id}", "patch"),
             ("/api/v1/rotations/{id}", "delete"), ("/api/v1/shifts.ics", "get"),
+            ("/api/v1/review", "get"),
         ];
         for (path, method) in expected {
             assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is not described");

@@ -23,5 +23,6 @@ mod layers;
 mod logs;
 mod metrics;
 mod pages;
+mod review;
 mod schedules;
 mod stored;
