@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use super::PassRow;
 use crate::db::DbConnection;
 use crate::db::models::schedule;
 use crate::db::models::users::{self, User};
@@ -60,7 +59,8 @@ fn on_call(
 pub(crate) fn load(
     conn: &mut DbConnection,
     range: &Range,
-    passes: &[PassRow],
+    recipients: &HashMap<String, (i64, i64)>,
+    mut waits: HashMap<String, Spread>,
     weeks: &[Range],
 ) -> Result<(Vec<PersonLoad>, Vec<Range>), AppError> {
     let mut people: HashMap<String, User> = HashMap::new();
@@ -85,15 +85,9 @@ pub(crate) fn load(
         .into_iter()
         .filter_map(|(id, n)| id.map(|id| (id, n)))
         .collect();
-    let mut received: HashMap<&str, Vec<&PassRow>> = HashMap::new();
-    for p in passes {
-        if let Some(to) = &p.to_id {
-            received.entry(to.as_str()).or_default().push(p);
-        }
-    }
-    let missing: Vec<&str> = received
+    let missing: Vec<&str> = recipients
         .keys()
-        .copied()
+        .map(String::as_str)
         .chain(escalations.keys().map(String::as_str))
         .filter(|id| !people.contains_key(*id))
         .collect();
@@ -102,18 +96,12 @@ pub(crate) fn load(
     }
     let mut out: BTreeMap<(String, String), PersonLoad> = BTreeMap::new();
     for (id, user) in people {
-        let mine = received.get(id.as_str());
         let spans = in_range.get(&id).map(Vec::as_slice).unwrap_or(&[]);
         let chart_spans = chart.get(&id).map(Vec::as_slice).unwrap_or(&[]);
         let load = PersonLoad {
             hours: hours(spans, user.timezone, range),
-            passes_received: mine.map_or(0, |m| m.len() as i64),
-            ack: Spread::of(
-                mine.into_iter()
-                    .flatten()
-                    .filter_map(|p| p.seconds())
-                    .collect(),
-            ),
+            passes_received: recipients.get(&id).map_or(0, |(n, _)| *n),
+            ack: waits.remove(&id).unwrap_or_default(),
             escalations: escalations.get(&id).copied().unwrap_or(0),
             weekly: weeks
                 .iter()

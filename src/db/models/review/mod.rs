@@ -6,6 +6,7 @@
 //! figures mean is written once, in `domain::review`. The on-call load per
 //! person is in [`load`].
 
+mod acks;
 pub mod load;
 
 use std::collections::HashMap;
@@ -107,41 +108,6 @@ pub struct Review {
     pub load_weeks: Vec<Range>,
 }
 
-/// A pass as the review reads it.
-#[derive(Debug, Clone, Queryable)]
-pub(crate) struct PassRow {
-    pub note_id: String,
-    pub handoff_id: String,
-    pub to_id: Option<String>,
-    pub written: NaiveDateTime,
-    pub acknowledged: Option<NaiveDateTime>,
-}
-
-impl PassRow {
-    /// Seconds to acknowledge, once acknowledged.
-    pub fn seconds(&self) -> Option<i64> {
-        self.acknowledged
-            .map(|a| (a - self.written).num_seconds())
-    }
-}
-
-/// The passes written in `range`, oldest first.
-pub(crate) fn passes_in(conn: &mut DbConnection, range: &Range) -> QueryResult<Vec<PassRow>> {
-    notes::table
-        .filter(notes::pass_to_id.is_not_null())
-        .filter(notes::created_at.ge(to_db(range.from)))
-        .filter(notes::created_at.lt(to_db(range.to)))
-        .order(notes::created_at)
-        .select((
-            notes::id,
-            notes::handoff_id,
-            notes::pass_to_id,
-            notes::created_at,
-            notes::acknowledged_at,
-        ))
-        .load(conn)
-}
-
 fn per_kind(rows: Vec<(String, i32, i64)>) -> Vec<KindCount> {
     let mut out: Vec<KindCount> = rows
         .into_iter()
@@ -238,86 +204,72 @@ fn open_at(handoffs: &[(DateTime<Utc>, Option<DateTime<Utc>>)], at: DateTime<Utc
     handoffs.iter().filter(|h| is_open_at(h, at)).count() as i64
 }
 
-/// The slowest acknowledgements among `passes`, with their handoffs' titles
-/// and the recipients' names.
-fn slowest(conn: &mut DbConnection, passes: &[PassRow]) -> QueryResult<Vec<SlowAck>> {
-    let mut acked: Vec<(&PassRow, i64)> = passes
-        .iter()
-        .filter_map(|p| p.seconds().map(|s| (p, s)))
-        .collect();
-    acked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.written.cmp(&b.0.written)));
-    acked.truncate(SLOWEST);
-    let ids: Vec<&str> = acked.iter().map(|(p, _)| p.handoff_id.as_str()).collect();
+/// The slowest acknowledgements of the passes written in `range`, with
+/// their handoffs' titles and the recipients' names.
+fn slowest(conn: &mut DbConnection, range: &Range) -> QueryResult<Vec<SlowAck>> {
+    let slow = acks::slowest(conn, range, SLOWEST as i64)?;
+    let ids: Vec<&str> = slow.iter().map(|p| p.handoff_id.as_str()).collect();
     let titles: HashMap<String, String> = handoffs::table
         .filter(handoffs::id.eq_any(&ids))
         .select((handoffs::id, handoffs::title))
         .load(conn)?
         .into_iter()
         .collect();
-    let people: Vec<&str> = acked
-        .iter()
-        .filter_map(|(p, _)| p.to_id.as_deref())
-        .collect();
+    let people: Vec<&str> = slow.iter().filter_map(|p| p.pass_to_id.as_deref()).collect();
     let names: HashMap<String, String> = users::table
         .filter(users::id.eq_any(&people))
         .select((users::id, users::name))
         .load(conn)?
         .into_iter()
         .collect();
-    Ok(acked
-        .into_iter()
-        .map(|(p, seconds)| SlowAck {
+    Ok(slow
+        .iter()
+        .map(|p| SlowAck {
             handoff_id: p.handoff_id.clone(),
             title: titles.get(&p.handoff_id).cloned().unwrap_or_default(),
-            note_id: p.note_id.clone(),
+            note_id: p.id.clone(),
             to: p
-                .to_id
+                .pass_to_id
                 .as_ref()
                 .and_then(|id| names.get(id).cloned())
                 .unwrap_or_default(),
-            written: from_db(p.written),
-            seconds,
+            written: from_db(p.created_at),
+            seconds: p.wait,
         })
         .collect())
 }
 
 /// Time to acknowledge per team week, for the `weeks` given (oldest first,
-/// contiguous): one narrow read of their acknowledged passes.
+/// contiguous), in one statement.
 fn ack_weeks(conn: &mut DbConnection, weeks: &[Range]) -> QueryResult<Vec<WeekAck>> {
     let (Some(first), Some(last)) = (weeks.first(), weeks.last()) else {
         return Ok(vec![]);
     };
-    let rows: Vec<(NaiveDateTime, Option<NaiveDateTime>)> = notes::table
-        .filter(notes::pass_to_id.is_not_null())
-        .filter(notes::created_at.ge(to_db(first.from)))
-        .filter(notes::created_at.lt(to_db(last.to)))
-        .filter(notes::acknowledged_at.is_not_null())
-        .select((notes::created_at, notes::acknowledged_at))
-        .load(conn)?;
-    let mut per_week: Vec<Vec<i64>> = vec![vec![]; weeks.len()];
-    for (written, acked) in rows {
-        let at = from_db(written);
-        if let (Some(acked), Some(i)) = (
-            acked,
-            weeks.iter().position(|w| w.from <= at && at < w.to),
-        ) {
-            per_week[i].push((acked - written).num_seconds());
-        }
-    }
+    let span = Range {
+        from: first.from,
+        to: last.to,
+    };
+    let per_week = acks::spreads(conn, &span, acks::By::Week(first.from))?;
     Ok(weeks
         .iter()
-        .zip(per_week)
-        .map(|(week, values)| WeekAck {
+        .enumerate()
+        .map(|(i, week)| WeekAck {
             week: *week,
-            spread: Spread::of(values),
+            spread: per_week.get(&i.to_string()).copied().unwrap_or_default(),
         })
         .collect())
 }
 
 /// Every figure of the review of `range`, as of `now`.
 pub fn review(conn: &mut DbConnection, range: Range, now: DateTime<Utc>) -> Result<Review, AppError> {
-    let passes = passes_in(conn, &range)?;
-    let ack = Spread::of(passes.iter().filter_map(PassRow::seconds).collect());
+    let started = std::time::Instant::now();
+    let recipients = acks::per_recipient(conn, &range)?;
+    let waits = acks::waits_by(conn, &range, acks::By::Recipient)?;
+    let ack = Spread::of(waits.values().flatten().copied().collect());
+    let per_person: HashMap<String, Spread> = waits
+        .into_iter()
+        .map(|(id, w)| (id, Spread::of(w)))
+        .collect();
     let open = open_during(conn, &range)?;
     let changes: Vec<DateTime<Utc>> =
         schedule::changes_between(conn, range.from - chrono::Duration::seconds(1), range.to)?
@@ -340,15 +292,15 @@ pub fn review(conn: &mut DbConnection, range: Range, now: DateTime<Utc>) -> Resu
         })
         .collect();
     let weeks = range.weeks_back(review::CHART_WEEKS);
-    let (load, load_weeks) = load::load(conn, &range, &passes, &weeks)?;
-    Ok(Review {
+    let (load, load_weeks) = load::load(conn, &range, &recipients, per_person, &weeks)?;
+    let figures = Review {
         range,
         now,
         opened: opened(conn, &range)?,
         resolved: resolved(conn, &range)?,
-        passes: passes.len() as i64,
+        passes: recipients.values().map(|(n, _)| n).sum(),
         ack,
-        slowest: slowest(conn, &passes)?,
+        slowest: slowest(conn, &range)?,
         escalated: escalated(conn, &range)?,
         carry_over: review::carry_over(&open, &changes),
         open_older_than_week,
@@ -357,5 +309,7 @@ pub fn review(conn: &mut DbConnection, range: Range, now: DateTime<Utc>) -> Resu
         ack_weeks: ack_weeks(conn, &weeks)?,
         load,
         load_weeks,
-    })
+    };
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "review computed");
+    Ok(figures)
 }
