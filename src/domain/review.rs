@@ -8,7 +8,8 @@
 //! - **The team week** runs from Wednesday 00:00 UTC to the next Wednesday
 //!   00:00 UTC. A range is `[from, to)`.
 //! - **Time to acknowledge** of a pass: from the note that passed the
-//!   handoff to its acknowledgement, in whole seconds. The figures of a
+//!   handoff to its acknowledgement, in whole seconds (each instant
+//!   truncated to its second, as the API shows them). The figures of a
 //!   range are about the passes *written* in it (a pass acknowledged later
 //!   counts in the week it was written, once acknowledged). Median and p90
 //!   are by nearest rank ([`percentile`]).

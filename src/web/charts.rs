@@ -24,7 +24,7 @@ const PALETTE: [&str; 8] = [
 const WIDTH: f64 = 640.0;
 const PLOT_HEIGHT: f64 = 180.0;
 const LEFT: f64 = 56.0;
-const RIGHT: f64 = 12.0;
+const RIGHT: f64 = 28.0;
 const TOP: f64 = 12.0;
 const AXIS: f64 = 28.0;
 const LEGEND_ROW: f64 = 18.0;
@@ -51,7 +51,8 @@ fn nice_top(max: f64) -> f64 {
         return 1.0;
     }
     let magnitude = 10f64.powf(max.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
+    // Quarters of these are round too (the grid has four steps).
+    [1.0, 2.0, 4.0, 8.0, 10.0]
         .iter()
         .map(|m| m * magnitude)
         .find(|v| *v >= max)
@@ -62,7 +63,8 @@ fn number(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
         format!("{}", v.round() as i64)
     } else {
-        format!("{v:.1}")
+        let text = format!("{v:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
     }
 }
 
@@ -214,7 +216,10 @@ mod tests {
     fn the_y_axis_ends_on_a_round_number() {
         assert_eq!(nice_top(0.0), 1.0);
         assert_eq!(nice_top(7.0), 10.0);
-        assert_eq!(nice_top(42.0), 50.0);
+        assert_eq!(nice_top(3.0), 4.0);
+        assert_eq!(nice_top(42.0), 80.0);
         assert_eq!(nice_top(180.0), 200.0);
+        assert_eq!(number(0.25), "0.25");
+        assert_eq!(number(2.5), "2.5");
     }
 }

@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use crate::db::DbConnection;
 use crate::db::models::review::{self, Review};
-use crate::domain::event::EventKind;
 use crate::domain::handoff::Kind;
 use crate::domain::review::{Range, parse_range};
 use crate::domain::time::{self, Timezone, TimeView, date_text, human_duration, rfc3339};
@@ -145,21 +144,6 @@ fn kind_rows(rows: &[review::KindCount]) -> (Vec<KindRow>, i64) {
     )
 }
 
-/// The events of each kind, every kind named (zero when none).
-pub fn events_per_kind(r: &Review) -> Vec<(&'static str, i64)> {
-    EventKind::ALL
-        .iter()
-        .map(|k| {
-            let n = r
-                .events
-                .iter()
-                .find(|(kind, _)| kind == k.as_str())
-                .map_or(0, |(_, n)| *n);
-            (k.as_str(), n)
-        })
-        .collect()
-}
-
 impl ReviewView {
     fn new(r: &Review, tz: Timezone) -> ReviewView {
         let range = r.range;
@@ -253,7 +237,7 @@ impl ReviewView {
             carry_handoffs: r.carry_over.handoffs,
             carry_most: r.carry_over.most,
             older_than_week: r.open_older_than_week,
-            events: events_per_kind(r),
+            events: r.events_per_kind(),
             ack_chart,
             ack_rows: r
                 .ack_weeks
@@ -424,7 +408,7 @@ pub fn review_csv(r: &Review) -> String {
     row("carry_over_handoffs", "", String::new(), r.carry_over.handoffs.to_string());
     row("carry_over_most", "", String::new(), r.carry_over.most.to_string());
     row("open_older_than_week", "", String::new(), r.open_older_than_week.to_string());
-    for (kind, n) in events_per_kind(r) {
+    for (kind, n) in r.events_per_kind() {
         row("events", kind, String::new(), n.to_string());
     }
     out

@@ -14,7 +14,6 @@ use crate::web::AppState;
 use crate::web::api::contract::{self, schemas};
 use crate::web::api::{ApiUser, ts};
 use crate::web::respond::{ApiError, ErrorBody};
-use crate::web::review::events_per_kind;
 
 /// Handoffs of one kind and severity.
 #[derive(Debug, Serialize, ToSchema)]
@@ -234,7 +233,8 @@ impl ReviewJson {
                 most: r.carry_over.most,
             },
             open_older_than_week: r.open_older_than_week,
-            events: events_per_kind(r)
+            events: r
+                .events_per_kind()
                 .into_iter()
                 .map(|(kind, count)| EventCountJson {
                     kind: kind.to_owned(),
@@ -311,7 +311,8 @@ pub struct ReviewParams {
 /// resolved, passes and time to acknowledge, carry-over, events, open
 /// handoffs per day, and the on-call load per person.
 #[utoipa::path(get, path = "/api/v1/review", tag = "review", params(ReviewParams),
-    responses((status = 200, body = ReviewJson),
+    responses((status = 200, body = ReviewJson, headers(("ETag" = String, description = "send it back as If-None-Match"))),
+        (status = 304, description = "not modified since the ETag sent as If-None-Match"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_review(

@@ -18,6 +18,7 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::models::schedule;
 use crate::db::schema::{events, handoffs, notes, pass_escalations, users};
+use crate::domain::event::EventKind;
 use crate::domain::review::{self, CarryOver, Range, Spread};
 use crate::domain::time::{from_db, to_db};
 use crate::error::AppError;
@@ -108,6 +109,23 @@ pub struct Review {
     pub load_weeks: Vec<Range>,
 }
 
+impl Review {
+    /// The events of each kind, every kind named (zero when none).
+    pub fn events_per_kind(&self) -> Vec<(&'static str, i64)> {
+        EventKind::ALL
+            .iter()
+            .map(|k| {
+                let n = self
+                    .events
+                    .iter()
+                    .find(|(kind, _)| kind == k.as_str())
+                    .map_or(0, |(_, n)| *n);
+                (k.as_str(), n)
+            })
+            .collect()
+    }
+}
+
 fn per_kind(rows: Vec<(String, i32, i64)>) -> Vec<KindCount> {
     let mut out: Vec<KindCount> = rows
         .into_iter()
@@ -162,7 +180,7 @@ fn escalated(conn: &mut DbConnection, range: &Range) -> QueryResult<i64> {
 }
 
 /// Production events that happened in `range`, per kind.
-fn events_per_kind(conn: &mut DbConnection, range: &Range) -> QueryResult<Vec<(String, i64)>> {
+fn count_events(conn: &mut DbConnection, range: &Range) -> QueryResult<Vec<(String, i64)>> {
     let mut rows: Vec<(String, i64)> = events::table
         .filter(events::occurred_at.ge(to_db(range.from)))
         .filter(events::occurred_at.lt(to_db(range.to)))
@@ -304,7 +322,7 @@ pub fn review(conn: &mut DbConnection, range: Range, now: DateTime<Utc>) -> Resu
         escalated: escalated(conn, &range)?,
         carry_over: review::carry_over(&open, &changes),
         open_older_than_week,
-        events: events_per_kind(conn, &range)?,
+        events: count_events(conn, &range)?,
         open_per_day,
         ack_weeks: ack_weeks(conn, &weeks)?,
         load,
