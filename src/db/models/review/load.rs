@@ -11,7 +11,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::models::schedule;
+use crate::db::models::schedule::OnCall;
 use crate::db::models::users::{self, User};
 use crate::db::schema::pass_escalations;
 use crate::domain::review::{Hours, Range, Spread, hours};
@@ -37,44 +37,35 @@ pub struct PersonLoad {
 
 type Spans = HashMap<String, Vec<(DateTime<Utc>, DateTime<Utc>)>>;
 
-/// Each person's shifts of the final schedule that meet `range`.
-fn on_call(
-    conn: &mut DbConnection,
-    range: &Range,
-    people: &mut HashMap<String, User>,
-) -> Result<Spans, AppError> {
+/// Each person's shifts among `schedule`, and who they are.
+fn spans_of(schedule: &[OnCall], people: &mut HashMap<String, User>) -> Spans {
     let mut spans: Spans = HashMap::new();
-    for o in schedule::between(conn, range.from, range.to)? {
+    for o in schedule {
         spans
             .entry(o.user.id.clone())
             .or_default()
             .push((o.shift.starts, o.shift.ends));
-        people.entry(o.user.id.clone()).or_insert(o.user);
+        people
+            .entry(o.user.id.clone())
+            .or_insert_with(|| o.user.clone());
     }
-    Ok(spans)
+    spans
 }
 
 /// The load of every person with time on call, a pass or an escalation in
-/// `range`, or time on call in one of `weeks`; by name. Returns the weeks too.
+/// `range`, or time on call in one of `weeks`; by name. `schedule` is the
+/// final schedule over the range and the weeks. Returns the weeks too.
 pub(crate) fn load(
     conn: &mut DbConnection,
     range: &Range,
+    schedule: &[OnCall],
     recipients: &HashMap<String, (i64, i64)>,
     mut waits: HashMap<String, Spread>,
     weeks: &[Range],
 ) -> Result<(Vec<PersonLoad>, Vec<Range>), AppError> {
     let mut people: HashMap<String, User> = HashMap::new();
-    let in_range = on_call(conn, range, &mut people)?;
-    let chart = match (weeks.first(), weeks.last()) {
-        (Some(first), Some(last)) => {
-            let span = Range {
-                from: first.from,
-                to: last.to,
-            };
-            on_call(conn, &span, &mut people)?
-        }
-        _ => HashMap::new(),
-    };
+    // `hours` clips each person's shifts to the range or the week it counts.
+    let spans = spans_of(schedule, &mut people);
     let escalations: HashMap<String, i64> = pass_escalations::table
         .filter(pass_escalations::escalated_at.ge(to_db(range.from)))
         .filter(pass_escalations::escalated_at.lt(to_db(range.to)))
@@ -96,8 +87,7 @@ pub(crate) fn load(
     }
     let mut out: BTreeMap<(String, String), PersonLoad> = BTreeMap::new();
     for (id, user) in people {
-        let spans = in_range.get(&id).map(Vec::as_slice).unwrap_or(&[]);
-        let chart_spans = chart.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+        let spans = spans.get(&id).map(Vec::as_slice).unwrap_or(&[]);
         let load = PersonLoad {
             hours: hours(spans, user.timezone, range),
             passes_received: recipients.get(&id).map_or(0, |(n, _)| *n),
@@ -105,7 +95,7 @@ pub(crate) fn load(
             escalations: escalations.get(&id).copied().unwrap_or(0),
             weekly: weeks
                 .iter()
-                .map(|w| hours(chart_spans, user.timezone, w).total)
+                .map(|w| hours(spans, user.timezone, w).total)
                 .collect(),
             user,
         };

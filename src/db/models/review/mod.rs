@@ -289,11 +289,20 @@ pub fn review(conn: &mut DbConnection, range: Range, now: DateTime<Utc>) -> Resu
         .map(|(id, w)| (id, Spread::of(w)))
         .collect();
     let open = open_during(conn, &range)?;
-    let changes: Vec<DateTime<Utc>> =
-        schedule::changes_between(conn, range.from - chrono::Duration::seconds(1), range.to)?
-            .into_iter()
-            .filter(|t| range.from <= *t && *t < range.to && *t <= now)
-            .collect();
+    let weeks = range.weeks_back(review::CHART_WEEKS);
+    // The final schedule once, over the range and the chart's weeks (which
+    // end with the range's last week: at most 366 + 7 days in all).
+    let span_from = weeks.first().map_or(range.from, |w| w.from.min(range.from));
+    let span_to = weeks.last().map_or(range.to, |w| w.to.max(range.to));
+    let on_call = schedule::between(conn, span_from, span_to)?;
+    // Shift changes: the distinct instants at which a shift starts.
+    let mut changes: Vec<DateTime<Utc>> = on_call
+        .iter()
+        .map(|o| o.shift.starts)
+        .filter(|t| range.from <= *t && *t < range.to && *t <= now)
+        .collect();
+    changes.sort_unstable();
+    changes.dedup();
     let end = range.to.min(now);
     let week_before = end - chrono::Duration::days(7);
     let open_older_than_week = open
@@ -309,8 +318,7 @@ pub fn review(conn: &mut DbConnection, range: Range, now: DateTime<Utc>) -> Resu
             open: open_at(&open, day.to.min(now)),
         })
         .collect();
-    let weeks = range.weeks_back(review::CHART_WEEKS);
-    let (load, load_weeks) = load::load(conn, &range, &recipients, per_person, &weeks)?;
+    let (load, load_weeks) = load::load(conn, &range, &on_call, &recipients, per_person, &weeks)?;
     let figures = Review {
         range,
         now,
