@@ -8,8 +8,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::error::AppError;
 use crate::web::api::{
     self, calendar as api_calendar, events as api_events, export as api_export,
-    handoffs as api_handoffs, review as api_review, rotations as api_rotations, shifts as api_shifts,
-    uncovered as api_uncovered, users as api_users,
+    handoffs as api_handoffs, review as api_review, rotations as api_rotations,
+    shifts as api_shifts, uncovered as api_uncovered, users as api_users,
 };
 pub use crate::web::identity::Access;
 use crate::web::identity::Rules;

@@ -140,7 +140,11 @@ impl Range {
     }
 
     /// The part of `[a, b)` inside the range, if any.
-    pub fn clip(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    pub fn clip(
+        &self,
+        a: DateTime<Utc>,
+        b: DateTime<Utc>,
+    ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         let (a, b) = (a.max(self.from), b.min(self.to));
         (a < b).then_some((a, b))
     }
@@ -278,7 +282,9 @@ pub struct Hours {
 }
 
 /// The union of `spans`, sorted, overlapping and touching spans merged.
-pub fn merge(mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+pub fn merge(
+    mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
     spans.retain(|(a, b)| a < b);
     spans.sort_unstable();
     let mut out: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::with_capacity(spans.len());
@@ -322,7 +328,10 @@ pub fn hours(spans: &[(DateTime<Utc>, DateTime<Utc>)], zone: Timezone, range: &R
         let last = zone.date(span.1);
         while date <= last {
             let next = add_days(date, 1);
-            out.night += overlap(span, (wall(zone, date, NIGHT_FROM), wall(zone, next, NIGHT_TO)));
+            out.night += overlap(
+                span,
+                (wall(zone, date, NIGHT_FROM), wall(zone, next, NIGHT_TO)),
+            );
             if matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
                 out.weekend += overlap(span, zone.day(date));
             }
@@ -346,7 +355,10 @@ mod tests {
         assert_eq!(week.from, at("2026-11-25T00:00:00Z"));
         assert_eq!(week.to, at("2026-12-02T00:00:00Z"));
         let tuesday = Range::week_of(parse_date("2026-12-01").unwrap());
-        assert_eq!(tuesday, week, "the Tuesday belongs to the week of the Wednesday before");
+        assert_eq!(
+            tuesday, week,
+            "the Tuesday belongs to the week of the Wednesday before"
+        );
         let next = Range::week_of(parse_date("2026-12-02").unwrap());
         assert_eq!(next.from, at("2026-12-02T00:00:00Z"));
         assert!(week.is_week());
@@ -367,19 +379,60 @@ mod tests {
     #[test]
     fn a_review_is_asked_for_by_week_or_by_range_and_a_wrong_field_is_named() {
         let now = at("2026-12-02T10:00:00Z");
-        assert_eq!(parse_range(None, None, None, now).unwrap().from, at("2026-12-02T00:00:00Z"));
-        assert_eq!(parse_range(Some("2026-11-28"), None, None, now).unwrap().from, at("2026-11-25T00:00:00Z"));
-        let r = parse_range(None, Some("2026-11-01T00:00:00Z"), Some("2026-11-03T00:00:00+01:00"), now).unwrap();
+        assert_eq!(
+            parse_range(None, None, None, now).unwrap().from,
+            at("2026-12-02T00:00:00Z")
+        );
+        assert_eq!(
+            parse_range(Some("2026-11-28"), None, None, now)
+                .unwrap()
+                .from,
+            at("2026-11-25T00:00:00Z")
+        );
+        let r = parse_range(
+            None,
+            Some("2026-11-01T00:00:00Z"),
+            Some("2026-11-03T00:00:00+01:00"),
+            now,
+        )
+        .unwrap();
         assert_eq!(r.to, at("2026-11-02T23:00:00Z"));
         let field = |r: Result<Range, Rejection>| match r {
             Err(Rejection::Invalid { field, .. }) => field,
             other => panic!("{other:?}"),
         };
         assert_eq!(field(parse_range(Some("soon"), None, None, now)), "week");
-        assert_eq!(field(parse_range(Some("2026-11-25"), Some("2026-11-01T00:00:00Z"), None, now)), "week");
-        assert_eq!(field(parse_range(None, Some("yesterday"), Some("2026-11-03T00:00:00Z"), now)), "from");
-        assert_eq!(field(parse_range(None, Some("2026-11-03T00:00:00Z"), None, now)), "to");
-        assert_eq!(field(parse_range(None, Some("2026-11-03T00:00:00Z"), Some("2026-11-01T00:00:00Z"), now)), "to");
+        assert_eq!(
+            field(parse_range(
+                Some("2026-11-25"),
+                Some("2026-11-01T00:00:00Z"),
+                None,
+                now
+            )),
+            "week"
+        );
+        assert_eq!(
+            field(parse_range(
+                None,
+                Some("yesterday"),
+                Some("2026-11-03T00:00:00Z"),
+                now
+            )),
+            "from"
+        );
+        assert_eq!(
+            field(parse_range(None, Some("2026-11-03T00:00:00Z"), None, now)),
+            "to"
+        );
+        assert_eq!(
+            field(parse_range(
+                None,
+                Some("2026-11-03T00:00:00Z"),
+                Some("2026-11-01T00:00:00Z"),
+                now
+            )),
+            "to"
+        );
     }
 
     #[test]
@@ -390,7 +443,10 @@ mod tests {
         assert_eq!(percentile(&[7], 90), Some(7));
         assert_eq!(percentile(&[], 50), None);
         let s = Spread::of(vec![30, 10, 20]);
-        assert_eq!((s.count, s.median, s.p90, s.max), (3, Some(20), Some(30), Some(30)));
+        assert_eq!(
+            (s.count, s.median, s.p90, s.max),
+            (3, Some(20), Some(30), Some(30))
+        );
     }
 
     #[test]
@@ -406,13 +462,20 @@ mod tests {
         let tokyo = Timezone::parse("Asia/Tokyo").unwrap();
         // 12:00Z–00:00Z on Fri 27 Nov is 21:00–09:00 in Tokyo: 9 night hours,
         // and from midnight Saturday local, 9 weekend hours.
-        let h = hours(&[(at("2026-11-27T12:00:00Z"), at("2026-11-28T00:00:00Z"))], tokyo, &range);
+        let h = hours(
+            &[(at("2026-11-27T12:00:00Z"), at("2026-11-28T00:00:00Z"))],
+            tokyo,
+            &range,
+        );
         assert_eq!(h.total, 12 * 3600);
         assert_eq!(h.night, 9 * 3600);
         assert_eq!(h.weekend, 9 * 3600);
         // Overlapping shifts in two roles count once.
         let twice = hours(
-            &[(at("2026-11-26T10:00:00Z"), at("2026-11-26T12:00:00Z")), (at("2026-11-26T11:00:00Z"), at("2026-11-26T13:00:00Z"))],
+            &[
+                (at("2026-11-26T10:00:00Z"), at("2026-11-26T12:00:00Z")),
+                (at("2026-11-26T11:00:00Z"), at("2026-11-26T13:00:00Z")),
+            ],
             Timezone::UTC,
             &range,
         );
@@ -424,7 +487,8 @@ mod tests {
     fn a_night_across_a_change_of_the_clocks_has_its_real_length() {
         // Europe/Berlin left summer time on 25 Oct 2026 at 03:00 local.
         let berlin = Timezone::parse("Europe/Berlin").unwrap();
-        let range = Range::new(at("2026-10-24T00:00:00Z"), at("2026-10-26T00:00:00Z"), "to").unwrap();
+        let range =
+            Range::new(at("2026-10-24T00:00:00Z"), at("2026-10-26T00:00:00Z"), "to").unwrap();
         let h = hours(&[(range.from, range.to)], berlin, &range);
         // Nights: 23 Oct 22:00 → 24 Oct 07:00 (from 00:00Z = 02:00 local: 5 h),
         // 24 Oct 22:00 → 25 Oct 07:00 (10 h), 25 Oct 22:00 → 00:00Z (= 01:00 local: 3 h).
@@ -433,13 +497,24 @@ mod tests {
 
     #[test]
     fn carry_over_counts_the_changes_each_open_handoff_survived() {
-        let changes = [at("2026-11-25T08:00:00Z"), at("2026-11-25T16:00:00Z"), at("2026-11-26T00:00:00Z")];
+        let changes = [
+            at("2026-11-25T08:00:00Z"),
+            at("2026-11-25T16:00:00Z"),
+            at("2026-11-26T00:00:00Z"),
+        ];
         let handoffs = [
             (at("2026-11-20T00:00:00Z"), None),
             (at("2026-11-25T09:00:00Z"), Some(at("2026-11-25T17:00:00Z"))),
             (at("2026-11-25T17:00:00Z"), Some(at("2026-11-25T18:00:00Z"))),
         ];
         let c = carry_over(&handoffs, &changes);
-        assert_eq!(c, CarryOver { total: 4, handoffs: 2, most: 3 });
+        assert_eq!(
+            c,
+            CarryOver {
+                total: 4,
+                handoffs: 2,
+                most: 3
+            }
+        );
     }
 }

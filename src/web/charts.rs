@@ -201,14 +201,24 @@ mod tests {
             "hours",
             &["a".into(), "b".into()],
             &[
-                Series { name: "A & B".into(), values: vec![Some(1.0), Some(2.0)] },
-                Series { name: "C".into(), values: vec![None, Some(3.0)] },
+                Series {
+                    name: "A & B".into(),
+                    values: vec![Some(1.0), Some(2.0)],
+                },
+                Series {
+                    name: "C".into(),
+                    values: vec![None, Some(3.0)],
+                },
             ],
         );
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains("Hours &lt;on call&gt;"));
         assert!(svg.contains("A &amp; B"));
-        assert_eq!(svg.matches("<polyline").count(), 1, "a single point draws no line");
+        assert_eq!(
+            svg.matches("<polyline").count(),
+            1,
+            "a single point draws no line"
+        );
         assert_eq!(svg.matches("<circle").count(), 3);
     }
 

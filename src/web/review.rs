@@ -12,7 +12,7 @@ use crate::db::DbConnection;
 use crate::db::models::review::{self, Review};
 use crate::domain::handoff::Kind;
 use crate::domain::review::{Range, parse_range};
-use crate::domain::time::{self, Timezone, TimeView, date_text, human_duration, rfc3339};
+use crate::domain::time::{self, TimeView, Timezone, date_text, human_duration, rfc3339};
 use crate::error::AppError;
 use crate::web::charts::{Series, line_chart};
 use crate::web::{AppState, FormErrors, Layout, Viewer, render_page};
@@ -52,7 +52,10 @@ pub fn hours_text(seconds: i64) -> String {
 }
 
 fn wait_text(seconds: Option<i64>) -> String {
-    seconds.map_or_else(|| "—".to_owned(), |s| human_duration(chrono::Duration::seconds(s)))
+    seconds.map_or_else(
+        || "—".to_owned(),
+        |s| human_duration(chrono::Duration::seconds(s)),
+    )
 }
 
 fn kind_label(kind: &str) -> String {
@@ -156,7 +159,11 @@ impl ReviewView {
         let (opened, opened_total) = kind_rows(&r.opened);
         let (resolved, resolved_total) = kind_rows(&r.resolved);
         let minutes = |s: Option<i64>| s.map(|s| s as f64 / 60.0);
-        let week_labels: Vec<String> = r.ack_weeks.iter().map(|w| short_date(w.week.from)).collect();
+        let week_labels: Vec<String> = r
+            .ack_weeks
+            .iter()
+            .map(|w| short_date(w.week.from))
+            .collect();
         let ack_chart = line_chart(
             "Time to acknowledge a pass, last 12 weeks",
             "ack-table",
@@ -165,7 +172,11 @@ impl ReviewView {
             &[
                 Series {
                     name: "median".into(),
-                    values: r.ack_weeks.iter().map(|w| minutes(w.spread.median)).collect(),
+                    values: r
+                        .ack_weeks
+                        .iter()
+                        .map(|w| minutes(w.spread.median))
+                        .collect(),
                 },
                 Series {
                     name: "p90".into(),
@@ -173,7 +184,11 @@ impl ReviewView {
                 },
             ],
         );
-        let day_labels: Vec<String> = r.open_per_day.iter().map(|d| short_date(d.day.from)).collect();
+        let day_labels: Vec<String> = r
+            .open_per_day
+            .iter()
+            .map(|d| short_date(d.day.from))
+            .collect();
         let open_chart = line_chart(
             "Open handoffs at the end of each day (UTC)",
             "open-table",
@@ -184,7 +199,8 @@ impl ReviewView {
                 values: r.open_per_day.iter().map(|d| Some(d.open as f64)).collect(),
             }],
         );
-        let load_week_labels: Vec<String> = r.load_weeks.iter().map(|w| short_date(w.from)).collect();
+        let load_week_labels: Vec<String> =
+            r.load_weeks.iter().map(|w| short_date(w.from)).collect();
         let hours_chart = line_chart(
             "Hours on call per person, last 12 weeks",
             "hours-table",
@@ -300,7 +316,10 @@ fn load_page(
     let now = time::now();
     let mut errors = FormErrors::default();
     let view = match query.range(now) {
-        Ok(range) => Some(ReviewView::new(&review::review(conn, range, now)?, viewer.tz)),
+        Ok(range) => Some(ReviewView::new(
+            &review::review(conn, range, now)?,
+            viewer.tz,
+        )),
         Err(e) => {
             errors.absorb("week", e)?;
             None
@@ -386,28 +405,73 @@ fn opt(v: Option<i64>) -> String {
 
 /// The review's figures as CSV rows: `figure,kind,severity,value`.
 pub fn review_csv(r: &Review) -> String {
-    let mut out = csv_line(&["figure".into(), "kind".into(), "severity".into(), "value".into()]);
+    let mut out = csv_line(&[
+        "figure".into(),
+        "kind".into(),
+        "severity".into(),
+        "value".into(),
+    ]);
     let mut row = |figure: &str, kind: &str, severity: String, value: String| {
         out.push_str(&csv_line(&[figure.into(), kind.into(), severity, value]));
     };
     row("from", "", String::new(), rfc3339(r.range.from));
     row("to", "", String::new(), rfc3339(r.range.to));
     for c in &r.opened {
-        row("opened", &c.kind, c.severity.to_string(), c.count.to_string());
+        row(
+            "opened",
+            &c.kind,
+            c.severity.to_string(),
+            c.count.to_string(),
+        );
     }
     for c in &r.resolved {
-        row("resolved", &c.kind, c.severity.to_string(), c.count.to_string());
+        row(
+            "resolved",
+            &c.kind,
+            c.severity.to_string(),
+            c.count.to_string(),
+        );
     }
     row("passes", "", String::new(), r.passes.to_string());
-    row("passes_acknowledged", "", String::new(), r.ack.count.to_string());
+    row(
+        "passes_acknowledged",
+        "",
+        String::new(),
+        r.ack.count.to_string(),
+    );
     row("ack_median_seconds", "", String::new(), opt(r.ack.median));
     row("ack_p90_seconds", "", String::new(), opt(r.ack.p90));
     row("ack_max_seconds", "", String::new(), opt(r.ack.max));
-    row("passes_escalated", "", String::new(), r.escalated.to_string());
-    row("carry_over", "", String::new(), r.carry_over.total.to_string());
-    row("carry_over_handoffs", "", String::new(), r.carry_over.handoffs.to_string());
-    row("carry_over_most", "", String::new(), r.carry_over.most.to_string());
-    row("open_older_than_week", "", String::new(), r.open_older_than_week.to_string());
+    row(
+        "passes_escalated",
+        "",
+        String::new(),
+        r.escalated.to_string(),
+    );
+    row(
+        "carry_over",
+        "",
+        String::new(),
+        r.carry_over.total.to_string(),
+    );
+    row(
+        "carry_over_handoffs",
+        "",
+        String::new(),
+        r.carry_over.handoffs.to_string(),
+    );
+    row(
+        "carry_over_most",
+        "",
+        String::new(),
+        r.carry_over.most.to_string(),
+    );
+    row(
+        "open_older_than_week",
+        "",
+        String::new(),
+        r.open_older_than_week.to_string(),
+    );
     for (kind, n) in r.events_per_kind() {
         row("events", kind, String::new(), n.to_string());
     }
@@ -421,7 +485,10 @@ pub async fn review_csv_file(
     query: web::Query<ReviewQuery>,
 ) -> Result<HttpResponse, AppError> {
     let r = compute(&state, query.into_inner()).await?;
-    Ok(csv_response(review_csv(&r), &format!("review-{}.csv", r.range.week_name())))
+    Ok(csv_response(
+        review_csv(&r),
+        &format!("review-{}.csv", r.range.week_name()),
+    ))
 }
 
 /// `GET /review/load.csv`: one row per person, for payroll.
@@ -433,9 +500,19 @@ pub async fn load_csv_file(
     let r = compute(&state, query.into_inner()).await?;
     let mut out = csv_line(
         &[
-            "username", "name", "timezone", "from", "to", "hours_on_call", "night_hours",
-            "weekend_hours", "passes_received", "passes_acknowledged", "ack_median_seconds",
-            "ack_p90_seconds", "escalations",
+            "username",
+            "name",
+            "timezone",
+            "from",
+            "to",
+            "hours_on_call",
+            "night_hours",
+            "weekend_hours",
+            "passes_received",
+            "passes_acknowledged",
+            "ack_median_seconds",
+            "ack_p90_seconds",
+            "escalations",
         ]
         .map(String::from),
     );
@@ -456,5 +533,8 @@ pub async fn load_csv_file(
             p.escalations.to_string(),
         ]));
     }
-    Ok(csv_response(out, &format!("load-{}.csv", r.range.week_name())))
+    Ok(csv_response(
+        out,
+        &format!("load-{}.csv", r.range.week_name()),
+    ))
 }

@@ -24,7 +24,9 @@ const FROM: &str = "2026-11-18T00:00:00Z";
 const TO: &str = "2026-11-25T00:00:00Z";
 
 fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn in_week(t: DateTime<Utc>) -> bool {
@@ -40,7 +42,11 @@ struct Step {
 }
 
 fn step(at: &'static str, pass_to: Option<&'static str>, ack_at: Option<&'static str>) -> Step {
-    Step { at, pass_to, ack_at }
+    Step {
+        at,
+        pass_to,
+        ack_at,
+    }
 }
 
 /// A seeded handoff: its kind, severity, notes and when it was resolved.
@@ -53,7 +59,11 @@ struct Plan {
 
 /// Writes `plan` through the API (as the people it names), then moves its
 /// rows to the plan's instants. Returns the handoff's id and its notes' ids.
-async fn seed_handoff(app: &TestApp, tokens: &BTreeMap<&str, String>, plan: &Plan) -> (String, Vec<String>) {
+async fn seed_handoff(
+    app: &TestApp,
+    tokens: &BTreeMap<&str, String>,
+    plan: &Plan,
+) -> (String, Vec<String>) {
     let first = &plan.steps[0];
     let created = app
         .create_handoff(&tokens["alice"], json!({"kind": plan.kind, "title": format!("Seeded {} at {}", plan.kind, first.at),
@@ -64,14 +74,23 @@ async fn seed_handoff(app: &TestApp, tokens: &BTreeMap<&str, String>, plan: &Pla
     for (i, s) in plan.steps.iter().enumerate() {
         if i > 0 {
             let (status, body) = app
-                .send_json(Method::POST, &format!("/api/v1/handoffs/{id}/notes"), &tokens[holder],
-                    &json!({"body": "Still on it.", "pass_to": s.pass_to}))
+                .send_json(
+                    Method::POST,
+                    &format!("/api/v1/handoffs/{id}/notes"),
+                    &tokens[holder],
+                    &json!({"body": "Still on it.", "pass_to": s.pass_to}),
+                )
                 .await;
             assert_eq!(status, 201, "{body}");
         }
         if let (Some(to), Some(_)) = (s.pass_to, s.ack_at) {
             let (status, body) = app
-                .send_json(Method::POST, &format!("/api/v1/handoffs/{id}/acknowledge"), &tokens[to], &json!({}))
+                .send_json(
+                    Method::POST,
+                    &format!("/api/v1/handoffs/{id}/acknowledge"),
+                    &tokens[to],
+                    &json!({}),
+                )
                 .await;
             assert_eq!(status, 200, "{body}");
             holder = to;
@@ -79,7 +98,12 @@ async fn seed_handoff(app: &TestApp, tokens: &BTreeMap<&str, String>, plan: &Pla
     }
     if plan.resolved.is_some() {
         let (status, body) = app
-            .send_json(Method::POST, &format!("/api/v1/handoffs/{id}/resolve"), &tokens[holder], &json!({"body": "Over."}))
+            .send_json(
+                Method::POST,
+                &format!("/api/v1/handoffs/{id}/resolve"),
+                &tokens[holder],
+                &json!({"body": "Over."}),
+            )
             .await;
         assert_eq!(status, 200, "{body}");
     }
@@ -91,10 +115,16 @@ async fn seed_handoff(app: &TestApp, tokens: &BTreeMap<&str, String>, plan: &Pla
         .select(notes::id)
         .load(&mut conn)
         .unwrap();
-    assert_eq!(note_ids.len(), plan.steps.len() + usize::from(plan.resolved.is_some()));
+    assert_eq!(
+        note_ids.len(),
+        plan.steps.len() + usize::from(plan.resolved.is_some())
+    );
     for (note, s) in note_ids.iter().zip(&plan.steps) {
         diesel::update(notes::table.find(note))
-            .set((notes::created_at.eq(at(s.at).naive_utc()), notes::acknowledged_at.eq(s.ack_at.map(|a| at(a).naive_utc()))))
+            .set((
+                notes::created_at.eq(at(s.at).naive_utc()),
+                notes::acknowledged_at.eq(s.ack_at.map(|a| at(a).naive_utc())),
+            ))
             .execute(&mut conn)
             .unwrap();
     }
@@ -123,26 +153,83 @@ async fn seed(app: &TestApp) -> BTreeMap<&'static str, String> {
     let (alice, bob, _carol) = app.alice_bob_carol();
     app.add_user("dave", "America/New_York", "responder");
     app.add_user("erin", "Australia/Sydney", "responder");
-    let tokens: BTreeMap<&str, String> = [("alice", alice), ("bob", bob), ("dave", app.token("dave")), ("erin", app.token("erin"))]
-        .into_iter()
-        .collect();
+    let tokens: BTreeMap<&str, String> = [
+        ("alice", alice),
+        ("bob", bob),
+        ("dave", app.token("dave")),
+        ("erin", app.token("erin")),
+    ]
+    .into_iter()
+    .collect();
     let plans = [
         // Opened and resolved in the week; acknowledged in 5 minutes.
-        Plan { kind: "outage", severity: 2, steps: vec![step("2026-11-18T10:00:00Z", Some("bob"), Some("2026-11-18T10:05:00Z"))], resolved: Some("2026-11-20T12:00:00Z") },
+        Plan {
+            kind: "outage",
+            severity: 2,
+            steps: vec![step(
+                "2026-11-18T10:00:00Z",
+                Some("bob"),
+                Some("2026-11-18T10:05:00Z"),
+            )],
+            resolved: Some("2026-11-20T12:00:00Z"),
+        },
         // Two passes in the week: 1h30 and 3h.
-        Plan { kind: "outage", severity: 1, steps: vec![
-            step("2026-11-19T08:00:00Z", Some("bob"), Some("2026-11-19T09:30:00Z")),
-            step("2026-11-21T22:00:00Z", Some("dave"), Some("2026-11-22T01:00:00Z"))], resolved: None },
+        Plan {
+            kind: "outage",
+            severity: 1,
+            steps: vec![
+                step(
+                    "2026-11-19T08:00:00Z",
+                    Some("bob"),
+                    Some("2026-11-19T09:30:00Z"),
+                ),
+                step(
+                    "2026-11-21T22:00:00Z",
+                    Some("dave"),
+                    Some("2026-11-22T01:00:00Z"),
+                ),
+            ],
+            resolved: None,
+        },
         // Opened before the week; its pass in the week is still pending (and escalated).
-        Plan { kind: "perceived_data_loss", severity: 3, steps: vec![
-            step("2026-11-17T12:00:00Z", Some("bob"), Some("2026-11-17T13:00:00Z")),
-            step("2026-11-24T23:00:00Z", Some("erin"), None)], resolved: None },
+        Plan {
+            kind: "perceived_data_loss",
+            severity: 3,
+            steps: vec![
+                step(
+                    "2026-11-17T12:00:00Z",
+                    Some("bob"),
+                    Some("2026-11-17T13:00:00Z"),
+                ),
+                step("2026-11-24T23:00:00Z", Some("erin"), None),
+            ],
+            resolved: None,
+        },
         // The week's last second; acknowledged the next week (counts here: written here).
-        Plan { kind: "outage", severity: 2, steps: vec![step("2026-11-24T23:59:59Z", Some("erin"), Some("2026-11-25T00:29:59Z"))], resolved: None },
+        Plan {
+            kind: "outage",
+            severity: 2,
+            steps: vec![step(
+                "2026-11-24T23:59:59Z",
+                Some("erin"),
+                Some("2026-11-25T00:29:59Z"),
+            )],
+            resolved: None,
+        },
         // The next week's first instant.
-        Plan { kind: "outage", severity: 1, steps: vec![step("2026-11-25T00:00:00Z", None, None)], resolved: None },
+        Plan {
+            kind: "outage",
+            severity: 1,
+            steps: vec![step("2026-11-25T00:00:00Z", None, None)],
+            resolved: None,
+        },
         // Resolved at the week's first instant.
-        Plan { kind: "outage", severity: 2, steps: vec![step("2026-11-10T09:00:00Z", None, None)], resolved: Some("2026-11-18T00:00:00Z") },
+        Plan {
+            kind: "outage",
+            severity: 2,
+            steps: vec![step("2026-11-10T09:00:00Z", None, None)],
+            resolved: Some("2026-11-18T00:00:00Z"),
+        },
     ];
     let mut seeded = vec![];
     for plan in &plans {
@@ -151,7 +238,11 @@ async fn seed(app: &TestApp) -> BTreeMap<&'static str, String> {
     {
         let mut conn = app.db.conn().unwrap();
         let (handoff, notes) = &seeded[2];
-        let alice_id = baton::db::models::users::find_by_username(&mut conn, &"alice".parse().unwrap()).unwrap().unwrap().id;
+        let alice_id =
+            baton::db::models::users::find_by_username(&mut conn, &"alice".parse().unwrap())
+                .unwrap()
+                .unwrap()
+                .id;
         diesel::insert_into(pass_escalations::table)
             .values((
                 pass_escalations::note_id.eq(&notes[1]),
@@ -163,17 +254,31 @@ async fn seed(app: &TestApp) -> BTreeMap<&'static str, String> {
             .execute(&mut conn)
             .unwrap();
     }
-    for (kind, when) in [("change", "2026-11-19T10:00:00Z"), ("change", "2026-11-23T10:00:00Z"),
-        ("incident", "2026-11-24T23:59:59Z"), ("incident", "2026-11-25T00:00:00Z"), ("change", "2026-11-17T23:59:59Z")] {
+    for (kind, when) in [
+        ("change", "2026-11-19T10:00:00Z"),
+        ("change", "2026-11-23T10:00:00Z"),
+        ("incident", "2026-11-24T23:59:59Z"),
+        ("incident", "2026-11-25T00:00:00Z"),
+        ("change", "2026-11-17T23:59:59Z"),
+    ] {
         let (status, body) = app
-            .send_json(Method::POST, "/api/v1/events", &tokens["alice"], &json!({"kind": kind, "title": "Seeded", "occurred_at": when}))
+            .send_json(
+                Method::POST,
+                "/api/v1/events",
+                &tokens["alice"],
+                &json!({"kind": kind, "title": "Seeded", "occurred_at": when}),
+            )
             .await;
         assert_eq!(status, 201, "{body}");
     }
     for (who, role, from, to) in SHIFTS {
         let (status, body) = app
-            .send_json(Method::POST, "/api/v1/shifts", &tokens["alice"],
-                &json!({"username": who, "role": role, "starts_at": from, "ends_at": to}))
+            .send_json(
+                Method::POST,
+                "/api/v1/shifts",
+                &tokens["alice"],
+                &json!({"username": who, "role": role, "starts_at": from, "ends_at": to}),
+            )
             .await;
         assert_eq!(status, 201, "{body}");
     }
@@ -185,11 +290,31 @@ const SHIFTS: [(&str, &str, &str, &str); 7] = [
     ("bob", "EOC", "2026-11-17T20:00:00Z", "2026-11-18T04:00:00Z"),
     ("bob", "EOC", "2026-11-18T08:00:00Z", "2026-11-18T16:00:00Z"),
     ("bob", "EOC", "2026-11-20T00:00:00Z", "2026-11-20T12:00:00Z"),
-    ("dave", "EOC", "2026-11-20T12:00:00Z", "2026-11-21T00:00:00Z"),
-    ("alice", "EOC", "2026-11-21T20:00:00Z", "2026-11-22T08:00:00Z"),
-    ("dave", "EOC", "2026-11-24T20:00:00Z", "2026-11-25T06:00:00Z"),
+    (
+        "dave",
+        "EOC",
+        "2026-11-20T12:00:00Z",
+        "2026-11-21T00:00:00Z",
+    ),
+    (
+        "alice",
+        "EOC",
+        "2026-11-21T20:00:00Z",
+        "2026-11-22T08:00:00Z",
+    ),
+    (
+        "dave",
+        "EOC",
+        "2026-11-24T20:00:00Z",
+        "2026-11-25T06:00:00Z",
+    ),
     // Two roles at once: alice's time counts once.
-    ("alice", "IMOC", "2026-11-22T06:00:00Z", "2026-11-22T10:30:00Z"),
+    (
+        "alice",
+        "IMOC",
+        "2026-11-22T06:00:00Z",
+        "2026-11-22T10:30:00Z",
+    ),
 ];
 
 /// Median and p90 by nearest rank, worked out plainly.
@@ -199,7 +324,7 @@ fn nearest_rank(values: &[i64], p: usize) -> Option<i64> {
     if v.is_empty() {
         return None;
     }
-    let rank = (p * v.len() + 99) / 100;
+    let rank = (p * v.len()).div_ceil(100);
     Some(v[rank.max(1) - 1])
 }
 
@@ -286,7 +411,7 @@ review_tests! {
         assert_eq!(ack["median_seconds"].as_i64(), nearest_rank(&waits, 50));
         assert_eq!(ack["p90_seconds"].as_i64(), nearest_rank(&waits, 90));
         assert_eq!(ack["max_seconds"].as_i64(), waits.iter().max().copied());
-        slowest.sort_by(|a, b| b.0.cmp(&a.0));
+        slowest.sort_by_key(|b| std::cmp::Reverse(b.0));
         let listed: Vec<(i64, String)> = review["passes"]["slowest"].as_array().unwrap().iter()
             .map(|s| (s["seconds"].as_i64().unwrap(), s["handoff_id"].as_str().unwrap().to_owned()))
             .collect();
@@ -511,7 +636,10 @@ fn roxmltree_like_check(svg: &str) {
         assert!(!text.contains('>'), "a raw > in text: {text}");
         for (i, _) in text.match_indices('&') {
             let entity = &text[i..];
-            assert!(entity.find(';').is_some_and(|e| e < 8), "a raw & in text: {text}");
+            assert!(
+                entity.find(';').is_some_and(|e| e < 8),
+                "a raw & in text: {text}"
+            );
         }
         let close = rest[open..].find('>').expect("a tag ends") + open;
         let tag = &rest[open + 1..close];
@@ -522,8 +650,16 @@ fn roxmltree_like_check(svg: &str) {
             let body = tag.trim_end_matches('/');
             let name = body.split_whitespace().next().unwrap().to_owned();
             let attrs = &body[name.len()..];
-            assert_eq!(attrs.matches('"').count() % 2, 0, "quoted attributes: {tag}");
-            assert_eq!(attrs.matches('=').count(), attrs.matches("=\"").count(), "quoted attributes: {tag}");
+            assert_eq!(
+                attrs.matches('"').count() % 2,
+                0,
+                "quoted attributes: {tag}"
+            );
+            assert_eq!(
+                attrs.matches('=').count(),
+                attrs.matches("=\"").count(),
+                "quoted attributes: {tag}"
+            );
             if !self_closing {
                 stack.push(name);
             }

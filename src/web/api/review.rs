@@ -327,8 +327,16 @@ pub async fn get_review(
         .as_deref()
         .map(|w| parse_date(w).map_err(|e| AppError::invalid("week", e)))
         .transpose()?;
-    let from = params.from.as_deref().map(|f| contract::instant("from", f)).transpose()?;
-    let to = params.to.as_deref().map(|t| contract::instant("to", t)).transpose()?;
+    let from = params
+        .from
+        .as_deref()
+        .map(|f| contract::instant("from", f))
+        .transpose()?;
+    let to = params
+        .to
+        .as_deref()
+        .map(|t| contract::instant("to", t))
+        .transpose()?;
     let range = choose_range(week, from, to, now)?;
     let r = state
         .db

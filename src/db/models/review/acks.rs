@@ -65,7 +65,11 @@ struct Wait {
 }
 
 /// The waits of the acknowledged passes written in `range`, per group.
-pub fn waits_by(conn: &mut DbConnection, range: &Range, by: By) -> QueryResult<HashMap<String, Vec<i64>>> {
+pub fn waits_by(
+    conn: &mut DbConnection,
+    range: &Range,
+    by: By,
+) -> QueryResult<HashMap<String, Vec<i64>>> {
     let sql = format!("SELECT bucket, wait FROM ({}) p", waits(conn, by));
     let rows: Vec<Wait> = diesel::sql_query(sql)
         .bind::<Timestamp, _>(to_db(range.from))
@@ -80,7 +84,11 @@ pub fn waits_by(conn: &mut DbConnection, range: &Range, by: By) -> QueryResult<H
 
 /// The spread of the waits of the acknowledged passes written in `range`,
 /// per group.
-pub fn spreads(conn: &mut DbConnection, range: &Range, by: By) -> QueryResult<HashMap<String, Spread>> {
+pub fn spreads(
+    conn: &mut DbConnection,
+    range: &Range,
+    by: By,
+) -> QueryResult<HashMap<String, Spread>> {
     Ok(waits_by(conn, range, by)?
         .into_iter()
         .map(|(bucket, waits)| (bucket, Spread::of(waits)))
@@ -123,7 +131,10 @@ pub fn slowest(conn: &mut DbConnection, range: &Range, limit: i64) -> QueryResul
 }
 
 /// Passes written in `range` per recipient: (written, acknowledged).
-pub fn per_recipient(conn: &mut DbConnection, range: &Range) -> QueryResult<HashMap<String, (i64, i64)>> {
+pub fn per_recipient(
+    conn: &mut DbConnection,
+    range: &Range,
+) -> QueryResult<HashMap<String, (i64, i64)>> {
     let rows: Vec<(Option<String>, i64, i64)> = notes::table
         .filter(notes::pass_to_id.is_not_null())
         .filter(notes::created_at.ge(to_db(range.from)))

@@ -25,6 +25,9 @@ use crate::error::AppError;
 
 pub use load::PersonLoad;
 
+/// A handoff's life: when it was opened, and resolved if it was.
+type Life = (DateTime<Utc>, Option<DateTime<Utc>>);
+
 /// How many slowest acknowledgements the review names.
 pub const SLOWEST: usize = 5;
 
@@ -192,10 +195,7 @@ fn count_events(conn: &mut DbConnection, range: &Range) -> QueryResult<Vec<(Stri
 }
 
 /// The handoffs open at some instant of `range`: (opened, resolved).
-fn open_during(
-    conn: &mut DbConnection,
-    range: &Range,
-) -> QueryResult<Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>> {
+fn open_during(conn: &mut DbConnection, range: &Range) -> QueryResult<Vec<Life>> {
     let rows: Vec<(NaiveDateTime, Option<NaiveDateTime>)> = handoffs::table
         .filter(handoffs::created_at.lt(to_db(range.to)))
         .filter(
@@ -213,12 +213,12 @@ fn open_during(
 
 /// Whether a handoff `(opened, resolved)` is open at `at`: opened before
 /// it and not resolved before it.
-fn is_open_at(handoff: &(DateTime<Utc>, Option<DateTime<Utc>>), at: DateTime<Utc>) -> bool {
+fn is_open_at(handoff: &Life, at: DateTime<Utc>) -> bool {
     handoff.0 < at && handoff.1.is_none_or(|r| r >= at)
 }
 
 /// How many of `handoffs` were open at `at`.
-fn open_at(handoffs: &[(DateTime<Utc>, Option<DateTime<Utc>>)], at: DateTime<Utc>) -> i64 {
+fn open_at(handoffs: &[Life], at: DateTime<Utc>) -> i64 {
     handoffs.iter().filter(|h| is_open_at(h, at)).count() as i64
 }
 
@@ -233,7 +233,10 @@ fn slowest(conn: &mut DbConnection, range: &Range) -> QueryResult<Vec<SlowAck>> 
         .load(conn)?
         .into_iter()
         .collect();
-    let people: Vec<&str> = slow.iter().filter_map(|p| p.pass_to_id.as_deref()).collect();
+    let people: Vec<&str> = slow
+        .iter()
+        .filter_map(|p| p.pass_to_id.as_deref())
+        .collect();
     let names: HashMap<String, String> = users::table
         .filter(users::id.eq_any(&people))
         .select((users::id, users::name))
@@ -279,7 +282,11 @@ fn ack_weeks(conn: &mut DbConnection, weeks: &[Range]) -> QueryResult<Vec<WeekAc
 }
 
 /// Every figure of the review of `range`, as of `now`.
-pub fn review(conn: &mut DbConnection, range: Range, now: DateTime<Utc>) -> Result<Review, AppError> {
+pub fn review(
+    conn: &mut DbConnection,
+    range: Range,
+    now: DateTime<Utc>,
+) -> Result<Review, AppError> {
     let started = std::time::Instant::now();
     let recipients = acks::per_recipient(conn, &range)?;
     let waits = acks::waits_by(conn, &range, acks::By::Recipient)?;
