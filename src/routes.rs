@@ -16,7 +16,8 @@ use crate::web::identity::Rules;
 use crate::web::respond::ApiError;
 use crate::web::{
     AppState, admin, admin_settings, assets, auth, cache, calendar_feed, csrf, dashboard, drills,
-    gitlab, handoffs, handover, hooks, identity, log, profile, review, rotations, scrape, shifts,
+    gitlab, handoffs, handover, hooks, identity, log, profile, review, review_csv, rotations,
+    scrape, shifts,
 };
 
 /// One route.
@@ -187,8 +188,8 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Read get "/log" => log::show_log,
     Write post "/log" => log::create_event,
     SignedIn get "/review" => review::show_review,
-    SignedIn get "/review.csv" => review::review_csv_file,
-    SignedIn get "/review/load.csv" => review::load_csv_file,
+    SignedIn get "/review.csv" => review_csv::review_csv_file,
+    SignedIn get "/review/load.csv" => review_csv::load_csv_file,
     Read get "/shifts" => shifts::list_shifts,
     Write post "/shifts" => shifts::create_shift,
     Write post "/shifts/{id}" => shifts::update_shift,

@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod profile;
 pub mod respond;
 pub mod review;
+pub mod review_csv;
 pub mod rotations;
 pub mod scrape;
 pub mod shifts;
