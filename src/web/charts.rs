@@ -225,7 +225,7 @@ mod tests {
     #[test]
     fn the_y_axis_ends_on_a_round_number() {
         assert_eq!(nice_top(0.0), 1.0);
-        assert_eq!(nice_top(7.0), 10.0);
+        assert_eq!(nice_top(7.0), 8.0);
         assert_eq!(nice_top(3.0), 4.0);
         assert_eq!(nice_top(42.0), 80.0);
         assert_eq!(nice_top(180.0), 200.0);
