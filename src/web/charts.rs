@@ -25,7 +25,7 @@ const WIDTH: f64 = 640.0;
 const PLOT_HEIGHT: f64 = 180.0;
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 28.0;
-const TOP: f64 = 12.0;
+const TOP: f64 = 26.0;
 const AXIS: f64 = 28.0;
 const LEGEND_ROW: f64 = 18.0;
 
@@ -125,7 +125,7 @@ pub fn line_chart(
     let _ = write!(
         svg,
         r##"<text x="4" y="{ty}" font-size="11" fill="#333333">{unit}</text>"##,
-        ty = TOP - 2.0,
+        ty = TOP - 12.0,
         unit = escape(unit),
     );
     // X labels: at most about twelve of them.
