@@ -9,16 +9,16 @@ use crate::error::AppError;
 use crate::web::api::{
     self, calendar as api_calendar, cover_requests as api_cover, events as api_events,
     export as api_export, handoffs as api_handoffs, handovers as api_handovers,
-    rotations as api_rotations, shift_import as api_shift_import, shifts as api_shifts,
-    uncovered as api_uncovered, users as api_users,
+    review as api_review, rotations as api_rotations, shift_import as api_shift_import,
+    shifts as api_shifts, uncovered as api_uncovered, users as api_users,
 };
 pub use crate::web::identity::Access;
 use crate::web::identity::Rules;
 use crate::web::respond::ApiError;
 use crate::web::{
     AppState, admin, admin_settings, assets, auth, cache, calendar_feed, cover_forms, csrf,
-    dashboard, drills, gitlab, handoffs, handover, hooks, identity, log, notices, profile,
-    rotations, scrape, shift_import, shifts,
+    dashboard, drills, gitlab, handoffs, handover, hooks, identity, log, notices, profile, review,
+    review_csv, rotations, scrape, shift_import, shifts,
 };
 
 /// One route.
@@ -165,6 +165,7 @@ route_table!(API_ROUTES, register_api, "/api/v1", api: true, {
     Write post "/events" => api_events::create_event,
     Read get "/events/{id}" => api_events::get_event,
     Read get "/handovers" => api_handovers::list_handovers,
+    Read get "/review" => api_review::get_review,
 });
 
 // Webhooks: called by other systems, which prove themselves in the
@@ -194,6 +195,9 @@ route_table!(PAGE_ROUTES, register_pages, "", api: false, {
     Write post "/handover" => handover::submit_handover,
     Read get "/log" => log::show_log,
     Write post "/log" => log::create_event,
+    SignedIn get "/review" => review::show_review,
+    SignedIn get "/review.csv" => review_csv::review_csv_file,
+    SignedIn get "/review/load.csv" => review_csv::load_csv_file,
     Read get "/shifts" => shifts::list_shifts,
     Write post "/shifts" => shifts::create_shift,
     // Before /shifts/{id}, which would take "import" for an id.

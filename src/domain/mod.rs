@@ -19,6 +19,7 @@ pub mod markdown;
 pub mod paging;
 pub mod password;
 pub mod rejection;
+pub mod review;
 pub mod rotation;
 pub mod shift;
 pub mod text;

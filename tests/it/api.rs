@@ -513,6 +513,7 @@ backend_tests! {
             ("/api/v1/rotations/{id}", "delete"), ("/api/v1/shifts.ics", "get"),
             ("/api/v1/cover-requests", "get"), ("/api/v1/cover-requests", "post"),
             ("/api/v1/cover-requests/{id}/take", "post"), ("/api/v1/cover-requests/{id}/cancel", "post"),
+            ("/api/v1/review", "get"),
         ];
         for (path, method) in expected {
             assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is not described");

@@ -203,6 +203,37 @@ async fn a_cover_request_taken_by_another_member_changes_who_is_on_call_and_tell
     let (_, page) = app.page(&bob_browser, "/shifts").await;
     assert!(page.contains("bob covers alice as EOC"), "{page}");
     assert!(page.contains("Taken by bob"), "{page}");
+    // The review counts it: bob took cover, alice was given it.
+    let review = format!(
+        "/api/v1/review?from={}&to={}",
+        fmt(from - Duration::hours(1)),
+        fmt(to)
+    );
+    let (status, figures) = app.get_json(&review, &bob).await;
+    assert_eq!(status, 200, "{figures}");
+    let person = |name: &str| {
+        figures["load"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["username"] == name || p["user"]["username"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} in {figures}"))
+    };
+    assert_eq!(
+        (
+            person("bob")["cover_taken"].as_i64(),
+            person("bob")["cover_given"].as_i64()
+        ),
+        (Some(1), Some(0))
+    );
+    assert_eq!(
+        (
+            person("alice")["cover_taken"].as_i64(),
+            person("alice")["cover_given"].as_i64()
+        ),
+        (Some(0), Some(1))
+    );
 }
 
 async fn an_admin_asks_for_someone_absent_and_assigns_the_request(backend: Backend) {

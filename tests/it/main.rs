@@ -26,6 +26,7 @@ mod layers;
 mod logs;
 mod metrics;
 mod pages;
+mod review;
 mod schedules;
 mod stored;
 mod timeline;

@@ -58,6 +58,7 @@ pub mod handoffs;
 pub mod handovers;
 pub mod loaded;
 pub mod outbox;
+pub mod review;
 pub mod rotations;
 pub mod schedule;
 pub mod sessions;

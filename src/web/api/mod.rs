@@ -9,6 +9,7 @@ pub mod export;
 pub mod handoffs;
 pub mod handovers;
 pub mod openapi;
+pub mod review;
 pub mod rotations;
 pub mod shift_import;
 pub mod shifts;

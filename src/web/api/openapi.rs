@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 use crate::domain::issue_ref::GitLab;
 use crate::web::AppState;
 use crate::web::api::{
-    calendar, contract, cover_requests, events, export, handoffs, handovers, rotations,
+    calendar, contract, cover_requests, events, export, handoffs, handovers, review, rotations,
     shift_import, shifts, uncovered, users,
 };
 
@@ -63,6 +63,7 @@ a shift that does not fit) is a 409. A path answers only the methods listed here
         events::create_event,
         events::get_event,
         handovers::list_handovers,
+        review::get_review,
     ),
     modifiers(&BearerAuth)
 )]
