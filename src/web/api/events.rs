@@ -11,7 +11,6 @@ use crate::db::models::events::{self, EventFilter, LoadedEvent};
 use crate::db::models::{handoffs as handoff_rows, users};
 use crate::domain::event::{EventDraft, EventKind};
 use crate::domain::issue_ref::GitLab;
-use crate::domain::paging::{MAX_PAGE_SIZE, PAGE_SIZE};
 use crate::domain::time;
 use crate::error::AppError;
 use crate::web::AppState;
@@ -178,20 +177,9 @@ pub async fn list_events(
         .as_deref()
         .map(|i| contract::issue("issue", i, &state.settings.gitlab))
         .transpose()?;
-    let from = params
-        .from
-        .as_deref()
-        .map(|f| contract::instant("from", f))
-        .transpose()?;
-    let to = params
-        .to
-        .as_deref()
-        .map(|t| contract::instant("to", t))
-        .transpose()?;
-    let limit = match params.limit.as_deref() {
-        None => PAGE_SIZE,
-        Some(l) => contract::int_param("limit", l, 1, MAX_PAGE_SIZE)?,
-    };
+    let from = contract::optional_instant("from", params.from.as_deref())?;
+    let to = contract::optional_instant("to", params.to.as_deref())?;
+    let limit = contract::page_limit(params.limit.as_deref())?;
     let st = state.clone();
     let list = state
         .db

@@ -9,7 +9,7 @@ use crate::db::models::handovers::{self, HandoverFilter, LoadedHandover};
 use crate::db::models::users;
 use crate::domain::issue_ref::GitLab;
 use crate::domain::markdown;
-use crate::domain::paging::{Cursor, MAX_PAGE_SIZE, PAGE_SIZE};
+use crate::domain::paging::Cursor;
 use crate::domain::time;
 use crate::error::AppError;
 use crate::web::AppState;
@@ -106,28 +106,10 @@ pub async fn list_handovers(
         .as_deref()
         .map(|a| contract::username("author", a))
         .transpose()?;
-    let from = params
-        .from
-        .as_deref()
-        .map(|f| contract::instant("from", f))
-        .transpose()?;
-    let to = params
-        .to
-        .as_deref()
-        .map(|t| contract::instant("to", t))
-        .transpose()?;
-    let limit = match params.limit.as_deref() {
-        None => PAGE_SIZE,
-        Some(l) => contract::int_param("limit", l, 1, MAX_PAGE_SIZE)?,
-    };
-    let before = params
-        .cursor
-        .as_deref()
-        .map(|c| contract::CURSOR_TEXT.check("cursor", c))
-        .transpose()?
-        .map(Cursor::parse)
-        .transpose()
-        .map_err(|e| AppError::invalid("cursor", e))?;
+    let from = contract::optional_instant("from", params.from.as_deref())?;
+    let to = contract::optional_instant("to", params.to.as_deref())?;
+    let limit = contract::page_limit(params.limit.as_deref())?;
+    let before = contract::page_cursor(params.cursor.as_deref())?;
     let st = state.clone();
     let list = state
         .db

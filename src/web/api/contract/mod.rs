@@ -24,6 +24,7 @@ mod choices;
 mod instants;
 mod issues;
 mod numbers;
+mod paging;
 pub mod rotation;
 pub mod schemas;
 mod text;
@@ -35,6 +36,7 @@ pub use choices::{
 pub use instants::{instant, instant_schema};
 pub use issues::{IssueLink, issue, issue_schema, issues};
 pub use numbers::{Int, int_in, int_param, int_schema, severity_range};
+pub use paging::{optional_instant, page_cursor, page_limit};
 pub use text::{
     CURSOR, CURSOR_TEXT, DATA_LOSS_TEXT, DISPLAY_NAME, LABEL_TEXT, MILESTONE_TEXT, NOTE_BODY,
     RECIPIENT_TEXT, ROLE_TEXT, TITLE, Text, USERNAME_TEXT, recipient, username,

@@ -8,7 +8,7 @@ use crate::db::models::handoffs::{self, IssueMatch, ListFilter};
 use crate::db::models::loaded::Loaded;
 use crate::domain::handoff::{Kind, Status};
 use crate::domain::issue_filter::IssueFilter;
-use crate::domain::paging::{Cursor, MAX_PAGE_SIZE, PAGE_SIZE};
+use crate::domain::paging::Cursor;
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::api::ApiUser;
@@ -111,19 +111,8 @@ pub async fn list_handoffs(
         .as_deref()
         .map(|i| contract::issue("issue", i, gitlab))
         .transpose()?;
-    let limit = match params.limit.as_deref() {
-        None => PAGE_SIZE,
-        Some(l) => contract::int_param("limit", l, 1, MAX_PAGE_SIZE)?,
-    };
-    let after = params
-        .cursor
-        .as_deref()
-        .map(|c| contract::CURSOR_TEXT.check("cursor", c))
-        .transpose()?
-        .map(Cursor::parse)
-        .transpose()
-        .map_err(|e| AppError::invalid("cursor", e))?
-        .map(Cursor::into_parts);
+    let limit = contract::page_limit(params.limit.as_deref())?;
+    let after = contract::page_cursor(params.cursor.as_deref())?.map(Cursor::into_parts);
     let filter = ListFilter {
         status,
         kind,
