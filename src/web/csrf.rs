@@ -63,16 +63,18 @@ pub async fn guard(
 }
 
 /// Reads the form, compares its token with the session's, and puts the form back.
-async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
-    let expected = req.get_session().get::<String>(FIELD).ok().flatten();
-    let (http_req, payload) = req.parts_mut();
-    let body = web::Payload::from_request(http_req, payload)
-        .await
-        .map_err(|e| AppError::Malformed(format!("the form could not be read: {e}")))?
+/// A form's whole body, at most [`FORM_LIMIT`] (past it a 413 naming
+/// `field`), with its `Content-Type`.
+pub async fn form_body(
+    req: &actix_web::HttpRequest,
+    payload: web::Payload,
+    field: &str,
+) -> Result<(web::Bytes, String), AppError> {
+    let body = payload
         .to_bytes_limited(FORM_LIMIT)
         .await
         .map_err(|_| AppError::TooLarge {
-            field: "form".into(),
+            field: field.into(),
             message: "the form is larger than 4 MiB".into(),
         })?
         .map_err(|e| AppError::Malformed(format!("the form could not be read: {e}")))?;
@@ -80,7 +82,19 @@ async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+        .unwrap_or("")
+        .to_owned();
+    Ok((body, content_type))
+}
+
+async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
+    let expected = req.get_session().get::<String>(FIELD).ok().flatten();
+    let (http_req, payload) = req.parts_mut();
+    let payload = web::Payload::from_request(http_req, payload)
+        .await
+        .map_err(|e| AppError::Malformed(format!("the form could not be read: {e}")))?;
+    let (body, content_type) = form_body(http_req, payload, "form").await?;
+    let content_type = content_type.as_str();
     // A form with a file (the calendar import) comes as multipart.
     let sent = if super::multipart::is_multipart(content_type) {
         super::multipart::parse(content_type, &body)

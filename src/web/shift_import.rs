@@ -14,7 +14,7 @@ use crate::domain::ics_import;
 use crate::domain::shift::parse_rotation_role;
 use crate::domain::time::{self, TimeView};
 use crate::error::AppError;
-use crate::web::csrf::FORM_LIMIT;
+use crate::web::csrf::form_body;
 use crate::web::{AppState, FormErrors, Layout, Viewer, multipart, render_page};
 
 /// The import form's values, kept when it comes back with errors.
@@ -105,20 +105,8 @@ pub async fn import_shifts(
     body: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     viewer.writer()?;
-    let bytes = body
-        .to_bytes_limited(FORM_LIMIT)
-        .await
-        .map_err(|_| AppError::TooLarge {
-            field: "file".into(),
-            message: "the form is larger than 4 MiB".into(),
-        })?
-        .map_err(|e| AppError::Malformed(format!("the form could not be read: {e}")))?;
-    let content_type = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let parts = multipart::parse(content_type, &bytes).map_err(AppError::Malformed)?;
+    let (bytes, content_type) = form_body(&req, body, "file").await?;
+    let parts = multipart::parse(&content_type, &bytes).map_err(AppError::Malformed)?;
     let mut form = ImportForm {
         role: multipart::text(&parts, "role"),
         errors: FormErrors::default(),
