@@ -137,6 +137,7 @@ impl Application {
             gitlab,
             caches,
             chat,
+            memos: Default::default(),
         });
         let server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new()
@@ -277,6 +278,7 @@ async fn render_pages(url: String) -> Result<String, String> {
         gitlab: None,
         caches: crate::web::cache::Caches::default(),
         chat: Default::default(),
+        memos: Default::default(),
     });
     let app = init_service(
         App::new()

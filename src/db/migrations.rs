@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use super::DbConnection;
+use super::{Backend, DbConnection, establish, redact};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -188,4 +188,22 @@ pub fn revert_to(conn: &mut DbConnection, version: &str) -> Result<(), String> {
         DbConnection::Sqlite(c) => run(c, &SQLITE_MIGRATIONS, &applied, version),
         DbConnection::Postgresql(c) => run(c, &POSTGRES_MIGRATIONS, &applied, version),
     }
+}
+
+/// Opens one plain connection to `url` and applies the pending migrations:
+/// what a one-shot command needs. No pool, so no thread is left opening a
+/// connection in the background while the process exits (libpq would still
+/// be using OpenSSL while `exit()` tears it down: a SIGSEGV after the
+/// command's output).
+pub fn connect_once(url: &str) -> Result<DbConnection, String> {
+    let mut conn = connect_unmigrated(url)?;
+    migrate_connection(&mut conn)?;
+    Ok(conn)
+}
+
+/// Opens one plain connection to `url` as it is, migrations pending or not
+/// (a backup takes the database as it finds it).
+pub fn connect_unmigrated(url: &str) -> Result<DbConnection, String> {
+    let backend = Backend::from_url(url)?;
+    establish(&backend, false).map_err(|e| format!("cannot open the database {}: {e}", redact(url)))
 }

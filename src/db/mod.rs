@@ -5,6 +5,7 @@ pub mod migrations;
 pub mod models;
 pub mod schema;
 pub mod types;
+pub mod writer;
 
 /// Runs a diesel expression on the concrete connection inside a
 /// [`DbConnection`]: the expression is written once and compiled for each
@@ -31,7 +32,7 @@ use diesel::r2d2::{self, ManageConnection, Pool};
 use diesel::sqlite::SqliteConnection;
 
 use crate::error::AppError;
-pub use migrations::migrate_connection;
+pub use migrations::{connect_once, connect_unmigrated, migrate_connection};
 
 /// A connection to either backend. SQLite must stay the last variant.
 #[derive(diesel::MultiConnection)]
@@ -128,24 +129,6 @@ fn establish_writable(backend: &Backend) -> Result<DbConnection, r2d2::Error> {
             Ok(DbConnection::Sqlite(conn))
         }
     }
-}
-
-/// Opens one plain connection to `url` and applies the pending migrations:
-/// what a one-shot command needs. No pool, so no thread is left opening a
-/// connection in the background while the process exits (libpq would still
-/// be using OpenSSL while `exit()` tears it down: a SIGSEGV after the
-/// command's output).
-pub fn connect_once(url: &str) -> Result<DbConnection, String> {
-    let mut conn = connect_unmigrated(url)?;
-    migrate_connection(&mut conn)?;
-    Ok(conn)
-}
-
-/// Opens one plain connection to `url` as it is, migrations pending or not
-/// (a backup takes the database as it finds it).
-pub fn connect_unmigrated(url: &str) -> Result<DbConnection, String> {
-    let backend = Backend::from_url(url)?;
-    establish(&backend, false).map_err(|e| format!("cannot open the database {}: {e}", redact(url)))
 }
 
 /// Whether the pool is closing, and how many connections are being opened.
@@ -304,6 +287,8 @@ extern "C" fn wait_for_lock(_: *mut std::ffi::c_void, tries: std::ffi::c_int) ->
 pub struct Db {
     pool: Pool<Manager>,
     manager: Manager,
+    /// SQLite's group commit (see [`writer`]); none on PostgreSQL.
+    writer: Option<writer::Writer>,
 }
 
 /// How long [`Db::close`] waits for connections in use or being opened.
@@ -341,7 +326,15 @@ impl Db {
             }))
             .build(manager.clone())
             .map_err(|e| format!("cannot open the database {}: {e}", redact(url)))?;
-        Ok(Db { pool, manager })
+        let writer = match &manager.backend {
+            Backend::Sqlite(_) if !read_only => Some(writer::Writer::start(pool.clone())?),
+            _ => None,
+        };
+        Ok(Db {
+            pool,
+            manager,
+            writer,
+        })
     }
 
     /// A connection from the pool, for synchronous work (start-up, tests).
@@ -378,6 +371,9 @@ impl Db {
     /// of the process would otherwise tear down under them. Afterwards the
     /// pool hands out no connection.
     pub fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close();
+        }
         let gate = &self.manager.gate;
         let deadline = std::time::Instant::now() + CLOSE_WAIT;
         let mut state = gate.lock();

@@ -416,14 +416,27 @@ pub fn schedule(
         })
         .collect();
     for rotation in rotations {
-        let overrides: Vec<&Explicit> = explicit
+        let mut overrides: Vec<&Explicit> = explicit
             .iter()
             .filter(|e| e.role == rotation.role)
             .collect();
+        overrides.sort_by_key(|o| o.starts);
+        let longest = overrides
+            .iter()
+            .map(|o| o.ends - o.starts)
+            .max()
+            .unwrap_or_default();
         for segment in segments(rotation, from, to) {
             let mut pieces = vec![(segment.starts, segment.ends)];
             let mut changed_at = segment.changed_at;
-            for o in &overrides {
+            // Only the overrides that may overlap the segment: none that
+            // ends before it (started a longest override before it), none
+            // that starts after it. Cutting is the same in any order.
+            let first = overrides.partition_point(|o| o.starts + longest <= segment.starts);
+            for o in overrides[first..]
+                .iter()
+                .take_while(|o| o.starts < segment.ends)
+            {
                 if o.starts < segment.ends && o.ends > segment.starts {
                     changed_at = changed_at.max(o.written_at);
                 }

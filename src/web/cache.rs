@@ -148,7 +148,7 @@ pub fn watch(db: &Db, changes: &Arc<Changes>) -> Option<Watcher> {
 
 /// What was kept, and when: fresh while nothing was written since and it is
 /// younger than its time to live. The one place freshness is decided.
-struct Kept<T> {
+pub(super) struct Kept<T> {
     generation: u64,
     at: Instant,
     value: T,
@@ -157,13 +157,13 @@ struct Kept<T> {
 /// Entries kept under a key, each as fresh as [`Kept`] says, within a
 /// budget: when the entries are over it, the stale ones go, and if that is
 /// not enough, all of them.
-struct KeptMap<K, T> {
+pub(super) struct KeptMap<K, T> {
     ttl: Duration,
     entries: RwLock<HashMap<K, Kept<T>>>,
 }
 
 impl<K: std::hash::Hash + Eq, T: Clone> KeptMap<K, T> {
-    fn new(ttl: Duration) -> KeptMap<K, T> {
+    pub(super) fn new(ttl: Duration) -> KeptMap<K, T> {
         KeptMap {
             ttl,
             entries: RwLock::default(),
@@ -175,7 +175,7 @@ impl<K: std::hash::Hash + Eq, T: Clone> KeptMap<K, T> {
     }
 
     /// The value kept under `key`, if it is fresh as of `generation`.
-    fn get<Q>(&self, key: &Q, generation: u64) -> Option<T>
+    pub(super) fn get<Q>(&self, key: &Q, generation: u64) -> Option<T>
     where
         K: std::borrow::Borrow<Q>,
         Q: std::hash::Hash + Eq + ?Sized,
@@ -187,7 +187,7 @@ impl<K: std::hash::Hash + Eq, T: Clone> KeptMap<K, T> {
 
     /// Keeps `value`, made as of `generation`; `over` says whether the
     /// entries exceed the budget, `now` is the current generation.
-    fn keep(
+    pub(super) fn keep(
         &self,
         key: K,
         generation: u64,

@@ -20,6 +20,7 @@ use crate::web::views::UserOption;
 use crate::web::{FormErrors, Viewer};
 
 /// One cover request as listed.
+#[derive(Clone)]
 pub struct CoverRow {
     /// Its id.
     pub id: String,
@@ -80,7 +81,7 @@ pub struct CoverSection {
 }
 
 /// What the dashboard shows of cover requests.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct DashboardCover {
     /// Open requests of the viewer's roles starting within 24 hours.
     pub wanted: Vec<CoverRow>,

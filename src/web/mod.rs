@@ -23,6 +23,7 @@ pub mod identity;
 pub mod issues;
 pub mod label_filter;
 pub mod log;
+pub mod memo;
 pub mod metrics;
 pub mod multipart;
 pub mod notices;
@@ -67,9 +68,25 @@ pub struct AppState {
     pub caches: cache::Caches,
     /// Chat notifications: the targets, and the delivery jobs' doorbell.
     pub chat: crate::db::models::outbox::Notify,
+    /// What pages are made of, kept until anything is written.
+    pub memos: memo::Memos,
 }
 
 impl AppState {
+    /// A write through [`Db::write`] (group commit on SQLite); the chat
+    /// senders are woken after it, when what it queued has committed.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let written = self.db.write(f).await;
+        if !self.chat.targets.is_empty() {
+            self.chat.bell.ring();
+        }
+        written
+    }
+
     /// Whether signed-out visitors may read non-confidential handoffs: with
     /// `BATON_PUBLIC_READ=1`, and always in local mode, where anyone may
     /// sign in as anyone anyway.
@@ -295,30 +312,32 @@ impl Layout {
         }
     }
 
-    /// The full layout: the viewer and the on-call strip (one query).
+    /// The full layout: the viewer, the on-call strip and the viewer's
+    /// notices (from memory while nothing changed).
     pub fn load(
         conn: &mut DbConnection,
         state: &AppState,
         viewer: &Viewer,
         title: &str,
     ) -> Result<Layout, AppError> {
-        let now = time::now();
-        let roles = if Layout::shows_oncall(state, viewer) {
-            shift_rows::on_call(conn, now)?
+        let changes = &state.caches.changes;
+        let layout = if Layout::shows_oncall(state, viewer) {
+            let on_call = state.memos.on_call_now(conn, changes)?;
+            Layout::with_roles(state, viewer, title, &on_call.roles, on_call.now)
         } else {
-            vec![]
+            Layout::with_roles(state, viewer, title, &[], time::now())
         };
-        Layout::with_roles(state, viewer, title, &roles, now).with_notices(conn, viewer)
+        let notices = state.memos.notices_for(conn, changes, viewer)?;
+        Ok(layout.with_notices_shown(&notices, viewer))
     }
 
     /// The layout with the viewer's notices of what changed in their schedule.
-    pub fn with_notices(
-        mut self,
-        conn: &mut DbConnection,
-        viewer: &Viewer,
-    ) -> Result<Layout, AppError> {
-        self.notices = notices::for_viewer(conn, viewer)?;
-        Ok(self)
+    pub fn with_notices_shown(mut self, notices: &notices::Notices, viewer: &Viewer) -> Layout {
+        self.notices = notices::Notices {
+            back: viewer.path.clone(),
+            ..notices.clone()
+        };
+        self
     }
 
     /// Who is on call is for the team: not shown to signed-out visitors

@@ -221,8 +221,13 @@ fn load_page(
         &on_call,
     )?;
     Ok(ShiftsPage {
-        layout: Layout::with_roles(state, viewer, "Shifts", &on_call, now)
-            .with_notices(conn, viewer)?,
+        layout: Layout::with_roles(state, viewer, "Shifts", &on_call, now).with_notices_shown(
+            state
+                .memos
+                .notices_for(conn, &state.caches.changes, viewer)?
+                .as_ref(),
+            viewer,
+        ),
         timeline,
         week_label: format!(
             "Week of {}",

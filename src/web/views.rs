@@ -163,6 +163,9 @@ pub struct HandoffCard {
     pub age: String,
     /// Last activity, in the viewer's zone.
     pub last_activity: TimeView,
+    /// Whether the last activity is worth its own line: not when it is the
+    /// pending pass, whose time the card shows already.
+    pub activity_shown: bool,
     /// Resolved, in the viewer's zone.
     pub resolved: Option<TimeView>,
     /// For sorting: seconds waited, 0 when nothing is pending.
@@ -228,6 +231,7 @@ impl HandoffCard {
             excerpt: h.latest_note_excerpt.clone(),
             created: TimeView::new(h.created(), viewer.tz),
             age: human_duration(h.carried_until(now) - h.created()),
+            activity_shown: h.pending_since != Some(h.last_activity_at),
             last_activity: TimeView::new(time::from_db(h.last_activity_at), viewer.tz),
             resolved: h
                 .resolved_at

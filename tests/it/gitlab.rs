@@ -316,7 +316,7 @@ live_tests! {
         let link = format!(r#"<dd><a href="{}/{PRODUCTION}/-/issues/9">{PRODUCTION}#9</a></dd>"#, gitlab.url);
         assert!(page.contains(&link), "{}", issues_of(&page));
         let (_, dashboard) = app.page(&browser, "/").await;
-        let card = format!(r#"<p class="issues"><a href="{}/{PRODUCTION}/-/issues/9">{PRODUCTION}#9</a> </p>"#, gitlab.url);
+        let card = format!(r#"<p class="issues"><a href="{}/{PRODUCTION}/-/issues/9">{PRODUCTION}#9</a></p>"#, gitlab.url);
         assert!(dashboard.contains(&card), "{dashboard}");
         for body in [&page, &dashboard] {
             assert!(!body.contains("Kept from before") && !body.contains("Not handed off") && !body.contains("gl-live"));

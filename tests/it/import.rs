@@ -308,7 +308,7 @@ backend_tests! {
             let mut conn = app.db.conn().unwrap();
             baton::db::models::shifts::list_between(&mut conn, Utc::now(), Utc::now() + Duration::days(60)).unwrap()
         };
-        let imoc: Vec<_> = stored.iter().filter(|(s, _)| s.role == "IMOC" && s.import_uid.is_some()).collect();
+        let imoc: Vec<_> = stored.iter().filter(|s| s.role == "IMOC" && s.import_uid.is_some()).collect();
         assert_eq!((stored.len(), imoc.len()), (10, 5));
         std::fs::write(&path, "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n").unwrap();
         let err = run("EOC").unwrap_err();

@@ -6,8 +6,6 @@
 //! two answers can disagree. The rules themselves are the domain's
 //! (`domain::rotation::schedule`); this loads what they read.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, Utc};
 
 use crate::db::DbConnection;
@@ -59,32 +57,21 @@ pub fn between(
         .collect::<Result<Vec<_>, _>>()?;
     // Overrides that cut a derived shift overlapping the span: a shift
     // lasts at most 14 days.
-    let explicit_rows = shifts::list_between(conn, from - MAX_SHIFT, to + MAX_SHIFT)?;
-    let mut people: HashMap<String, User> = HashMap::new();
-    let explicit: Vec<Explicit> = explicit_rows
+    let explicit: Vec<Explicit> = shifts::list_between(conn, from - MAX_SHIFT, to + MAX_SHIFT)?
         .into_iter()
-        .map(|(s, u)| {
-            let e = Explicit {
-                id: s.id.clone(),
-                user_id: s.user_id.clone(),
-                role: s.role.clone(),
-                starts: s.starts(),
-                ends: s.ends(),
-                written_at: s.changed(),
-            };
-            people.insert(u.id.clone(), u);
-            e
+        .map(|s| Explicit {
+            written_at: s.changed(),
+            starts: s.starts(),
+            ends: s.ends(),
+            id: s.id,
+            user_id: s.user_id,
+            role: s.role,
         })
         .collect();
     let scheduled = rotation::schedule(&plans, &explicit, from, to);
-    let missing: Vec<&str> = scheduled
-        .iter()
-        .map(|s| s.user_id.as_str())
-        .filter(|id| !people.contains_key(*id))
-        .collect();
-    if !missing.is_empty() {
-        people.extend(users::find_many(conn, &missing)?);
-    }
+    // The people, once each: a year of shifts names a few dozen.
+    let ids: Vec<&str> = scheduled.iter().map(|s| s.user_id.as_str()).collect();
+    let people = users::find_many(conn, &ids)?;
     Ok(scheduled
         .into_iter()
         .filter_map(|shift| {

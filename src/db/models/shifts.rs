@@ -228,9 +228,8 @@ pub fn list_between(
     conn: &mut DbConnection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> QueryResult<Vec<(Shift, User)>> {
+) -> QueryResult<Vec<Shift>> {
     shifts::table
-        .inner_join(users::table)
         .filter(shifts::ends_at.gt(time::to_db(from)))
         .filter(shifts::starts_at.lt(time::to_db(to)))
         // A shift is at most 14 days long, so this bounds the index scan.

@@ -37,8 +37,7 @@ pub async fn update_handoff(
     let st = state.clone();
     let hid = id.clone();
     let result = state
-        .db
-        .run(move |conn| {
+        .write(move |conn| {
             let mut errors = FormErrors::default();
             let current = handoffs::find(conn, &hid)?;
             let title = errors.check("title", parse_title(field(&form, "title")));

@@ -12,7 +12,7 @@ pub use details::update_handoff;
 pub use list::{ListQuery, list_handoffs};
 pub use new::{NewForm, create_handoff, new_handoff};
 pub use notes::{acknowledge_handoff, create_note, edit_note, resolve_handoff};
-pub use show::{DataLossView, DetailsForm, NoteForm, NoteView, ResolveForm, show_handoff};
+pub use show::{DataLossView, DetailsForm, NoteForm, NoteView, ResolveForm, Shared, show_handoff};
 
 use crate::db::DbConnection;
 use crate::db::models::handoffs::DataLoss;

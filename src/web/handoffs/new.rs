@@ -112,8 +112,7 @@ pub async fn create_handoff(
     };
     let st = state.clone();
     let result = state
-        .db
-        .run(move |conn| {
+        .write(move |conn| {
             let gitlab = &st.settings.gitlab;
             let mut errors = FormErrors::default();
             let kind = errors.check("kind", Kind::parse(field(&form, "kind")));

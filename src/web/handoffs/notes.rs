@@ -29,8 +29,7 @@ pub async fn create_note(
     let hid = id.clone();
     let form_copy = note_form.clone();
     let result = state
-        .db
-        .run(move |conn| {
+        .write(move |conn| {
             let gitlab = &st.settings.gitlab;
             let mut errors = FormErrors::default();
             let body = match parse_note_body("body", &form_copy.body) {
@@ -81,8 +80,7 @@ pub async fn acknowledge_handoff(
     let hid = id.clone();
     let notify = state.chat.clone();
     state
-        .db
-        .run(move |conn| handoffs::acknowledge(conn, &hid, &user, &notify))
+        .write(move |conn| handoffs::acknowledge(conn, &hid, &user, &notify))
         .await?;
     Ok(see_other(&viewer.keep_tz(&format!("/handoffs/{id}"))))
 }
@@ -104,8 +102,7 @@ pub async fn resolve_handoff(
     let hid = id.clone();
     let body = resolve_form.body.clone();
     let result = state
-        .db
-        .run(move |conn| {
+        .write(move |conn| {
             let mut errors = FormErrors::default();
             let outcome = parse_note_body("body", &body)
                 .map_err(AppError::from)
@@ -144,8 +141,9 @@ pub async fn edit_note(
     let hid = id.clone();
     let nid = note_id.clone();
     state
-        .db
-        .run(move |conn| handoffs::edit_note(conn, &hid, &nid, &author, body, &st.settings.gitlab))
+        .write(move |conn| {
+            handoffs::edit_note(conn, &hid, &nid, &author, body, &st.settings.gitlab)
+        })
         .await?;
     Ok(see_other(
         &viewer.keep_tz(&format!("/handoffs/{id}#note-{note_id}")),

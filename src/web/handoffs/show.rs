@@ -122,25 +122,23 @@ fn details_form_of(h: &handoffs::Handoff, issues: &[IssueRef]) -> DetailsForm {
     }
 }
 
-/// Loads the handoff page; forms that came back with errors replace the empty ones.
-fn load_page(
-    conn: &mut DbConnection,
-    state: &AppState,
-    viewer: &Viewer,
-    id: &str,
-    note_form: Option<NoteForm>,
-    details_form: Option<DetailsForm>,
-    resolve_form: Option<ResolveForm>,
-) -> Result<HandoffPage, AppError> {
-    let gitlab = &state.settings.gitlab;
+/// What a handoff's page shows every viewer alike, loaded once per change
+/// (`web::memo`).
+pub struct Shared {
+    /// The handoff (the only one loaded) with its links and people.
+    loaded: Loaded,
+    notes: Vec<handoffs::Note>,
+    revisions: std::collections::HashMap<String, Vec<(String, chrono::NaiveDateTime)>>,
+    /// Its chat messages.
+    messages: Vec<crate::db::models::outbox::Row>,
+    events: Vec<crate::db::models::events::LoadedEvent>,
+    /// Everyone who can take a handoff.
+    recipients: Vec<UserOption>,
+}
+
+/// Loads handoff `id` with everything its page shows.
+fn load_shared(conn: &mut DbConnection, state: &AppState, id: &str) -> Result<Shared, AppError> {
     let handoff = handoffs::find(conn, id)?;
-    if handoff.confidential && viewer.user.is_none() {
-        // With public read on, a signed-out reader of a confidential handoff
-        // is answered as if public read were off: sign in first. A chat
-        // service unfurling the link so sees only the sign-in page's
-        // "Baton handoff", exactly as for any other handoff.
-        return Err(AppError::SignInRequired(viewer.path.clone()));
-    }
     let notes = handoffs::notes_of(conn, id)?;
     let mut people: Vec<&str> = notes.iter().map(|n| n.author_id.as_str()).collect();
     people.extend(notes.iter().filter_map(|n| n.pass_to_id.as_deref()));
@@ -148,16 +146,65 @@ fn load_page(
     let revisions = handoffs::revisions_of(conn, &note_ids)?;
     let mut loaded = Loaded::load(conn, vec![handoff], &people)?;
     loaded.read_gitlab(conn, &state.settings.live)?;
+    Ok(Shared {
+        loaded,
+        notes,
+        revisions,
+        messages: crate::db::models::outbox::for_handoff(conn, id)?,
+        events: crate::db::models::events::for_handoff(conn, id)?,
+        recipients: views::recipient_options(conn)?,
+    })
+}
+
+/// Loads the handoff page; forms that came back with errors replace the empty ones.
+fn load_page(
+    conn: &mut DbConnection,
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    forms: Forms,
+) -> Result<HandoffPage, AppError> {
+    let shared = state
+        .memos
+        .handoffs
+        .get_or_load(&state.caches.changes, id.to_owned(), || {
+            load_shared(conn, state, id)
+        })?;
+    let layout = Layout::load(conn, state, viewer, &shared.loaded.handoffs[0].title)?;
+    page(state, viewer, &shared, layout, forms)
+}
+
+/// The forms of the page that came back with errors.
+type Forms = (Option<NoteForm>, Option<DetailsForm>, Option<ResolveForm>);
+
+/// The page of the loaded handoff, for `viewer`.
+fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    shared: &Shared,
+    layout: Layout,
+    (note_form, details_form, resolve_form): Forms,
+) -> Result<HandoffPage, AppError> {
+    let gitlab = &state.settings.gitlab;
+    let loaded = &shared.loaded;
     let h = &loaded.handoffs[0];
-    let layout = Layout::load(conn, state, viewer, &h.title)?;
-    let card = HandoffCard::new(h, &loaded, viewer, gitlab);
+    if h.confidential && viewer.user.is_none() {
+        // With public read on, a signed-out reader of a confidential handoff
+        // is answered as if public read were off: sign in first. A chat
+        // service unfurling the link so sees only the sign-in page's
+        // "Baton handoff", exactly as for any other handoff.
+        return Err(AppError::SignInRequired(viewer.path.clone()));
+    }
+    let notes = &shared.notes;
+    let revisions = &shared.revisions;
+    let card = HandoffCard::new(h, loaded, viewer, gitlab);
     let unfurl = Unfurl::of_handoff(
         &state.settings.public_url,
         &card,
         notes.last().map(|n| n.body.as_str()),
     );
     let user = |id: &str| loaded.user(id);
-    let messages = crate::db::models::outbox::for_handoff(conn, id)?;
+    let messages = &shared.messages;
     let chat_of = |note: &str| -> Vec<String> {
         messages
             .iter()
@@ -198,7 +245,7 @@ fn load_page(
             issues: loaded
                 .note_issues(h, &n.id)
                 .iter()
-                .map(|i| views::issue_view(&loaded, i, gitlab, viewer))
+                .map(|i| views::issue_view(loaded, i, gitlab, viewer))
                 .collect(),
             mine: viewer.is(&n.author_id) && h.status == Status::Open,
         })
@@ -214,14 +261,21 @@ fn load_page(
             customers_notified: d.customers_notified,
         }),
         notes,
-        events: crate::db::models::events::for_handoff(conn, id)?
+        events: shared
+            .events
             .iter()
             .map(|e| crate::web::log::EventRow::new(e, viewer, state))
             .collect(),
         can_write,
         can_acknowledge: card.waiting_for_you(),
         recipients: if can_write {
-            views::recipients_for(conn, viewer)?
+            let me = viewer.user.as_ref().map(|u| u.username.as_str());
+            shared
+                .recipients
+                .iter()
+                .filter(|u| Some(u.username.as_str()) != me)
+                .cloned()
+                .collect()
         } else {
             vec![]
         },
@@ -247,7 +301,7 @@ pub async fn show_handoff(
     let st = state.clone();
     let page = state
         .db
-        .run(move |conn| load_page(conn, &st, &viewer, &id, None, None, None))
+        .run(move |conn| load_page(conn, &st, &viewer, &id, (None, None, None)))
         .await?;
     render_page(&page, StatusCode::OK)
 }
@@ -262,7 +316,7 @@ pub(super) async fn answer(
     let st = state.clone();
     let page = state
         .db
-        .run(move |conn| load_page(conn, &st, &viewer, &id, forms.0, forms.1, forms.2))
+        .run(move |conn| load_page(conn, &st, &viewer, &id, forms))
         .await?;
     render_page(&page, StatusCode::UNPROCESSABLE_ENTITY)
 }

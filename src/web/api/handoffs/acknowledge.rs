@@ -23,8 +23,7 @@ pub async fn acknowledge_handoff(
     let id = parse_id(&path)?;
     let st = state.clone();
     let h = state
-        .db
-        .run(move |conn| {
+        .write(move |conn| {
             handoffs::acknowledge(conn, &id, &me, &st.chat)?;
             load_one(conn, &st, &id, false)
         })

@@ -100,8 +100,7 @@ pub async fn create_handoff(
     };
     let st = state.clone();
     let created = state
-        .db
-        .run(move |conn| {
+        .write(move |conn| {
             let pass_to = match &pass_to {
                 Some(name) => Some(recipient(conn, "note.pass_to", name)?),
                 None => None,

@@ -60,8 +60,7 @@ pub async fn create_note(
     let issues = contract::issues("issues", &input.issues, &state.settings.gitlab)?;
     let st = state.clone();
     let note = state
-        .db
-        .run(move |conn| {
+        .write(move |conn| {
             // An unknown handoff is a 404 before anything about the recipient.
             handoffs::find(conn, &id)?;
             let pass_to = match &pass_to {

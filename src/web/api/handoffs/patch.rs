@@ -95,8 +95,7 @@ pub async fn patch_handoff(
     };
     let st = state.clone();
     let updated = state
-        .db
-        .run(move |conn| {
+        .write(move |conn| {
             if let Some(d) = input.data_loss {
                 let current = handoffs::find(conn, &id)?;
                 // The request is well formed; this handoff's kind is what

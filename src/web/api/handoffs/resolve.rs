@@ -40,8 +40,7 @@ pub async fn resolve_handoff(
     let note_body = parse_note_body("body", note_body)?;
     let st = state.clone();
     let h = state
-        .db
-        .run(move |conn| {
+        .write(move |conn| {
             handoffs::resolve(conn, &id, &author, note_body, &st.settings.gitlab, &st.chat)?;
             load_one(conn, &st, &id, false)
         })
