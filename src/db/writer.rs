@@ -11,7 +11,7 @@
 //!
 //! PostgreSQL batches concurrent commits itself; there the pool writes.
 
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -33,13 +33,13 @@ type Job = Box<dyn FnOnce(Option<&mut DbConnection>) -> Answer + Send>;
 /// The writer thread's queue; cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
-    queue: Arc<Mutex<Option<SyncSender<Job>>>>,
+    queue: Arc<Mutex<Option<Sender<Job>>>>,
 }
 
 impl Writer {
     /// Starts the writer thread, taking a connection from `pool` per batch.
     pub fn start(pool: Pool<Manager>) -> Result<Writer, String> {
-        let (send, receive) = mpsc::sync_channel::<Job>(4 * BATCH);
+        let (send, receive) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("baton-writer".into())
             .spawn(move || run(&pool, &receive))
@@ -49,14 +49,14 @@ impl Writer {
         })
     }
 
-    /// Runs `f` in the next batch, on the calling (blocking) thread's
-    /// behalf: returns once the batch has committed, with what `f` gave.
-    pub fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    /// Runs `f` in the next batch: answers once the batch has committed,
+    /// with what `f` gave. Waiting holds no thread.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let (answer, answered) = mpsc::sync_channel::<Result<T, AppError>>(1);
+        let (answer, answered) = tokio::sync::oneshot::channel::<Result<T, AppError>>();
         let job: Job = Box::new(move |conn| {
             // A savepoint: a write that fails leaves the batch's others be.
             let result = match conn {
@@ -82,7 +82,7 @@ impl Writer {
             .send(job)
             .map_err(|_| AppError::internal("the database writer has stopped"))?;
         answered
-            .recv()
+            .await
             .map_err(|_| AppError::internal("the database writer stopped before committing"))?
     }
 
@@ -175,10 +175,7 @@ impl super::Db {
         T: Send + 'static,
     {
         match &self.writer {
-            Some(writer) => {
-                let writer = writer.clone();
-                actix_web::web::block(move || writer.write(f)).await?
-            }
+            Some(writer) => writer.write(f).await,
             None => self.run(f).await,
         }
     }

@@ -41,8 +41,10 @@ pub const PAGE_TTL: Duration = Duration::from_secs(5);
 /// How long a resolved session or token is trusted without asking the
 /// database; also how often one in use renews its last use.
 pub const CALLER_TTL: Duration = Duration::from_secs(60);
-/// The most page bytes kept (uncompressed and gzip together).
-const PAGE_BUDGET: usize = 16 << 20;
+/// The most page bytes kept (uncompressed and gzip together): pages are
+/// made from memory once per change (`web::memo`), so a page kept is worth
+/// little more than the memory it holds.
+const PAGE_BUDGET: usize = 4 << 20;
 /// The most sessions and tokens kept.
 const CALLER_LIMIT: usize = 10_000;
 

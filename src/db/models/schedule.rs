@@ -6,7 +6,9 @@
 //! two answers can disagree. The rules themselves are the domain's
 //! (`domain::rotation::schedule`); this loads what they read.
 
-use chrono::{DateTime, Duration, Utc};
+use std::sync::{Mutex, PoisonError};
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 
 use crate::db::DbConnection;
 use crate::db::models::users::{self, User};
@@ -203,19 +205,102 @@ pub fn last_ended_for_user(
 
 /// The distinct instants at which a shift of the final schedule started in
 /// `(from, to]`, sorted: the shift changes that carry-over counts (at most
-/// the last [`MAX_SPAN`]).
+/// the last [`CHANGES_SPAN`]). Every list, page and API answer of handoffs
+/// asks, so the last year is worked out once per change of the schedule
+/// (see [`Fingerprint`]) and kept.
 pub fn changes_between(
     conn: &mut DbConnection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<DateTime<Utc>>, AppError> {
-    let from = from.max(to - Duration::days(366));
-    let mut starts: Vec<DateTime<Utc>> = between(conn, from, to + Duration::seconds(1))?
-        .into_iter()
-        .map(|o| o.shift.starts)
-        .filter(|s| *s > from && *s <= to)
-        .collect();
-    starts.sort_unstable();
-    starts.dedup();
-    Ok(starts)
+    let from = from.max(to - CHANGES_SPAN);
+    if to <= from {
+        return Ok(vec![]);
+    }
+    let fingerprint = Fingerprint::of(conn)?;
+    let mut kept = KEPT_CHANGES.lock().unwrap_or_else(PoisonError::into_inner);
+    let fresh = kept
+        .as_ref()
+        .is_some_and(|k| k.fingerprint == fingerprint && k.from <= from && to <= k.to);
+    if !fresh {
+        // A little ahead of now, so that the calls of the next hours find it.
+        let (span_from, span_to) = (to - CHANGES_SPAN, to + Duration::hours(6));
+        let mut starts: Vec<DateTime<Utc>> =
+            between(conn, span_from, span_to + Duration::seconds(1))?
+                .into_iter()
+                .map(|o| o.shift.starts)
+                .filter(|s| *s > span_from && *s <= span_to)
+                .collect();
+        starts.sort_unstable();
+        starts.dedup();
+        *kept = Some(KeptChanges {
+            fingerprint,
+            from: span_from,
+            to: span_to,
+            starts,
+        });
+    }
+    let starts = kept.as_ref().map_or(&[][..], |k| k.starts.as_slice());
+    let lo = starts.partition_point(|s| *s <= from);
+    let hi = starts.partition_point(|s| *s <= to);
+    Ok(starts[lo..hi].to_vec())
+}
+
+/// How far back carry-over counts shift changes.
+const CHANGES_SPAN: Duration = Duration::days(366);
+
+/// The shift changes of a span, worked out for a schedule.
+struct KeptChanges {
+    fingerprint: Fingerprint,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    starts: Vec<DateTime<Utc>>,
+}
+
+/// The last shift changes worked out, in this process.
+static KEPT_CHANGES: Mutex<Option<KeptChanges>> = Mutex::new(None);
+
+/// What the final schedule is made of, in a few numbers read from indexes
+/// and small tables: a shift or rotation plan written, changed or deleted
+/// changes one of them (a new row is the newest, an edit sets
+/// `updated_at`, a deletion lowers the count). Equal fingerprints, equal
+/// schedules: in any database, since ids are random.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Fingerprint {
+    shifts: (
+        i64,
+        Option<String>,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+    ),
+    rotations: (i64, Option<NaiveDateTime>),
+    plans: (i64, Option<String>, Option<NaiveDateTime>),
+}
+
+impl Fingerprint {
+    fn of(conn: &mut DbConnection) -> Result<Fingerprint, AppError> {
+        use crate::db::schema::{rotation_plans, rotations, shifts as shift_rows};
+        use diesel::dsl::{count_star, max};
+        use diesel::prelude::*;
+        Ok(Fingerprint {
+            shifts: shift_rows::table
+                .select((
+                    count_star(),
+                    max(shift_rows::id),
+                    max(shift_rows::created_at),
+                    max(shift_rows::updated_at),
+                ))
+                .first(conn)?,
+            rotations: rotations::table
+                .select((count_star(), max(rotations::updated_at)))
+                .first(conn)?,
+            plans: rotation_plans::table
+                .select((
+                    count_star(),
+                    max(rotation_plans::id),
+                    max(rotation_plans::created_at),
+                ))
+                .first(conn)?,
+        })
+    }
 }

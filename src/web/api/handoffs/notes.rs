@@ -59,7 +59,7 @@ pub async fn create_note(
         .transpose()?;
     let issues = contract::issues("issues", &input.issues, &state.settings.gitlab)?;
     let st = state.clone();
-    let note = state
+    let written = state
         .write(move |conn| {
             // An unknown handoff is a 404 before anything about the recipient.
             handoffs::find(conn, &id)?;
@@ -89,6 +89,15 @@ pub async fn create_note(
                 }
                 (other, _) => other,
             })?;
+            Ok((id, note))
+        })
+        .await?;
+    // Read back on the pool, not in the writer's batch.
+    let st = state.clone();
+    let note = state
+        .db
+        .run(move |conn| {
+            let (id, note) = written;
             let h = handoffs::find(conn, &id)?;
             let people = [
                 note.author_id.as_str(),
