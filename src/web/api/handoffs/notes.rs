@@ -103,7 +103,7 @@ pub async fn create_note(
                 note.author_id.as_str(),
                 note.pass_to_id.as_deref().unwrap_or_default(),
             ];
-            let mut loaded = Loaded::load(conn, vec![h], &people)?;
+            let mut loaded = Loaded::links_and_people(conn, vec![h], &people)?;
             loaded.read_gitlab(conn, &st.settings.live)?;
             Ok(note_json(&note, &loaded.handoffs[0], &loaded, &st))
         })
