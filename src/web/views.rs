@@ -285,11 +285,17 @@ pub fn recipients_for(
     conn: &mut DbConnection,
     viewer: &Viewer,
 ) -> Result<Vec<UserOption>, AppError> {
+    Ok(recipients_among(&recipient_options(conn)?, viewer))
+}
+
+/// Of `options`, those `viewer` may pass a handoff to: all but themself.
+pub fn recipients_among(options: &[UserOption], viewer: &Viewer) -> Vec<UserOption> {
     let me = viewer.user.as_ref().map(|u| u.username.as_str());
-    Ok(recipient_options(conn)?
-        .into_iter()
+    options
+        .iter()
         .filter(|u| Some(u.username.as_str()) != me)
-        .collect())
+        .cloned()
+        .collect()
 }
 
 /// The kinds, for forms.

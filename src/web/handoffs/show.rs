@@ -269,13 +269,7 @@ fn page(
         can_write,
         can_acknowledge: card.waiting_for_you(),
         recipients: if can_write {
-            let me = viewer.user.as_ref().map(|u| u.username.as_str());
-            shared
-                .recipients
-                .iter()
-                .filter(|u| Some(u.username.as_str()) != me)
-                .cloned()
-                .collect()
+            views::recipients_among(&shared.recipients, viewer)
         } else {
             vec![]
         },
