@@ -3,6 +3,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -17,7 +19,8 @@ use crate::domain::time::{self, TimeView};
 use crate::error::AppError;
 use crate::web::issues::{self, GitLabDown, UncoveredView};
 use crate::web::label_filter::{ActiveFilter, PageFilter};
-use crate::web::views::{DualTime, HandoffCard, PersonView, sort_for_dashboard};
+use crate::web::memo::Fragments;
+use crate::web::views::{CardHtml, DualTime, HandoffCard, PersonView, dashboard_order};
 use crate::web::{AppState, FormErrors, Layout, Viewer, render_page};
 
 /// One rotation role on the dashboard.
@@ -54,13 +57,32 @@ pub struct DashboardQuery {
     milestone: String,
 }
 
+/// A card on the dashboard: its HTML, rendered once per change for every
+/// viewer who sees it alike.
+struct DashCard<'a> {
+    html: Arc<str>,
+    id: &'a str,
+    title: &'a str,
+}
+
+/// Who sees a card alike: the same card, zone, signed in or not, and
+/// whether the viewer holds it or is named to take it.
+#[derive(PartialEq, Eq, Hash)]
+struct CardKey {
+    index: usize,
+    tz: &'static str,
+    signed_in: bool,
+    holds: bool,
+    named: bool,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
-struct DashboardPage {
+struct DashboardPage<'a> {
     layout: Layout,
     roles: Vec<RoleRow>,
-    waiting_for_you: Vec<HandoffCard>,
-    cards: Vec<HandoffCard>,
+    waiting_for_you: Vec<DashCard<'a>>,
+    cards: Vec<DashCard<'a>>,
     since: Option<TimeView>,
     activity: Vec<Activity>,
     /// More happened than the activity shows: the log has it all.
@@ -88,8 +110,12 @@ pub struct Shared {
     loaded: Loaded,
     /// Open issues nobody handed off.
     uncovered: Vec<UncoveredView>,
-    /// The newest shift handover.
-    handover: Option<Handover>,
+    /// The newest shift handover, and its summary as HTML.
+    handover: Option<(Handover, String)>,
+    /// The open handoffs in the order the dashboard shows them.
+    order: Vec<usize>,
+    /// The cards as HTML.
+    cards: Fragments<CardKey>,
 }
 
 /// What only one viewer's dashboard shows, in their zone, loaded once per
@@ -135,10 +161,16 @@ fn load_shared(
         signed_in,
         loaded.now,
     )?;
+    let handover = handover.map(|h| {
+        let summary = markdown::render(&h.summary, &st.settings.gitlab);
+        (h, summary)
+    });
     Ok(Shared {
+        order: dashboard_order(&loaded.handoffs, loaded.now),
         loaded,
         uncovered,
         handover,
+        cards: Fragments::default(),
     })
 }
 
@@ -228,7 +260,7 @@ pub async fn show_dashboard(
                     let changes = &st.caches.changes;
                     let on_call = memos.on_call_now(conn, changes)?;
                     let shared = match &wanted {
-                        Some(w) => std::sync::Arc::new(load_shared(conn, &st, signed_in, Some(w))?),
+                        Some(w) => Arc::new(load_shared(conn, &st, signed_in, Some(w))?),
                         None => memos.dashboard.get_or_load(changes, signed_in, || {
                             load_shared(conn, &st, signed_in, None)
                         })?,
@@ -248,7 +280,7 @@ pub async fn show_dashboard(
     let on_call = (on_call.roles.as_slice(), on_call.now);
     let page = dashboard_page(
         &state, &viewer, on_call, &shared, &personal, errors, &by_issue,
-    );
+    )?;
     let page = DashboardPage {
         layout: page.layout.with_notices_shown(&notices, &viewer),
         ..page
@@ -262,15 +294,15 @@ pub async fn show_dashboard(
 }
 
 /// The page from what was loaded, for `viewer`.
-fn dashboard_page(
+fn dashboard_page<'a>(
     st: &AppState,
     viewer: &Viewer,
     (on_call, now): (&[schedule::RoleOnCall], DateTime<Utc>),
-    shared: &Shared,
+    shared: &'a Shared,
     personal: &Personal,
     errors: FormErrors,
     by_issue: &PageFilter,
-) -> DashboardPage {
+) -> Result<DashboardPage<'a>, AppError> {
     let gitlab = &st.settings.gitlab;
     let layout = Layout::with_roles(st, viewer, "Dashboard", on_call, now);
     let roles = on_call
@@ -297,38 +329,58 @@ fn dashboard_page(
         .collect();
 
     let loaded = &shared.loaded;
-    let mut cards: Vec<HandoffCard> = if errors.is_empty() {
-        loaded
-            .handoffs
-            .iter()
-            // Public read never shows a confidential handoff.
-            .filter(|h| viewer.user.is_some() || !h.confidential)
-            .map(|h| HandoffCard::new(h, loaded, viewer, gitlab))
-            .collect()
-    } else {
-        vec![]
-    };
-    sort_for_dashboard(&mut cards);
-    let (waiting_for_you, cards): (Vec<_>, Vec<_>) =
-        cards.into_iter().partition(HandoffCard::waiting_for_you);
+    let signed_in = viewer.user.is_some();
+    let mut waiting_for_you = vec![];
+    let mut cards = vec![];
+    for &index in shared.order.iter().filter(|_| errors.is_empty()) {
+        let h = &loaded.handoffs[index];
+        // Public read never shows a confidential handoff.
+        if h.confidential && !signed_in {
+            continue;
+        }
+        let named = h.pending_since.is_some() && h.pending_to_id.as_deref().is_some_and(|to| viewer.is(to));
+        let key = CardKey {
+            index,
+            tz: viewer.tz.name(),
+            signed_in,
+            holds: viewer.is(&h.holder_id),
+            named,
+        };
+        let html = shared.cards.get_or_render(key, || {
+            CardHtml {
+                card: &HandoffCard::new(h, loaded, viewer, gitlab),
+            }
+            .render()
+        })?;
+        let card = DashCard {
+            html,
+            id: &h.id,
+            title: &h.title,
+        };
+        if named {
+            waiting_for_you.push(card);
+        } else {
+            cards.push(card);
+        }
+    }
     let username = |id: &str| {
         loaded
             .user(id)
             .map(|u| u.username.clone())
             .unwrap_or_default()
     };
-    let handover = shared.handover.as_ref().map(|h| HandoverView {
+    let handover = shared.handover.as_ref().map(|(h, summary)| HandoverView {
         from: username(&h.from_user_id),
         to: username(&h.to_user_id),
         count: h.handoff_count,
-        summary_html: markdown::render(&h.summary, gitlab),
+        summary_html: summary.clone(),
         at: TimeView::new(time::from_db(h.created_at), viewer.tz),
     });
     let tz: Vec<(&'static str, String)> = match viewer.tz_query().is_empty() {
         true => vec![],
         false => vec![("tz", viewer.tz.name().to_owned())],
     };
-    DashboardPage {
+    Ok(DashboardPage {
         active: by_issue.active("/", &tz),
         reads_issues: st.settings.live.reads_issues(),
         filter_labels: by_issue.labels.clone(),
@@ -346,5 +398,5 @@ fn dashboard_page(
         handover,
         uncovered: shared.uncovered.clone(),
         gitlab_down: issues::down(&loaded.gitlab, viewer.tz, loaded.now),
-    }
+    })
 }

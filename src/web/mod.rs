@@ -331,6 +331,20 @@ impl Layout {
         Ok(layout.with_notices_shown(&notices, viewer))
     }
 
+    /// The layout from what is kept in memory (`web::memo`), when nothing
+    /// changed since it was loaded: no database needed.
+    pub fn remembered(state: &AppState, viewer: &Viewer, title: &str) -> Option<Layout> {
+        let changes = &state.caches.changes;
+        let notices = state.memos.notices_of(changes, viewer)?;
+        let layout = if Layout::shows_oncall(state, viewer) {
+            let on_call = state.memos.on_call.get(changes, &())?;
+            Layout::with_roles(state, viewer, title, &on_call.roles, on_call.now)
+        } else {
+            Layout::with_roles(state, viewer, title, &[], time::now())
+        };
+        Some(layout.with_notices_shown(&notices, viewer))
+    }
+
     /// The layout with the viewer's notices of what changed in their schedule.
     pub fn with_notices_shown(mut self, notices: &notices::Notices, viewer: &Viewer) -> Layout {
         self.notices = notices::Notices {

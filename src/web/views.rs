@@ -168,8 +168,6 @@ pub struct HandoffCard {
     pub activity_shown: bool,
     /// Resolved, in the viewer's zone.
     pub resolved: Option<TimeView>,
-    /// For sorting: seconds waited, 0 when nothing is pending.
-    pub waited_secs: i64,
     /// Open, and GitLab says a linked issue is closed: resolve it?
     pub issue_closed: bool,
     /// GitLab is failing: the titles shown are the last known ones.
@@ -222,10 +220,6 @@ impl HandoffCard {
                 .map(|i| issue_view(loaded, i, gitlab, viewer))
                 .collect(),
             holder: person(&h.holder_id),
-            waited_secs: h
-                .pending_since
-                .map(|s| (now - time::from_db(s)).num_seconds())
-                .unwrap_or(0),
             pending,
             carry_over: loaded.carry_over(h),
             excerpt: h.latest_note_excerpt.clone(),
@@ -245,17 +239,34 @@ impl HandoffCard {
     }
 }
 
-/// Sorts cards as the dashboard shows them: waiting passes first (longest
-/// wait first), then severity, then age (oldest first).
-pub fn sort_for_dashboard(cards: &mut [HandoffCard]) {
-    cards.sort_by(|a, b| {
-        b.pending
-            .is_some()
-            .cmp(&a.pending.is_some())
-            .then(b.waited_secs.cmp(&a.waited_secs))
-            .then(a.severity.cmp(&b.severity))
-            .then(a.created.iso.cmp(&b.created.iso))
+/// The order the dashboard shows `handoffs` in, as indexes: waiting passes
+/// first (longest wait first), then severity, then age (oldest first).
+pub fn dashboard_order(handoffs: &[Handoff], now: DateTime<Utc>) -> Vec<usize> {
+    let waited = |h: &Handoff| match (&h.pending_to_id, h.pending_since) {
+        (Some(_), Some(since)) => Some((now - time::from_db(since)).num_seconds()),
+        _ => None,
+    };
+    let mut order: Vec<usize> = (0..handoffs.len()).collect();
+    order.sort_by_cached_key(|&i| {
+        let h = &handoffs[i];
+        let waited = waited(h);
+        (
+            std::cmp::Reverse(waited.is_some()),
+            std::cmp::Reverse(waited.unwrap_or(0)),
+            h.severity.get(),
+            h.created(),
+        )
     });
+    order
+}
+
+/// A card as HTML: the dashboard renders each once per change for every
+/// viewer who sees it alike (`web::memo::Fragments`).
+#[derive(askama::Template)]
+#[template(path = "_card.html")]
+pub struct CardHtml<'a> {
+    /// The card.
+    pub card: &'a HandoffCard,
 }
 
 /// The options of a "pass to" select: everyone who can take a handoff.

@@ -1,6 +1,8 @@
 //! The permalink of a handoff: its card, timeline and the forms that
 //! change it, re-rendered with their errors when one comes back.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -12,6 +14,7 @@ use crate::domain::handoff::{Status, Verification};
 use crate::domain::issue_ref::IssueRef;
 use crate::domain::time::{self, TimeView};
 use crate::error::AppError;
+use crate::web::memo::Fragments;
 use crate::web::unfurl::Unfurl;
 use crate::web::views::{self, DualTime, HandoffCard, IssueView, UserOption};
 use crate::web::{AppState, FormErrors, Layout, Viewer, parse_id, render_page};
@@ -47,11 +50,10 @@ pub struct ResolveForm {
     pub(super) errors: FormErrors,
 }
 
-/// One note in the timeline.
+/// One note in the timeline, as `_note.html` shows it.
 pub struct NoteView {
     id: String,
     author: String,
-    body: String,
     written: DualTime,
     body_html: String,
     pass_to: Option<(String, DualTime)>,
@@ -60,9 +62,35 @@ pub struct NoteView {
     edited: Option<TimeView>,
     revisions: Vec<(String, TimeView)>,
     issues: Vec<IssueView>,
-    mine: bool,
     /// What became of the chat messages this note caused.
     chat: Vec<String>,
+}
+
+/// A note as HTML, rendered once per change for every viewer who sees it
+/// alike.
+#[derive(Template)]
+#[template(path = "_note.html")]
+struct NoteHtml<'a> {
+    n: &'a NoteView,
+}
+
+/// Who sees a note alike: the same note, zone, signed in or not, and
+/// whether the viewer wrote it or was passed the handoff by it.
+#[derive(PartialEq, Eq, Hash)]
+pub struct NoteKey {
+    index: usize,
+    tz: &'static str,
+    signed_in: bool,
+    author: bool,
+    passed_to: bool,
+}
+
+/// A note on the page: its HTML, and its edit form when it is the viewer's.
+struct NoteRow<'a> {
+    html: Arc<str>,
+    id: &'a str,
+    body: &'a str,
+    mine: bool,
 }
 
 /// The data-loss record as shown.
@@ -76,11 +104,11 @@ pub struct DataLossView {
 
 #[derive(Template)]
 #[template(path = "handoff.html")]
-struct HandoffPage {
+struct HandoffPage<'a> {
     layout: Layout,
     card: HandoffCard,
     data_loss: Option<DataLossView>,
-    notes: Vec<NoteView>,
+    notes: Vec<NoteRow<'a>>,
     events: Vec<crate::web::log::EventRow>,
     can_write: bool,
     can_acknowledge: bool,
@@ -134,6 +162,8 @@ pub struct Shared {
     events: Vec<crate::db::models::events::LoadedEvent>,
     /// Everyone who can take a handoff.
     recipients: Vec<UserOption>,
+    /// The notes as HTML.
+    notes_html: Fragments<NoteKey>,
 }
 
 /// Loads handoff `id` with everything its page shows.
@@ -153,17 +183,17 @@ fn load_shared(conn: &mut DbConnection, state: &AppState, id: &str) -> Result<Sh
         messages: crate::db::models::outbox::for_handoff(conn, id)?,
         events: crate::db::models::events::for_handoff(conn, id)?,
         recipients: views::recipient_options(conn)?,
+        notes_html: Fragments::default(),
     })
 }
 
-/// Loads the handoff page; forms that came back with errors replace the empty ones.
-fn load_page(
+/// Loads what the page of handoff `id` is made of.
+fn load_parts(
     conn: &mut DbConnection,
     state: &AppState,
     viewer: &Viewer,
     id: &str,
-    forms: Forms,
-) -> Result<HandoffPage, AppError> {
+) -> Result<(Arc<Shared>, Layout), AppError> {
     let shared = state
         .memos
         .handoffs
@@ -171,20 +201,53 @@ fn load_page(
             load_shared(conn, state, id)
         })?;
     let layout = Layout::load(conn, state, viewer, &shared.loaded.handoffs[0].title)?;
-    page(state, viewer, &shared, layout, forms)
+    Ok((shared, layout))
+}
+
+/// The page of handoff `id` for `viewer`, from memory when nothing changed
+/// since it was loaded; forms that came back with errors replace the empty
+/// ones.
+async fn respond(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: String,
+    forms: Forms,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let remembered = state
+        .memos
+        .handoffs
+        .get(&state.caches.changes, &id)
+        .and_then(|shared| {
+            let layout = Layout::remembered(&state, &viewer, &shared.loaded.handoffs[0].title)?;
+            Some((shared, layout))
+        });
+    let (shared, layout) = match remembered {
+        Some(parts) => parts,
+        None => {
+            let st = state.clone();
+            let viewer = viewer.clone();
+            state
+                .db
+                .run(move |conn| load_parts(conn, &st, &viewer, &id))
+                .await?
+        }
+    };
+    let page = page(&state, &viewer, &shared, layout, forms)?;
+    render_page(&page, status)
 }
 
 /// The forms of the page that came back with errors.
 type Forms = (Option<NoteForm>, Option<DetailsForm>, Option<ResolveForm>);
 
 /// The page of the loaded handoff, for `viewer`.
-fn page(
+fn page<'a>(
     state: &AppState,
     viewer: &Viewer,
-    shared: &Shared,
+    shared: &'a Shared,
     layout: Layout,
     (note_form, details_form, resolve_form): Forms,
-) -> Result<HandoffPage, AppError> {
+) -> Result<HandoffPage<'a>, AppError> {
     let gitlab = &state.settings.gitlab;
     let loaded = &shared.loaded;
     let h = &loaded.handoffs[0];
@@ -212,44 +275,63 @@ fn page(
             .map(|m| chat_outcome(m, viewer.tz))
             .collect()
     };
+    let signed_in = viewer.user.is_some();
+    let note_view = |n: &handoffs::Note| NoteView {
+        chat: chat_of(&n.id),
+        id: n.id.clone(),
+        author: user(&n.author_id)
+            .map(|u| u.username.clone())
+            .unwrap_or_default(),
+        written: DualTime::new(time::from_db(n.created_at), viewer, user(&n.author_id)),
+        body_html: n.body_html.clone(),
+        pass_to: n.pass_to_id.as_deref().map(|to| {
+            (
+                user(to).map(|u| u.username.clone()).unwrap_or_default(),
+                DualTime::new(time::from_db(n.created_at), viewer, user(to)),
+            )
+        }),
+        acknowledged: n
+            .acknowledged_at
+            .map(|t| TimeView::new(time::from_db(t), viewer.tz)),
+        resolves: n.resolves,
+        edited: n
+            .edited_at
+            .map(|t| TimeView::new(time::from_db(t), viewer.tz)),
+        revisions: revisions
+            .get(&n.id)
+            .into_iter()
+            .flatten()
+            .map(|(body, at)| (body.clone(), TimeView::new(time::from_db(*at), viewer.tz)))
+            .collect(),
+        issues: loaded
+            .note_issues(h, &n.id)
+            .iter()
+            .map(|i| views::issue_view(loaded, i, gitlab, viewer))
+            .collect(),
+    };
     let notes = notes
         .iter()
-        .map(|n| NoteView {
-            chat: chat_of(&n.id),
-            id: n.id.clone(),
-            author: user(&n.author_id)
-                .map(|u| u.username.clone())
-                .unwrap_or_default(),
-            body: n.body.clone(),
-            written: DualTime::new(time::from_db(n.created_at), viewer, user(&n.author_id)),
-            body_html: n.body_html.clone(),
-            pass_to: n.pass_to_id.as_deref().map(|to| {
-                (
-                    user(to).map(|u| u.username.clone()).unwrap_or_default(),
-                    DualTime::new(time::from_db(n.created_at), viewer, user(to)),
-                )
-            }),
-            acknowledged: n
-                .acknowledged_at
-                .map(|t| TimeView::new(time::from_db(t), viewer.tz)),
-            resolves: n.resolves,
-            edited: n
-                .edited_at
-                .map(|t| TimeView::new(time::from_db(t), viewer.tz)),
-            revisions: revisions
-                .get(&n.id)
-                .into_iter()
-                .flatten()
-                .map(|(body, at)| (body.clone(), TimeView::new(time::from_db(*at), viewer.tz)))
-                .collect(),
-            issues: loaded
-                .note_issues(h, &n.id)
-                .iter()
-                .map(|i| views::issue_view(loaded, i, gitlab, viewer))
-                .collect(),
-            mine: viewer.is(&n.author_id) && h.status == Status::Open,
+        .enumerate()
+        .map(|(index, n)| {
+            let author = viewer.is(&n.author_id);
+            let key = NoteKey {
+                index,
+                tz: viewer.tz.name(),
+                signed_in,
+                author,
+                passed_to: n.pass_to_id.as_deref().is_some_and(|to| viewer.is(to)),
+            };
+            let html = shared
+                .notes_html
+                .get_or_render(key, || NoteHtml { n: &note_view(n) }.render())?;
+            Ok(NoteRow {
+                html,
+                id: &n.id,
+                body: &n.body,
+                mine: author && h.status == Status::Open,
+            })
         })
-        .collect();
+        .collect::<Result<_, AppError>>()?;
     let can_write = viewer.user.as_ref().is_some_and(|u| u.role.can_write());
     Ok(HandoffPage {
         layout,
@@ -292,12 +374,7 @@ pub async fn show_handoff(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&path)?;
-    let st = state.clone();
-    let page = state
-        .db
-        .run(move |conn| load_page(conn, &st, &viewer, &id, (None, None, None)))
-        .await?;
-    render_page(&page, StatusCode::OK)
+    respond(state, viewer, id, (None, None, None), StatusCode::OK).await
 }
 
 /// Re-renders the handoff page with a form's errors (422), or redirects.
@@ -307,12 +384,7 @@ pub(super) async fn answer(
     id: String,
     forms: (Option<NoteForm>, Option<DetailsForm>, Option<ResolveForm>),
 ) -> Result<HttpResponse, AppError> {
-    let st = state.clone();
-    let page = state
-        .db
-        .run(move |conn| load_page(conn, &st, &viewer, &id, forms))
-        .await?;
-    render_page(&page, StatusCode::UNPROCESSABLE_ENTITY)
+    respond(state, viewer, id, forms, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// A chat message's outcome in words: "pass sent to Slack", "pass retrying
