@@ -58,6 +58,9 @@ pub struct Application {
 /// How long stopping waits for the jobs (an HTTP call in flight ends by its
 /// timeout, at most 10 s).
 const JOBS_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(12);
+/// Blocking threads of each worker: database work waits on the pool of 8
+/// (SQLite) or 10 (PostgreSQL) connections, so more threads only wait.
+const BLOCKING_THREADS_PER_WORKER: usize = 12;
 
 impl Application {
     /// Opens the database, migrates it, binds the listener and builds the
@@ -172,6 +175,11 @@ impl Application {
                 }))
                 .configure(crate::routes::configure)
         })
+        // The blocking threads only wait for a pooled connection: beyond a
+        // few more than the pool holds, a stampede of 500 requests would
+        // start hundreds of threads (actix's default is 512), each with a
+        // stack and an allocator heap of its own, to wait in line.
+        .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
         .listen(listener)
         .map_err(|e| e.to_string())?
         .run();
