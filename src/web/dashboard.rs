@@ -17,9 +17,9 @@ use crate::domain::handoff::Status;
 use crate::domain::markdown;
 use crate::domain::time::{self, TimeView};
 use crate::error::AppError;
+use crate::web::fragments::Fragments;
 use crate::web::issues::{self, GitLabDown, UncoveredView};
 use crate::web::label_filter::{ActiveFilter, PageFilter};
-use crate::web::memo::Fragments;
 use crate::web::views::{CardHtml, DualTime, HandoffCard, PersonView, dashboard_order};
 use crate::web::{AppState, FormErrors, Layout, Viewer, render_page};
 
@@ -338,7 +338,8 @@ fn dashboard_page<'a>(
         if h.confidential && !signed_in {
             continue;
         }
-        let named = h.pending_since.is_some() && h.pending_to_id.as_deref().is_some_and(|to| viewer.is(to));
+        let named =
+            h.pending_since.is_some() && h.pending_to_id.as_deref().is_some_and(|to| viewer.is(to));
         let key = CardKey {
             index,
             tz: viewer.tz.name(),

@@ -15,6 +15,7 @@ pub mod cover_forms;
 pub mod csrf;
 pub mod dashboard;
 pub mod drills;
+pub mod fragments;
 pub mod gitlab;
 pub mod handoffs;
 pub mod handover;

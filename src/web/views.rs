@@ -261,7 +261,7 @@ pub fn dashboard_order(handoffs: &[Handoff], now: DateTime<Utc>) -> Vec<usize> {
 }
 
 /// A card as HTML: the dashboard renders each once per change for every
-/// viewer who sees it alike (`web::memo::Fragments`).
+/// viewer who sees it alike (`web::fragments`).
 #[derive(askama::Template)]
 #[template(path = "_card.html")]
 pub struct CardHtml<'a> {

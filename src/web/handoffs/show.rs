@@ -14,7 +14,7 @@ use crate::domain::handoff::{Status, Verification};
 use crate::domain::issue_ref::IssueRef;
 use crate::domain::time::{self, TimeView};
 use crate::error::AppError;
-use crate::web::memo::Fragments;
+use crate::web::fragments::Fragments;
 use crate::web::unfurl::Unfurl;
 use crate::web::views::{self, DualTime, HandoffCard, IssueView, UserOption};
 use crate::web::{AppState, FormErrors, Layout, Viewer, parse_id, render_page};
