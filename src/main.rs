@@ -11,8 +11,9 @@ use baton::startup::Application;
 use clap::Parser;
 
 /// mimalloc: a heap per thread, so the two workers never wait on each
-/// other's allocations (glibc's arena locks were a fifth of a rendered page's
-/// CPU), and freed pages go back to the system.
+/// other's allocations (glibc's allocator and its arena locks were about
+/// half of a rendered page's CPU). It keeps more memory resident than glibc
+/// did (`bench/README.md`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

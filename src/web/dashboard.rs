@@ -1,10 +1,10 @@
 //! `/`: who is on call, what is waiting, every open handoff.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -332,14 +332,19 @@ fn dashboard_page<'a>(
     let signed_in = viewer.user.is_some();
     let mut waiting_for_you = vec![];
     let mut cards = vec![];
-    for &index in shared.order.iter().filter(|_| errors.is_empty()) {
+    // A page whose filter has errors shows no cards.
+    let shown: &[usize] = if errors.is_empty() {
+        &shared.order
+    } else {
+        &[]
+    };
+    for &index in shown {
         let h = &loaded.handoffs[index];
         // Public read never shows a confidential handoff.
         if h.confidential && !signed_in {
             continue;
         }
-        let named =
-            h.pending_since.is_some() && h.pending_to_id.as_deref().is_some_and(|to| viewer.is(to));
+        let named = h.pending_pass().is_some_and(|(to, _)| viewer.is(to));
         let key = CardKey {
             index,
             tz: viewer.tz.name(),

@@ -184,24 +184,18 @@ impl HandoffCard {
                 .map(|u| PersonView::new(u, viewer, now))
                 .unwrap_or_else(|| PersonView::unknown(now))
         };
-        let pending = match (&h.pending_to_id, h.pending_since) {
-            (Some(to), Some(since)) => {
-                let since = time::from_db(since);
-                Some(PendingView {
-                    to: person(to),
-                    since: DualTime::new(since, viewer, loaded.user(to)),
-                    waited: human_duration(now - since),
-                    escalated: loaded.escalations.get(&h.id).map(|e| {
-                        let whom =
-                            e.to.as_ref()
-                                .map(|u| u.username.as_str())
-                                .unwrap_or("nobody");
-                        format!("{}× · last named {whom}", e.count)
-                    }),
-                })
-            }
-            _ => None,
-        };
+        let pending = h.pending_pass().map(|(to, since)| PendingView {
+            to: person(to),
+            since: DualTime::new(since, viewer, loaded.user(to)),
+            waited: human_duration(now - since),
+            escalated: loaded.escalations.get(&h.id).map(|e| {
+                let whom =
+                    e.to.as_ref()
+                        .map(|u| u.username.as_str())
+                        .unwrap_or("nobody");
+                format!("{}× · last named {whom}", e.count)
+            }),
+        });
         let kind = h.kind;
         let issues = loaded.issues(h);
         HandoffCard {
@@ -242,14 +236,12 @@ impl HandoffCard {
 /// The order the dashboard shows `handoffs` in, as indexes: waiting passes
 /// first (longest wait first), then severity, then age (oldest first).
 pub fn dashboard_order(handoffs: &[Handoff], now: DateTime<Utc>) -> Vec<usize> {
-    let waited = |h: &Handoff| match (&h.pending_to_id, h.pending_since) {
-        (Some(_), Some(since)) => Some((now - time::from_db(since)).num_seconds()),
-        _ => None,
-    };
     let mut order: Vec<usize> = (0..handoffs.len()).collect();
     order.sort_by_cached_key(|&i| {
         let h = &handoffs[i];
-        let waited = waited(h);
+        let waited = h
+            .pending_pass()
+            .map(|(_, since)| (now - since).num_seconds());
         (
             std::cmp::Reverse(waited.is_some()),
             std::cmp::Reverse(waited.unwrap_or(0)),

@@ -77,7 +77,7 @@ struct NoteHtml<'a> {
 /// Who sees a note alike: the same note, zone, signed in or not, and
 /// whether the viewer wrote it or was passed the handoff by it.
 #[derive(PartialEq, Eq, Hash)]
-pub struct NoteKey {
+struct NoteKey {
     index: usize,
     tz: &'static str,
     signed_in: bool,
@@ -382,7 +382,7 @@ pub(super) async fn answer(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: String,
-    forms: (Option<NoteForm>, Option<DetailsForm>, Option<ResolveForm>),
+    forms: Forms,
 ) -> Result<HttpResponse, AppError> {
     respond(state, viewer, id, forms, StatusCode::UNPROCESSABLE_ENTITY).await
 }

@@ -241,6 +241,14 @@ impl Handoff {
         })
     }
 
+    /// Whom a pending pass names, and since when, as the pages show it.
+    pub fn pending_pass(&self) -> Option<(&str, DateTime<Utc>)> {
+        Some((
+            self.pending_to_id.as_deref()?,
+            time::from_db(self.pending_since?),
+        ))
+    }
+
     /// When it was opened.
     pub fn created(&self) -> DateTime<Utc> {
         time::from_db(self.created_at)
