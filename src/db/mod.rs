@@ -182,7 +182,16 @@ impl ManageConnection for Manager {
             }
             state.connecting += 1;
         }
-        let conn = establish(&self.backend, self.read_only);
+        let conn = establish(&self.backend, self.read_only).and_then(|mut conn| {
+            // A writable SQLite pool has a writer, whose checkpointer copies
+            // the WAL into the database off the writer's thread: no commit
+            // waits for a checkpoint (see `writer`).
+            if matches!(conn, DbConnection::Sqlite(_)) && !self.read_only {
+                conn.batch_execute("PRAGMA wal_autocheckpoint = 0")
+                    .map_err(r2d2::Error::QueryError)?;
+            }
+            Ok(conn)
+        });
         self.gate.lock().connecting -= 1;
         self.gate.changed.notify_all();
         conn

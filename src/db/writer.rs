@@ -9,20 +9,44 @@
 //! sync. Each caller is answered only once that commit is durable: a write
 //! that was answered is on disk, as before.
 //!
+//! No commit copies the WAL into the database either (SQLite's automatic
+//! checkpoint, which made every hundredth batch wait tens of milliseconds
+//! for the database file's sync): the pool's connections have it off, and
+//! a checkpointer thread of the writer's runs a passive checkpoint, which
+//! waits for nobody, after the commits. Under writes that never pause, a
+//! passive checkpoint never catches up with the end of the WAL, and SQLite
+//! starts the WAL over only once it has caught up: past [`WAL_LIMIT`]
+//! pages, the checkpointer asks the writer to copy the few pages committed
+//! since, between two batches, once their writes are answered.
+//!
 //! PostgreSQL batches concurrent commits itself; there the pool writes.
 
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::r2d2::Pool;
-use diesel::{Connection, QueryResult};
+use diesel::{Connection, QueryResult, RunQueryDsl};
 
 use super::{DbConnection, Manager};
 use crate::error::AppError;
 
 /// The most writes committed together.
 const BATCH: usize = 64;
+
+/// The checkpointer's pause after a checkpoint, during which the commits
+/// it is told of add up to the next one.
+const CHECKPOINT_PAUSE: Duration = Duration::from_millis(50);
+
+/// How long the checkpointer waits for a commit before it checkpoints
+/// anyway, for what was written past the writer.
+const CHECKPOINT_IDLE: Duration = Duration::from_secs(5);
+
+/// The pages the WAL may hold (32 MiB of 4 KiB pages) before the writer
+/// finishes the checkpointer's copy, so that the WAL starts over.
+const WAL_LIMIT: i64 = 8_192;
 
 /// What becomes of a write once its batch has committed (or not).
 type Answer = Box<dyn FnOnce(Option<&str>) + Send>;
@@ -37,12 +61,24 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread, taking a connection from `pool` per batch.
+    /// Starts the writer thread, taking a connection from `pool` per
+    /// batch, and its checkpointer.
     pub fn start(pool: Pool<Manager>) -> Result<Writer, String> {
         let (send, receive) = mpsc::channel::<Job>();
+        // One pending kick is enough: the checkpointer copies all there is.
+        let (kick, kicked) = mpsc::sync_channel::<()>(1);
+        let catch_up = Arc::new(AtomicBool::new(false));
+        let checkpointer = Checkpointer {
+            pool: pool.clone(),
+            catch_up: catch_up.clone(),
+        };
+        std::thread::Builder::new()
+            .name("baton-checkpoint".into())
+            .spawn(move || checkpointer.run(&kicked))
+            .map_err(|e| format!("cannot start the database checkpointer: {e}"))?;
         std::thread::Builder::new()
             .name("baton-writer".into())
-            .spawn(move || run(&pool, &receive))
+            .spawn(move || run(&pool, &receive, &kick, &catch_up))
             .map_err(|e| format!("cannot start the database writer: {e}"))?;
         Ok(Writer {
             queue: Arc::new(Mutex::new(Some(send))),
@@ -95,8 +131,15 @@ impl Writer {
     }
 }
 
-/// The writer thread: a batch at a time until every sender is gone.
-fn run(pool: &Pool<Manager>, receive: &Receiver<Job>) {
+/// The writer thread: a batch at a time until every sender is gone, each
+/// followed by a kick to the checkpointer (ignored while one is pending)
+/// and, when it asked, the end of its copy.
+fn run(
+    pool: &Pool<Manager>,
+    receive: &Receiver<Job>,
+    kick: &SyncSender<()>,
+    catch_up: &AtomicBool,
+) {
     while let Ok(first) = receive.recv() {
         let mut jobs = vec![first];
         while jobs.len() < BATCH {
@@ -105,12 +148,64 @@ fn run(pool: &Pool<Manager>, receive: &Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit(pool, jobs);
+        commit(pool, jobs, catch_up.swap(false, Ordering::AcqRel));
+        let _ = kick.try_send(());
     }
 }
 
+/// The checkpointer thread's share of the pool and of the writer.
+struct Checkpointer {
+    pool: Pool<Manager>,
+    /// Set when the WAL has grown past [`WAL_LIMIT`]: the writer's next
+    /// batch ends with a checkpoint of its own.
+    catch_up: Arc<AtomicBool>,
+}
+
+impl Checkpointer {
+    /// After a kick (or a while without one), copies the committed WAL
+    /// into the database without blocking anyone, on an idle connection of
+    /// the pool; ends with the writer.
+    fn run(&self, kicked: &Receiver<()>) {
+        loop {
+            match kicked.recv_timeout(CHECKPOINT_IDLE) {
+                Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            // No idle connection: every one is busy, and the next kick retries.
+            if let Some(mut conn) = self.pool.try_get() {
+                match checkpoint(&mut conn) {
+                    Ok(pages) if pages > WAL_LIMIT => self.catch_up.store(true, Ordering::Release),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "copying the WAL into the database failed")
+                    }
+                }
+            }
+            std::thread::sleep(CHECKPOINT_PAUSE);
+        }
+    }
+}
+
+/// What `PRAGMA wal_checkpoint` answers: among others, the WAL's pages.
+#[derive(diesel::QueryableByName)]
+struct Checkpointed {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    log: i64,
+}
+
+/// A passive checkpoint: copies what it can of the WAL into the database,
+/// waiting for nobody. Answers how many pages the WAL holds.
+fn checkpoint(conn: &mut DbConnection) -> QueryResult<i64> {
+    let answer: Vec<Checkpointed> =
+        diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").load(conn)?;
+    Ok(answer.iter().map(|c| c.log).max().unwrap_or(0))
+}
+
 /// Runs `jobs` in one transaction and answers each after its commit.
-fn commit(pool: &Pool<Manager>, jobs: Vec<Job>) {
+/// With `catch_up`, a checkpoint follows on the same connection once the
+/// writes are answered: with no other writer, it copies the rest of the
+/// WAL, which the next batch then starts over.
+fn commit(pool: &Pool<Manager>, jobs: Vec<Job>, catch_up: bool) {
     let mut conn = match pool.get() {
         Ok(conn) => conn,
         Err(e) => {
@@ -139,6 +234,9 @@ fn commit(pool: &Pool<Manager>, jobs: Vec<Job>) {
     });
     for answer in answers {
         answer(failed.as_deref());
+    }
+    if catch_up && let Err(e) = checkpoint(&mut conn) {
+        tracing::warn!(error = %e, "copying the rest of the WAL into the database failed");
     }
 }
 
@@ -178,5 +276,87 @@ impl super::Db {
             Some(writer) => writer.write(f).await,
             None => self.run(f).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+
+    use super::*;
+    use crate::db::Db;
+
+    /// A database file of its own, removed with its WAL afterwards.
+    struct TempFile(std::path::PathBuf);
+
+    impl TempFile {
+        fn new() -> TempFile {
+            let name = format!("baton-writer-{}.db", uuid::Uuid::now_v7());
+            TempFile(std::env::temp_dir().join(name))
+        }
+
+        fn url(&self) -> String {
+            format!("sqlite://{}", self.0.display())
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut path = self.0.clone().into_os_string();
+                path.push(suffix);
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    fn autocheckpoint(conn: &mut DbConnection) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Pages {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            wal_autocheckpoint: i64,
+        }
+        let rows: Vec<Pages> = diesel::sql_query("PRAGMA wal_autocheckpoint")
+            .load(conn)
+            .unwrap();
+        rows[0].wal_autocheckpoint
+    }
+
+    #[test]
+    fn commits_leave_the_wal_to_the_checkpointer_and_a_read_only_pool_has_none() {
+        let file = TempFile::new();
+        let db = Db::connect(&file.url()).unwrap();
+        assert_eq!(autocheckpoint(&mut db.conn().unwrap()), 0);
+        let read_only = Db::connect_read_only(&file.url()).unwrap();
+        assert_eq!(autocheckpoint(&mut read_only.conn().unwrap()), 1000);
+        read_only.close();
+        db.close();
+    }
+
+    #[test]
+    fn a_checkpoint_copies_the_whole_wal_when_nobody_writes_and_says_its_size() {
+        let file = TempFile::new();
+        let db = Db::connect(&file.url()).unwrap();
+        let mut conn = db.conn().unwrap();
+        conn.batch_execute("CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('a'), ('b');")
+            .unwrap();
+        let pages = checkpoint(&mut conn).unwrap();
+        assert!(pages > 0, "the writes are in the WAL: {pages}");
+        #[derive(diesel::QueryableByName)]
+        struct Copied {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            log: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            checkpointed: i64,
+        }
+        let after: Vec<Copied> = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
+            .load(&mut *conn)
+            .unwrap();
+        assert_eq!(
+            after[0].log, after[0].checkpointed,
+            "all of it is in the database"
+        );
+        drop(conn);
+        db.close();
     }
 }

@@ -5,7 +5,7 @@
 //! column and the value, which a page or the API answers with a 500 and
 //! the server goes on.
 
-use baton::db::models::handoffs::{self, DataLoss, ListFilter, NewHandoff, NewNote};
+use baton::db::models::handoffs::{self, DataLoss, ListFilter, NewHandoff, NewNote, Rendered};
 use baton::db::models::{audit, events, sessions, users};
 use baton::db::schema;
 use baton::domain::audit::{AuditAction, SignInMethod};
@@ -198,7 +198,7 @@ backend_tests! {
         let err = handoffs::list(&mut conn, &all).unwrap_err();
         assert!(err.to_string().contains(&format!(r#"handoffs row {id} has status "paused""#)), "{err}");
         let alice = users::find_any(&mut conn, &"alice".parse().unwrap()).unwrap();
-        let err = handoffs::add_note(&mut conn, &id, &alice, NewNote { body: "x".into(), ..NewNote::default() }, &gitlab(), &Default::default()).unwrap_err();
+        let err = handoffs::add_note(&mut conn, &id, &alice, NewNote { body: "x".into(), ..NewNote::default() }, Rendered::of("x", &gitlab()), &Default::default()).unwrap_err();
         assert!(cause(err).contains(r#"has status "paused""#));
         drop(conn);
 

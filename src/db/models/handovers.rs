@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::models::handoffs::{self, NewNote};
+use crate::db::models::handoffs::{self, NewNote, Rendered};
 use crate::db::models::users::{self, User};
 use crate::db::models::{Clock, Ids};
 use crate::db::schema::handovers;
@@ -51,7 +51,8 @@ pub fn hand_over(
                 pass_to: Some(to.clone()),
                 issues: vec![],
             };
-            handoffs::add_note(conn, &handoff_id, from, note, gitlab, notify)?;
+            let rendered = Rendered::of(&note.body, gitlab);
+            handoffs::add_note(conn, &handoff_id, from, note, rendered, notify)?;
         }
         let row = Handover::new(&mut Clock, &from.id, &to.id, summary, count, time::now());
         insert(conn, &row)?;

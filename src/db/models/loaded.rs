@@ -48,25 +48,23 @@ impl Loaded {
         Self::load_with_links(conn, handoffs, links, extra_user_ids)
     }
 
-    /// The links and people of `handoffs` only, without what their cards
-    /// need besides (carry-over, escalations): what a note's JSON shows.
-    pub fn links_and_people(
-        conn: &mut DbConnection,
-        handoffs: Vec<Handoff>,
-        extra_user_ids: &[&str],
-    ) -> Result<Loaded, AppError> {
-        let ids: Vec<&str> = handoffs.iter().map(|h| h.id.as_str()).collect();
-        let links = handoffs::links_of(conn, &ids)?;
-        let users = users::find_many(conn, extra_user_ids)?;
-        Ok(Loaded {
-            handoffs,
-            links,
-            users,
+    /// What the answer to a note shows, from what its write stored (see
+    /// [`handoffs::Written`]): the handoff, the links the write added, and
+    /// the `people` the note names. No query.
+    pub fn of_note(
+        handoff: Handoff,
+        links: Vec<IssueLink>,
+        people: impl IntoIterator<Item = User>,
+    ) -> Loaded {
+        Loaded {
+            links: HashMap::from([(handoff.id.clone(), links)]),
+            handoffs: vec![handoff],
+            users: people.into_iter().map(|u| (u.id.clone(), u)).collect(),
             changes: vec![],
             now: time::now(),
             gitlab: GitLabCache::default(),
             escalations: HashMap::new(),
-        })
+        }
     }
 
     /// Like [`Loaded::load`], for lists: only the handoffs' own issue links

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::db::models::handoffs::{self, NewNote};
+use crate::db::models::handoffs::{self, NewNote, Rendered};
 use crate::domain::handoff::parse_note_body;
 use crate::domain::handoff_input::parse_issue_list;
 use crate::error::AppError;
@@ -39,19 +39,14 @@ pub async fn create_note(
             let pass_to = recipient(conn, &mut errors, "pass_to", &form_copy.pass_to)?;
             let issues = errors.check("issues", parse_issue_list(&form_copy.issues, gitlab));
             if let (Some(body), Some(issues), true) = (body, issues, errors.is_empty()) {
-                match handoffs::add_note(
-                    conn,
-                    &hid,
-                    &author,
-                    NewNote {
-                        body,
-                        pass_to,
-                        issues,
-                    },
-                    gitlab,
-                    &st.chat,
-                ) {
-                    Ok(note) => return Ok(Ok(note.id)),
+                let rendered = Rendered::of(&body, gitlab);
+                let note = NewNote {
+                    body,
+                    pass_to,
+                    issues,
+                };
+                match handoffs::add_note(conn, &hid, &author, note, rendered, &st.chat) {
+                    Ok(written) => return Ok(Ok(written.note.id)),
                     Err(e) => errors.absorb("body", e)?,
                 }
             }

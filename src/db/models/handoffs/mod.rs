@@ -22,4 +22,4 @@ pub use query::{
     notes_since, revisions_of,
 };
 pub use rows::{DataLoss, Handoff, IssueLink, NewHandoff, NewNote, Note};
-pub use write::{Batch, Patch, acknowledge, add_note, create, edit_note, resolve, update};
+pub use write::{Batch, Patch, Written, acknowledge, add_note, create, edit_note, resolve, update};

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::db::models::handoffs::{self, NewNote};
+use crate::db::models::handoffs::{self, NewNote, Rendered};
 use crate::db::models::loaded::Loaded;
 use crate::domain::handoff::parse_note_body;
 use crate::error::AppError;
@@ -58,55 +58,64 @@ pub async fn create_note(
         .map(|p| contract::recipient("pass_to", p))
         .transpose()?;
     let issues = contract::issues("issues", &input.issues, &state.settings.gitlab)?;
+    // Rendered here, on the worker, so that SQLite's single writer only writes.
+    let rendered = Rendered::of(&note_body, &state.settings.gitlab);
     let st = state.clone();
-    let written = state
+    let writer = author.clone();
+    let (written, pass_to) = state
         .write(move |conn| {
-            // An unknown handoff is a 404 before anything about the recipient.
-            handoffs::find(conn, &id)?;
             let pass_to = match &pass_to {
-                Some(name) => Some(recipient(conn, "pass_to", name)?),
+                Some(name) => {
+                    // An unknown handoff is a 404 before anything about the recipient.
+                    handoffs::find(conn, &id)?;
+                    Some(recipient(conn, "pass_to", name)?)
+                }
                 None => None,
             };
-            let named = pass_to.as_ref().map(|u| u.username.clone());
-            let note = handoffs::add_note(
+            let named = pass_to.clone();
+            let written = handoffs::add_note(
                 conn,
                 &id,
-                &author,
+                &writer,
                 NewNote {
                     body: note_body,
                     pass_to,
                     issues,
                 },
-                &st.settings.gitlab,
+                rendered,
                 &st.chat,
             )
-            .map_err(|e| match (e, named) {
+            .map_err(|e| match (e, &named) {
                 // The handoff's state rules refuse a pass to whoever holds
                 // it with nothing pending: well formed, so a conflict with
                 // who holds it, said with their name.
-                (AppError::Invalid { field, .. }, Some(name)) if field == "pass_to" => {
+                (AppError::Invalid { field, .. }, Some(to)) if field == "pass_to" => {
+                    let name = &to.username;
                     contract::conflict("pass_to", format!("{name} already holds this handoff"))
                 }
                 (other, _) => other,
             })?;
-            Ok((id, note))
+            Ok((written, named))
         })
         .await?;
-    // Read back on the pool, not in the writer's batch.
-    let st = state.clone();
-    let note = state
-        .db
-        .run(move |conn| {
-            let (id, note) = written;
-            let h = handoffs::find(conn, &id)?;
-            let people = [
-                note.author_id.as_str(),
-                note.pass_to_id.as_deref().unwrap_or_default(),
-            ];
-            let mut loaded = Loaded::links_and_people(conn, vec![h], &people)?;
-            loaded.read_gitlab(conn, &st.settings.live)?;
-            Ok(note_json(&note, &loaded.handoffs[0], &loaded, &st))
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(note))
+    // The answer shows what the write stored; only what GitLab said of the
+    // issues it links is read, on the pool, not in the writer's batch.
+    let handoffs::Written {
+        note,
+        links,
+        handoff,
+    } = written;
+    let mut loaded = Loaded::of_note(handoff, links, [author].into_iter().chain(pass_to));
+    if !loaded.links.is_empty() && state.settings.live.reads_issues() {
+        let st = state.clone();
+        loaded = state
+            .db
+            .run(move |conn| {
+                loaded.read_gitlab(conn, &st.settings.live)?;
+                Ok(loaded)
+            })
+            .await?;
+    }
+    let json = note_json(&note, &loaded.handoffs[0], &loaded, &state);
+    Ok(HttpResponse::Created().json(json))
 }
