@@ -181,8 +181,8 @@ fn lock(conn: &mut DbConnection, id: &str) -> Result<Handoff, AppError> {
 
 /// `UPDATE handoffs SET version = version WHERE id = ?`: [`lock`]'s
 /// statement, as a type of its own so that each connection prepares it
-/// once. Diesel prepares every `diesel::update` anew, and on SQLite that
-/// was a sixth of the single writer's time per note.
+/// once. Diesel prepares every `diesel::update` anew, and compiling it on
+/// each write weighed on SQLite's single writer (`bench/README.md`).
 struct Lock<'a>(&'a str);
 
 impl QueryId for Lock<'_> {
