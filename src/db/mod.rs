@@ -183,10 +183,9 @@ impl ManageConnection for Manager {
             state.connecting += 1;
         }
         let conn = establish(&self.backend, self.read_only).and_then(|mut conn| {
-            // A writable SQLite pool has a writer, whose checkpointer copies
-            // the WAL into the database off the writer's thread: no commit
-            // waits for a checkpoint (see `writer`).
-            if matches!(conn, DbConnection::Sqlite(_)) && !self.read_only {
+            // The writer's checkpointer copies the WAL into the database off
+            // the writer's thread: no commit waits for a checkpoint.
+            if self.has_writer() {
                 conn.batch_execute("PRAGMA wal_autocheckpoint = 0")
                     .map_err(r2d2::Error::QueryError)?;
             }
@@ -206,6 +205,14 @@ impl ManageConnection for Manager {
     /// once, by the thread that gives it back.
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
         self.gate.is_closing()
+    }
+}
+
+impl Manager {
+    /// Whether the pool's writes go through a [`writer::Writer`] (and its
+    /// checkpointer): a writable SQLite pool's do.
+    fn has_writer(&self) -> bool {
+        matches!(self.backend, Backend::Sqlite(_)) && !self.read_only
     }
 }
 
@@ -335,9 +342,10 @@ impl Db {
             }))
             .build(manager.clone())
             .map_err(|e| format!("cannot open the database {}: {e}", redact(url)))?;
-        let writer = match &manager.backend {
-            Backend::Sqlite(_) if !read_only => Some(writer::Writer::start(pool.clone())?),
-            _ => None,
+        let writer = if manager.has_writer() {
+            Some(writer::Writer::start(pool.clone())?)
+        } else {
+            None
         };
         Ok(Db {
             pool,
