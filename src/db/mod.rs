@@ -183,12 +183,7 @@ impl ManageConnection for Manager {
             state.connecting += 1;
         }
         let conn = establish(&self.backend, self.read_only).and_then(|mut conn| {
-            // The writer's checkpointer copies the WAL into the database off
-            // the writer's thread: no commit waits for a checkpoint.
-            if self.has_writer() {
-                conn.batch_execute("PRAGMA wal_autocheckpoint = 0")
-                    .map_err(r2d2::Error::QueryError)?;
-            }
+            self.leave_checkpoints_to_the_writer(&mut conn)?;
             Ok(conn)
         });
         self.gate.lock().connecting -= 1;
@@ -205,14 +200,6 @@ impl ManageConnection for Manager {
     /// once, by the thread that gives it back.
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
         self.gate.is_closing()
-    }
-}
-
-impl Manager {
-    /// Whether the pool's writes go through a [`writer::Writer`] (and its
-    /// checkpointer): a writable SQLite pool's do.
-    fn has_writer(&self) -> bool {
-        matches!(self.backend, Backend::Sqlite(_)) && !self.read_only
     }
 }
 

@@ -26,7 +26,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::Pool;
 use diesel::{Connection, QueryResult, RunQueryDsl};
 
@@ -47,6 +47,27 @@ const CHECKPOINT_IDLE: Duration = Duration::from_secs(5);
 /// The pages the WAL may hold (32 MiB of 4 KiB pages) before the writer
 /// finishes the checkpointer's copy, so that the WAL starts over.
 const WAL_LIMIT: i64 = 8_192;
+
+impl Manager {
+    /// Whether the pool's writes go through a [`Writer`] (and its
+    /// checkpointer): a writable SQLite pool's do.
+    pub(super) fn has_writer(&self) -> bool {
+        matches!(self.backend, super::Backend::Sqlite(_)) && !self.read_only
+    }
+
+    /// Turns SQLite's automatic checkpoint off on a new connection of a
+    /// pool with a writer, whose checkpointer copies the WAL instead.
+    pub(super) fn leave_checkpoints_to_the_writer(
+        &self,
+        conn: &mut DbConnection,
+    ) -> Result<(), diesel::r2d2::Error> {
+        if self.has_writer() {
+            conn.batch_execute("PRAGMA wal_autocheckpoint = 0")
+                .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
 
 /// What becomes of a write once its batch has committed (or not).
 type Answer = Box<dyn FnOnce(Option<&str>) + Send>;
@@ -281,8 +302,6 @@ impl super::Db {
 
 #[cfg(test)]
 mod tests {
-    use diesel::connection::SimpleConnection;
-
     use super::*;
     use crate::db::Db;
 
