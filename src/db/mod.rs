@@ -1,6 +1,7 @@
 //! Storage: one diesel schema over SQLite (embedded default) and PostgreSQL,
 //! the backend chosen from the URL scheme, migrations embedded per backend.
 
+pub mod changes;
 pub mod migrations;
 pub mod models;
 pub mod schema;
@@ -32,6 +33,7 @@ use diesel::r2d2::{self, ManageConnection, Pool};
 use diesel::sqlite::SqliteConnection;
 
 use crate::error::AppError;
+pub use changes::{Change, ChangeFeed};
 pub use migrations::{connect_once, connect_unmigrated, migrate_connection};
 
 /// A connection to either backend. SQLite must stay the last variant.
@@ -421,76 +423,6 @@ impl Db {
         conn.batch_execute("SELECT 1")
             .map_err(|e| AppError::internal(format!("ping: {e}")))
     }
-}
-
-/// Tells whether anything was committed to the database since it last
-/// looked, on a connection of its own: SQLite's `data_version` (a commit by
-/// any other connection, in any process), PostgreSQL's notifications on
-/// `baton_changes` (sent at commit by a trigger on every table, whoever
-/// writes: another instance, a command, psql).
-pub struct ChangeFeed {
-    conn: DbConnection,
-    last_version: i64,
-    polls: u32,
-}
-
-impl ChangeFeed {
-    /// Opens the feed; changes from then on are seen.
-    pub fn open(db: &Db) -> Result<ChangeFeed, String> {
-        let mut conn = db.manager.connect().map_err(|e| e.to_string())?;
-        if let DbConnection::Postgresql(c) = &mut conn {
-            c.batch_execute("LISTEN baton_changes")
-                .map_err(|e| e.to_string())?;
-        }
-        let mut feed = ChangeFeed {
-            conn,
-            last_version: 0,
-            polls: 0,
-        };
-        if let DbConnection::Sqlite(c) = &mut feed.conn {
-            feed.last_version = sqlite_data_version(c).map_err(|e| e.to_string())?;
-        }
-        Ok(feed)
-    }
-
-    /// Whether anything was committed since the last call; an error means
-    /// the connection is gone.
-    pub fn changed(&mut self) -> QueryResult<bool> {
-        match &mut self.conn {
-            DbConnection::Sqlite(c) => {
-                let version = sqlite_data_version(c)?;
-                let changed = version != self.last_version;
-                self.last_version = version;
-                Ok(changed)
-            }
-            DbConnection::Postgresql(c) => {
-                // Reading notifications sends nothing: a query now and then
-                // finds out whether the server is still there.
-                self.polls = self.polls.wrapping_add(1);
-                if self.polls.is_multiple_of(50) {
-                    c.batch_execute("SELECT 1")?;
-                }
-                let mut changed = false;
-                for notification in c.notifications_iter() {
-                    notification?;
-                    changed = true;
-                }
-                Ok(changed)
-            }
-        }
-    }
-}
-
-/// SQLite's count of commits by other connections, as this one sees it.
-fn sqlite_data_version(conn: &mut SqliteConnection) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct DataVersion {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        data_version: i64,
-    }
-    diesel::sql_query("PRAGMA data_version")
-        .get_result::<DataVersion>(conn)
-        .map(|v| v.data_version)
 }
 
 #[cfg(test)]

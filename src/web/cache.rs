@@ -31,7 +31,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 
 use crate::db::models::users::User;
-use crate::db::{ChangeFeed, Db};
+use crate::db::{Change, ChangeFeed, Db};
 use crate::web::AppState;
 
 /// How often the watcher asks the database whether anything committed.
@@ -49,18 +49,48 @@ const PAGE_BUDGET: usize = 4 << 20;
 const CALLER_LIMIT: usize = 10_000;
 
 /// The count of writes seen: anything kept from before the last one is stale.
+/// Callers (who a session or token is) have a count of their own, moved by
+/// every write except those known to leave sessions, tokens and users alone,
+/// so that a stream of notes does not make every token be looked up again.
 #[derive(Debug, Default)]
-pub struct Changes(AtomicU64);
+pub struct Changes {
+    all: AtomicU64,
+    callers: AtomicU64,
+}
 
 impl Changes {
     /// The current count; read it before loading what is to be kept.
     pub fn generation(&self) -> u64 {
-        self.0.load(Ordering::Acquire)
+        self.all.load(Ordering::Acquire)
+    }
+
+    /// The count of writes that may have changed who a caller is.
+    pub fn callers_generation(&self) -> u64 {
+        self.callers.load(Ordering::Acquire)
     }
 
     /// Something was written.
     pub fn bump(&self) {
-        self.0.fetch_add(1, Ordering::AcqRel);
+        self.callers.fetch_add(1, Ordering::AcqRel);
+        self.all.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Something was written that no session, token or user is made of.
+    pub fn bump_besides_callers(&self) {
+        self.all.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// Marks a response whose request wrote no session, token or user: it moves
+/// only [`Changes::bump_besides_callers`]. Unmarked writes move both counts.
+#[derive(Debug, Clone, Copy)]
+pub struct CallersUntouched;
+
+impl CallersUntouched {
+    /// `res`, marked.
+    pub fn mark(mut res: HttpResponse) -> HttpResponse {
+        res.extensions_mut().insert(CallersUntouched);
+        res
     }
 }
 
@@ -115,9 +145,11 @@ pub fn watch(db: &Db, changes: &Arc<Changes>) -> Option<Watcher> {
                     changes.bump();
                 }
                 let pause = match feed.as_mut().map(ChangeFeed::changed) {
-                    Some(Ok(changed)) => {
-                        if changed {
-                            changes.bump();
+                    Some(Ok(change)) => {
+                        match change {
+                            Change::None => {}
+                            Change::BesidesCallers => changes.bump_besides_callers(),
+                            Change::Any => changes.bump(),
                         }
                         failing = false;
                         WATCH_EVERY
@@ -261,12 +293,13 @@ impl Caches {
     /// The user of the caller kept as `kept_as`, if it was resolved a moment
     /// ago and nothing was written since.
     pub fn caller(&self, kept_as: &str) -> Option<User> {
-        self.callers.get(kept_as, self.changes.generation())
+        self.callers.get(kept_as, self.changes.callers_generation())
     }
 
-    /// Keeps a caller resolved from the database as of `generation`.
+    /// Keeps a caller resolved from the database as of `generation`
+    /// ([`Changes::callers_generation`]).
     pub fn keep_caller(&self, kept_as: &str, generation: u64, user: &User) {
-        let now = self.changes.generation();
+        let now = self.changes.callers_generation();
         self.callers.keep(
             kept_as.to_owned(),
             generation,
@@ -515,6 +548,35 @@ mod tests {
         assert!(caches.page(&key, caches.changes.generation()).is_some());
         caches.changes.bump();
         assert!(caches.page(&key, caches.changes.generation()).is_none());
+    }
+
+    #[test]
+    fn a_write_besides_callers_keeps_callers_and_nothing_else() {
+        let caches = Caches::default();
+        let user = crate::db::models::users::User::fixture("alice");
+        caches.keep_caller("token t", caches.changes.callers_generation(), &user);
+        let key = ("s".to_owned(), "/".to_owned());
+        let page = Arc::new(KeptPage {
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(b"page"),
+            gzip: OnceLock::new(),
+            etag: etag_of(b"page"),
+        });
+        caches.keep_page(key.clone(), caches.changes.generation(), page);
+        caches.changes.bump_besides_callers();
+        assert!(
+            caches.page(&key, caches.changes.generation()).is_none(),
+            "pages go stale"
+        );
+        assert_eq!(
+            caches.caller("token t").map(|u| u.username),
+            Some("alice".to_owned())
+        );
+        caches.changes.bump();
+        assert!(
+            caches.caller("token t").is_none(),
+            "any other write may change a caller"
+        );
     }
 
     #[test]

@@ -202,7 +202,7 @@ where
     if let Some(user) = state.caches.caller(kept_as) {
         return Ok(Some(user));
     }
-    let generation = state.caches.changes.generation();
+    let generation = state.caches.changes.callers_generation();
     let user = state.db.run(find).await?;
     if let Some(user) = &user {
         state.caches.keep_caller(kept_as, generation, user);
@@ -328,7 +328,16 @@ pub async fn authorize(
             let res = next.call(req).await;
             if writes {
                 // Whatever it wrote has committed: nothing kept is current.
-                state.caches.changes.bump();
+                let untouched = res.as_ref().is_ok_and(|r| {
+                    r.response()
+                        .extensions()
+                        .contains::<crate::web::cache::CallersUntouched>()
+                });
+                if untouched {
+                    state.caches.changes.bump_besides_callers();
+                } else {
+                    state.caches.changes.bump();
+                }
             }
             res.map(ServiceResponse::map_into_left_body)
         }
@@ -347,15 +356,8 @@ mod tests {
     fn someone(role: Role) -> Identity {
         Identity {
             user: Some(User {
-                id: "1".into(),
-                username: "u".into(),
-                name: "u".into(),
-                timezone: crate::domain::time::Timezone::UTC,
                 role,
-                active: true,
-                created_at: chrono::NaiveDateTime::default(),
-                gitlab_id: None,
-                password_hash: None,
+                ..User::fixture("u")
             }),
             session_id: None,
             kept_as: None,

@@ -722,12 +722,18 @@ backend_tests! {
         assert_eq!(again.status(), 304, "kept until a write");
 
         // A write shows at once.
-        app.create_handoff(&alice, json!({"kind": "outage", "title": "Second one", "severity": 3, "note": {"body": "b"}})).await;
+        let second = app.create_handoff(&alice, json!({"kind": "outage", "title": "Second one", "severity": 3, "note": {"body": "b"}})).await;
         let (status, list) = app.get_json("/api/v1/handoffs", &alice).await;
         assert_eq!(status, 200);
         assert!(list.to_string().contains("Second one"), "{list}");
 
-        // Revoked elsewhere (the command line): refused within moments.
+        // A note leaves the token kept (no session, token or user changed);
+        // revoked elsewhere (the command line), it is refused within moments
+        // all the same.
+        let notes = format!("/api/v1/handoffs/{}/notes", second["id"].as_str().unwrap());
+        let (status, _) = app.send_json(reqwest::Method::POST, &notes, &alice, &json!({"body": "still watching"})).await;
+        assert_eq!(status, 201);
+        assert_eq!(app.get_json("/api/v1/handoffs", &alice).await.0, 200);
         let mut conn = app.db.conn().unwrap();
         let id = baton::db::models::tokens::list(&mut conn, Some(&"alice".parse().unwrap())).unwrap()[0].id.clone();
         baton::db::models::tokens::revoke(&mut conn, &id).unwrap();

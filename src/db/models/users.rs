@@ -101,6 +101,23 @@ impl User {
     pub fn created(&self) -> DateTime<Utc> {
         time::from_db(self.created_at)
     }
+
+    /// An active responder in UTC whose id, username and name are `name`,
+    /// for unit tests.
+    #[cfg(test)]
+    pub fn fixture(name: &str) -> User {
+        User {
+            id: name.to_owned(),
+            username: name.to_owned(),
+            name: name.to_owned(),
+            timezone: Timezone::UTC,
+            role: Role::Responder,
+            active: true,
+            created_at: chrono::NaiveDateTime::default(),
+            gitlab_id: None,
+            password_hash: None,
+        }
+    }
 }
 
 /// Adds a user; a taken username is a 409, and so is one that differs from

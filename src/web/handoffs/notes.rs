@@ -6,6 +6,7 @@ use crate::db::models::handoffs::{self, NewNote, Rendered};
 use crate::domain::handoff::parse_note_body;
 use crate::domain::handoff_input::parse_issue_list;
 use crate::error::AppError;
+use crate::web::cache::CallersUntouched;
 use crate::web::handoffs::recipient;
 use crate::web::handoffs::show::{NoteForm, ResolveForm, answer};
 use crate::web::{AppState, FormErrors, FormPairs, Viewer, field, parse_id, see_other};
@@ -54,9 +55,9 @@ pub async fn create_note(
         })
         .await?;
     match result {
-        Ok(note_id) => Ok(see_other(
+        Ok(note_id) => Ok(CallersUntouched::mark(see_other(
             &viewer.keep_tz(&format!("/handoffs/{id}#note-{note_id}")),
-        )),
+        ))),
         Err(errors) => {
             note_form.errors = errors;
             answer(state, viewer, id, (Some(note_form), None, None)).await

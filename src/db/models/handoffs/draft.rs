@@ -311,8 +311,7 @@ mod tests {
 
     use super::*;
     use crate::db::models::users::User;
-    use crate::domain::handoff::{Role, Severity};
-    use crate::domain::time::Timezone;
+    use crate::domain::handoff::Severity;
 
     /// Ids that say which time they were made for, in order.
     struct Stamps(Vec<DateTime<Utc>>);
@@ -325,17 +324,7 @@ mod tests {
     }
 
     fn user(id: &str) -> User {
-        User {
-            id: id.to_owned(),
-            username: id.to_owned(),
-            name: id.to_owned(),
-            timezone: Timezone::UTC,
-            role: Role::Responder,
-            active: true,
-            created_at: time::to_db(time::now()),
-            gitlab_id: None,
-            password_hash: None,
-        }
+        User::fixture(id)
     }
 
     fn gitlab() -> GitLab {

@@ -168,10 +168,22 @@ pub fn create(
     Ok(created)
 }
 
-/// Takes the write lock on one handoff for the rest of the transaction (a
-/// row lock on PostgreSQL, the write lock on SQLite) and reads it, so that
-/// concurrent changes queue instead of overwriting each other.
+/// Takes the write lock on one handoff for the rest of the transaction and
+/// reads it, so that concurrent changes queue instead of overwriting each
+/// other: on PostgreSQL the row's lock, taken and read in one round trip
+/// (`SELECT … FOR UPDATE`); on SQLite, which has no `FOR UPDATE`, the
+/// database's write lock, taken by a no-op `UPDATE`.
 fn lock(conn: &mut DbConnection, id: &str) -> Result<Handoff, AppError> {
+    if let DbConnection::Postgresql(c) = conn {
+        let rows: Vec<Handoff> = handoffs::table
+            .filter(handoffs::id.eq(id))
+            .for_update()
+            .load(c)?;
+        return rows
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::NotFound("no such handoff".into()));
+    }
     let locked = on_backend!(conn, |c| Lock(id).execute(c))?;
     if locked == 0 {
         return Err(AppError::NotFound("no such handoff".into()));

@@ -14,6 +14,7 @@ use crate::web::api::ApiUser;
 use crate::web::api::contract::{self, ApiJson, schemas};
 use crate::web::api::handoffs::json::{NoteJson, note_json};
 use crate::web::api::handoffs::recipient;
+use crate::web::cache::CallersUntouched;
 use crate::web::respond::{ApiError, ErrorBody};
 use crate::web::{AppState, parse_id};
 
@@ -117,5 +118,5 @@ pub async fn create_note(
             .await?;
     }
     let json = note_json(&note, &loaded.handoffs[0], &loaded, &state);
-    Ok(HttpResponse::Created().json(json))
+    Ok(CallersUntouched::mark(HttpResponse::Created().json(json)))
 }

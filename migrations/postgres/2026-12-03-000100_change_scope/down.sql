@@ -1,0 +1,6 @@
+CREATE OR REPLACE FUNCTION baton_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('baton_changes', '');
+    RETURN NULL;
+END
+$$;
