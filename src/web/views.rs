@@ -164,7 +164,7 @@ pub struct HandoffCard {
     /// Last activity, in the viewer's zone.
     pub last_activity: TimeView,
     /// Whether the last activity is worth its own line: not when it is the
-    /// pending pass, whose time the card shows already.
+    /// pending pass, whose wait the card shows already.
     pub activity_shown: bool,
     /// Resolved, in the viewer's zone.
     pub resolved: Option<TimeView>,

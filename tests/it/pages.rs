@@ -1187,9 +1187,11 @@ backend_tests! {
             "bob's local time now is not shown: {row}"
         );
         assert!(row.contains("alice from <time"), "the next shift is not shown: {row}");
+        assert!(!html.contains("class=\"chip"), "the dashboard repeats its table in the strip");
+        assert_times_in(&html, "Europe/Amsterdam", &["CET", "CEST"]);
+        let (_, html) = app.page(&alice, "/handoffs").await;
         assert!(html.contains("<span class=\"chip\"><strong>EOC</strong> bob until <time"));
         assert!(!html.contains("Nobody is on call now"));
-        assert_times_in(&html, "Europe/Amsterdam", &["CET", "CEST"]);
     }
 
     async fn a_profile_with_an_unknown_zone_is_refused_and_a_valid_zone_changes_the_times_shown(app) {
