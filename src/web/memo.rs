@@ -20,11 +20,16 @@ use crate::db::models::schedule::{self, RoleOnCall};
 use crate::domain::time;
 use crate::error::AppError;
 
+/// How many keys of one memo may load at once (each key always behind the
+/// same lock).
+const LOADING_LOCKS: usize = 8;
+
 /// Values kept under a key, at most `limit` of them.
 pub struct Memo<K, V> {
     kept: KeptMap<K, Arc<V>>,
-    /// Held while a value is loaded: who waits on it finds that value.
-    loading: Mutex<()>,
+    /// One is held while a value is loaded, chosen by its key: who waits
+    /// on it finds that value, and other keys mostly load meanwhile.
+    loading: [Mutex<()>; LOADING_LOCKS],
     limit: usize,
 }
 
@@ -33,9 +38,16 @@ impl<K: Hash + Eq, V> Memo<K, V> {
     pub fn new(limit: usize) -> Memo<K, V> {
         Memo {
             kept: KeptMap::new(PAGE_TTL),
-            loading: Mutex::new(()),
+            loading: Default::default(),
             limit,
         }
+    }
+
+    fn loading_lock(&self, key: &K) -> &Mutex<()> {
+        use std::hash::{BuildHasher, RandomState};
+        static STRIPES: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
+        let hash = STRIPES.get_or_init(RandomState::new).hash_one(key);
+        &self.loading[hash as usize % LOADING_LOCKS]
     }
 
     /// The value kept under `key`, if nothing was written since it was loaded.
@@ -44,8 +56,8 @@ impl<K: Hash + Eq, V> Memo<K, V> {
     }
 
     /// The value kept under `key`, or else what `load` gives, kept. One
-    /// load at a time: a stampede after a write loads the value once, and
-    /// everyone else waits for it.
+    /// load of a key at a time: a stampede after a write loads the value
+    /// once, and everyone else waits for it.
     pub fn get_or_load(
         &self,
         changes: &Changes,
@@ -55,7 +67,10 @@ impl<K: Hash + Eq, V> Memo<K, V> {
         if let Some(value) = self.get(changes, &key) {
             return Ok(value);
         }
-        let _loading = self.loading.lock().unwrap_or_else(PoisonError::into_inner);
+        let _loading = self
+            .loading_lock(&key)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(value) = self.get(changes, &key) {
             return Ok(value);
         }
@@ -93,6 +108,9 @@ pub struct Memos {
     pub personal: Memo<(String, String), super::dashboard::Personal>,
     /// A handoff's page without its viewer, by handoff id.
     pub handoffs: Memo<String, super::handoffs::Shared>,
+    /// `GET /api/v1/handoffs` as JSON, by query string: every caller with a
+    /// token is answered alike.
+    pub api_lists: Memo<String, actix_web::web::Bytes>,
 }
 
 impl Default for Memos {
@@ -103,6 +121,7 @@ impl Default for Memos {
             dashboard: Memo::new(2),
             personal: Memo::new(1_000),
             handoffs: Memo::new(200),
+            api_lists: Memo::new(64),
         }
     }
 }

@@ -1,9 +1,12 @@
 //! `GET /api/v1/handoffs`: a page of handoffs, newest activity first.
 
-use actix_web::{HttpRequest, web};
+use actix_web::http::header::ContentType;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::db::DbConnection;
 use crate::db::models::handoffs::{self, IssueMatch, ListFilter};
 use crate::db::models::loaded::Loaded;
 use crate::domain::handoff::{Kind, Status};
@@ -67,7 +70,7 @@ pub async fn list_handoffs(
     _user: ApiUser,
     req: HttpRequest,
     params: web::Query<ListParams>,
-) -> Result<web::Json<HandoffList>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let labels = crate::domain::issue_filter::labels_in(req.query_string());
     for label in &labels {
@@ -85,7 +88,7 @@ pub async fn list_handoffs(
         });
     if by_issue.is_some() && !state.settings.live.reads_issues() {
         // Nothing is known of any issue's labels: nothing matches.
-        return Ok(web::Json(HandoffList {
+        return Ok(HttpResponse::Ok().json(HandoffList {
             handoffs: vec![],
             next_cursor: None,
         }));
@@ -123,30 +126,50 @@ pub async fn list_handoffs(
         ..ListFilter::default()
     };
     let st = state.clone();
+    let key = req.query_string().to_owned();
     let list = state
         .db
         .run(move |conn| {
-            let mut found = handoffs::list(conn, &filter)?;
-            let more = found.len() as i64 > limit;
-            found.truncate(limit as usize);
-            let next_cursor = if more {
-                found
-                    .last()
-                    .map(|h| Cursor::after(h.last_activity_at, &h.id).to_string())
-            } else {
-                None
-            };
-            let mut loaded = Loaded::load_list(conn, found, &[])?;
-            loaded.read_gitlab(conn, &st.settings.live)?;
-            Ok(HandoffList {
-                handoffs: loaded
-                    .handoffs
-                    .iter()
-                    .map(|h| handoff_json(h, &loaded, &st, None))
-                    .collect(),
-                next_cursor,
-            })
+            let load = || list_json(conn, &filter, limit, &st);
+            st.memos
+                .api_lists
+                .get_or_load(&st.caches.changes, key, load)
         })
         .await?;
-    Ok(web::Json(list))
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body((*list).clone()))
+}
+
+/// The page of handoffs `filter` finds (at most `limit`; `filter` asks for
+/// one more, to know whether there is a next page), as JSON.
+fn list_json(
+    conn: &mut DbConnection,
+    filter: &ListFilter,
+    limit: i64,
+    st: &AppState,
+) -> Result<Bytes, AppError> {
+    let mut found = handoffs::list(conn, filter)?;
+    let more = found.len() as i64 > limit;
+    found.truncate(limit as usize);
+    let next_cursor = if more {
+        found
+            .last()
+            .map(|h| Cursor::after(h.last_activity_at, &h.id).to_string())
+    } else {
+        None
+    };
+    let mut loaded = Loaded::load_list(conn, found, &[])?;
+    loaded.read_gitlab(conn, &st.settings.live)?;
+    let list = HandoffList {
+        handoffs: loaded
+            .handoffs
+            .iter()
+            .map(|h| handoff_json(h, &loaded, st, None))
+            .collect(),
+        next_cursor,
+    };
+    serde_json::to_vec(&list)
+        .map(Bytes::from)
+        .map_err(|e| AppError::internal(format!("a handoff list as JSON: {e}")))
 }
