@@ -81,8 +81,11 @@ pub(super) fn add_handoffs(
             };
             left -= n;
             let created = span_start + step * k as i32 + Duration::seconds(rng.below(3600) as i64);
-            // Notes every 20 minutes to 4 hours.
-            let gap = Duration::minutes(20 + rng.below(220) as i64);
+            // Notes every 20 minutes to 4 hours, the last one in the past
+            // (the newest few, a minute to an hour and a half ago, staggered).
+            let last = now - Duration::minutes(1 + (k % 89) as i64);
+            let gap =
+                Duration::minutes(20 + rng.below(220) as i64).min((last - created) / n as i32);
             let plan = Plan {
                 ordinal: args.open + k,
                 created,
