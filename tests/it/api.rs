@@ -747,6 +747,36 @@ backend_tests! {
         }
         assert!(refused, "a revoked token still works");
     }
+
+    async fn a_change_committed_elsewhere_after_a_long_transaction_shows_within_moments(app) {
+        use diesel::connection::SimpleConnection;
+        let (alice, _, _) = app.alice_bob_carol();
+        let id = app.create_handoff(&alice, outage(None)).await["id"].as_str().unwrap().to_owned();
+        let listed = |list: &Value| list.to_string().contains("Renamed elsewhere");
+        assert_eq!(app.get_json("/api/v1/handoffs", &alice).await.0, 200);
+
+        // psql or a command renames it in a transaction that stays open
+        // while Baton looks, and reloads, several times.
+        let mut conn = app.db.conn().unwrap();
+        conn.batch_execute("BEGIN").unwrap();
+        conn.batch_execute(&format!("UPDATE handoffs SET title = 'Renamed elsewhere' WHERE id = '{id}'")).unwrap();
+        for _ in 0..5 {
+            let (status, list) = app.get_json("/api/v1/handoffs", &alice).await;
+            assert_eq!(status, 200);
+            assert!(!listed(&list), "a change not committed yet is shown: {list}");
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        }
+        conn.batch_execute("COMMIT").unwrap();
+        let mut shown = false;
+        for _ in 0..100 {
+            if listed(&app.get_json("/api/v1/handoffs", &alice).await.1) {
+                shown = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(shown, "the committed change is never shown: Baton keeps what it read before the commit");
+    }
 }
 
 #[tokio::test]

@@ -4,3 +4,5 @@ BEGIN
     RETURN NULL;
 END
 $$;
+DROP SEQUENCE baton_changes_data;
+DROP SEQUENCE baton_changes_callers;

@@ -1,2 +1,2 @@
--- SQLite tells of commits by PRAGMA data_version, with no notifications:
--- nothing changes (the PostgreSQL migration of this name scopes them).
+-- SQLite tells of commits by PRAGMA data_version: nothing changes (the
+-- PostgreSQL migration of this name counts commits in sequences).
