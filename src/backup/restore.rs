@@ -208,8 +208,8 @@ pub fn first_table_with_rows(conn: &mut DbConnection) -> Result<Option<String>, 
     Ok(None)
 }
 
-/// Drops every table (and on PostgreSQL every function) of the target's
-/// schema, so that the migrations build it from nothing.
+/// Drops every table (and on PostgreSQL every sequence and function) of
+/// the target's schema, so that the migrations build it from nothing.
 fn drop_everything(conn: &mut DbConnection) -> Result<(), Failed> {
     match conn {
         DbConnection::Sqlite(_) => {
@@ -236,6 +236,17 @@ fn drop_everything(conn: &mut DbConnection) -> Result<(), Failed> {
             .load(conn)?;
             for r in routines {
                 conn.batch_execute(&format!("DROP ROUTINE IF EXISTS {} CASCADE", r.name))?;
+            }
+            // The change counters; a column's own sequence went with its table.
+            let sequences: Vec<Table> = diesel::sql_query(
+                "SELECT c.oid::regclass::text AS name FROM pg_class c \
+                 WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace \
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
+                                 AND d.objid = c.oid AND d.deptype = 'e')",
+            )
+            .load(conn)?;
+            for q in sequences {
+                conn.batch_execute(&format!("DROP SEQUENCE IF EXISTS {} CASCADE", q.name))?;
             }
         }
     }
