@@ -304,11 +304,9 @@ fn dashboard_page<'a>(
     by_issue: &PageFilter,
 ) -> Result<DashboardPage<'a>, AppError> {
     let gitlab = &st.settings.gitlab;
-    let mut layout = Layout::with_roles(st, viewer, "Dashboard", on_call, now);
     // The page's own table says who is on call, and until when: the strip
     // at the top would say it again.
-    layout.oncall.clear();
-    layout.show_oncall = false;
+    let layout = Layout::with_roles(st, viewer, "Dashboard", on_call, now).without_oncall_strip();
     let roles = on_call
         .iter()
         .map(|r| RoleRow {

@@ -346,6 +346,14 @@ impl Layout {
         Some(layout.with_notices_shown(&notices, viewer))
     }
 
+    /// This layout with no one on call in its header strip, and no "nobody
+    /// is on call" either: for a page that says who is, itself.
+    pub fn without_oncall_strip(mut self) -> Layout {
+        self.oncall.clear();
+        self.show_oncall = false;
+        self
+    }
+
     /// The layout with the viewer's notices of what changed in their schedule.
     pub fn with_notices_shown(mut self, notices: &notices::Notices, viewer: &Viewer) -> Layout {
         self.notices = notices::Notices {

@@ -26,6 +26,24 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Handoff, AppError> {
     let rows: Vec<Handoff> = on_backend!(conn, |c| handoffs::table
         .filter(handoffs::id.eq(id))
         .load(c))?;
+    the_one(rows)
+}
+
+/// [`find`], the row locked until the transaction ends (PostgreSQL's
+/// `FOR UPDATE`; SQLite has none).
+pub(super) fn find_for_update(
+    conn: &mut diesel::pg::PgConnection,
+    id: &str,
+) -> Result<Handoff, AppError> {
+    let rows: Vec<Handoff> = handoffs::table
+        .filter(handoffs::id.eq(id))
+        .for_update()
+        .load(conn)?;
+    the_one(rows)
+}
+
+/// The handoff an id found, or a 404.
+fn the_one(rows: Vec<Handoff>) -> Result<Handoff, AppError> {
     rows.into_iter()
         .next()
         .ok_or_else(|| AppError::NotFound("no such handoff".into()))

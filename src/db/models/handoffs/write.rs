@@ -12,7 +12,7 @@ use diesel::sql_types::{HasSqlType, Text};
 
 use super::draft::{Draft, Finished, Rendered, excerpt_of};
 use super::links::{self, dedup};
-use super::query::find;
+use super::query::{find, find_for_update};
 use super::rows::{DataLoss, Handoff, IssueLink, NewHandoff, NewNote, Note};
 use crate::db::models::outbox::{Notify, events};
 use crate::db::models::users::User;
@@ -175,14 +175,7 @@ pub fn create(
 /// database's write lock, taken by a no-op `UPDATE`.
 fn lock(conn: &mut DbConnection, id: &str) -> Result<Handoff, AppError> {
     if let DbConnection::Postgresql(c) = conn {
-        let rows: Vec<Handoff> = handoffs::table
-            .filter(handoffs::id.eq(id))
-            .for_update()
-            .load(c)?;
-        return rows
-            .into_iter()
-            .next()
-            .ok_or_else(|| AppError::NotFound("no such handoff".into()));
+        return find_for_update(c, id);
     }
     let locked = on_backend!(conn, |c| Lock(id).execute(c))?;
     if locked == 0 {
