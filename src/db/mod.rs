@@ -152,6 +152,8 @@ struct Gate {
     changed: std::sync::Condvar,
     /// The same as `state.closing`, read without the lock on every check-in.
     closing: std::sync::atomic::AtomicBool,
+    /// How many connections were found lost (see [`Health`]).
+    losses: std::sync::atomic::AtomicU64,
 }
 
 impl Gate {
@@ -190,6 +192,7 @@ impl ManageConnection for Manager {
         }
         let conn = establish(&self.backend, self.read_only).and_then(|mut conn| {
             self.leave_checkpoints_to_the_writer(&mut conn)?;
+            conn.set_instrumentation(Health::default());
             Ok(conn)
         });
         self.gate.lock().connecting -= 1;
@@ -197,15 +200,73 @@ impl ManageConnection for Manager {
         conn
     }
 
+    /// Asks the database (`SELECT 1`, a round trip on PostgreSQL: one in six
+    /// of a note's write) only for a connection that has rested: one given
+    /// back within [`TRUSTED_FOR`] is taken as it is, unless a connection of
+    /// this pool was found lost since then (a server restart loses them all).
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        let losses = self.gate.losses.load(std::sync::atomic::Ordering::Acquire);
+        let trusted = conn
+            .instrumentation()
+            .downcast_ref::<Health>()
+            .and_then(|health| health.given_back)
+            .is_some_and(|(at, seen)| seen == losses && at.elapsed() < TRUSTED_FOR);
+        if trusted {
+            return Ok(());
+        }
         conn.batch_execute("SELECT 1")
             .map_err(r2d2::Error::QueryError)
     }
 
-    /// Once the pool is closing, every connection given back is closed at
-    /// once, by the thread that gives it back.
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        self.gate.is_closing()
+    /// A connection given back is closed at once (by the thread that gives
+    /// it back) when the pool is closing, when a query on it found it lost,
+    /// or when it is left inside a transaction.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        let losses = &self.gate.losses;
+        let lost = match conn.instrumentation().downcast_mut::<Health>() {
+            Some(health) if health.lost => {
+                losses.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                true
+            }
+            Some(health) => {
+                let seen = losses.load(std::sync::atomic::Ordering::Acquire);
+                health.given_back = Some((std::time::Instant::now(), seen));
+                false
+            }
+            None => false,
+        };
+        lost || self.gate.is_closing() || diesel::r2d2::R2D2Connection::is_broken(conn)
+    }
+}
+
+/// How long after it was given back a connection is handed out without a
+/// check: long enough that a busy pool never checks, short enough that
+/// connections idle through a database restart are checked first.
+const TRUSTED_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What a pooled connection knows of itself, kept as its diesel
+/// instrumentation (which sees every query's outcome): when it was last
+/// given back (and the pool's count of lost connections then), and whether a
+/// query found the connection to the server lost.
+#[derive(Debug, Default)]
+struct Health {
+    given_back: Option<(std::time::Instant, u64)>,
+    lost: bool,
+}
+
+impl diesel::connection::Instrumentation for Health {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::FinishQuery {
+            error:
+                Some(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::ClosedConnection,
+                    _,
+                )),
+            ..
+        } = event
+        {
+            self.lost = true;
+        }
     }
 }
 

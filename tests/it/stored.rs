@@ -303,3 +303,63 @@ backend_tests! {
 fn kind_index(kind: Kind) -> usize {
     Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
 }
+
+/// A connection PostgreSQL dropped (a restart, an administrator) costs at
+/// most the one query that finds it lost: the pool then checks every other
+/// connection it hands out, instead of trusting those given back moments ago
+/// (which a busy pool does, to save a round trip per request).
+#[test]
+fn connections_the_server_dropped_cost_at_most_one_query() {
+    use crate::common::{Backend, Cleanup, FreshDatabase};
+    let Some(fresh) = FreshDatabase::new(Backend::Postgres) else {
+        return;
+    };
+    let Cleanup::Database { admin_url, name } = &fresh.cleanup else {
+        unreachable!("a PostgreSQL database");
+    };
+    let db = baton::db::Db::connect(&fresh.url).expect("pool");
+    // Three connections used at once, then given back: all trusted now.
+    let held: Vec<_> = (0..3).map(|_| db.conn().expect("connection")).collect();
+    for mut conn in held {
+        conn.batch_execute("SELECT 1").expect("a live connection");
+    }
+
+    let mut admin = diesel::PgConnection::establish(admin_url).expect("admin");
+    let backends =
+        format!("FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()");
+    admin
+        .batch_execute(&format!("SELECT pg_terminate_backend(pid) {backends}"))
+        .expect("terminate");
+    // Until the server has let them all go.
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let left: Count = diesel::sql_query(format!("SELECT count(*) AS n {backends}"))
+            .get_result(&mut admin)
+            .expect("count");
+        if left.n == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the backends are still there"
+        );
+        std::thread::yield_now();
+    }
+
+    let failed = (0..10)
+        .filter(|_| {
+            let mut conn = db.conn().expect("the pool opens a new connection");
+            conn.batch_execute("SELECT 1").is_err()
+        })
+        .count();
+    assert!(
+        failed <= 1,
+        "{failed} of 10 queries failed on dropped connections"
+    );
+    db.close();
+}
