@@ -1072,7 +1072,12 @@ async fn live_gitlab_issues_the_outages_nobody_holds_and_gitlab_down_are_accessi
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
             let (_, page) = t.app.page(&reader, "/").await;
-            if page.contains("Patroni failover loop") && page.contains("Not handed off (2)") {
+            // The watched project's list and the held issues' own reads
+            // (one of them closed) are separate refreshes: wait for both.
+            if page.contains("Patroni failover loop")
+                && page.contains("Not handed off (2)")
+                && page.contains("issue closed — resolve?")
+            {
                 break;
             }
             assert!(
