@@ -116,3 +116,34 @@ fn drill(settings: &Settings) -> Result<(), String> {
         Err("the restore drill failed".into())
     }
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    /// The constructor ran before mimalloc mapped anything, with the right
+    /// option number: huge pages are off, and the arena is committed in
+    /// parts (with `arena_eager_commit` left at 2 it is one readable and
+    /// writable mapping of 1 GiB).
+    #[test]
+    fn the_allocator_is_configured_before_its_first_arena() {
+        let warm = vec![1u8; 1 << 20];
+        assert_eq!(warm.len(), 1 << 20);
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        if let Some(thp) = status.lines().find(|l| l.starts_with("THP_enabled:")) {
+            assert!(thp.ends_with('0'), "{thp}");
+        }
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        let whole_gib = maps.lines().find(|line| {
+            let mut fields = line.split_whitespace();
+            let (Some(range), Some(perms)) = (fields.next(), fields.next()) else {
+                return false;
+            };
+            let Some((start, end)) = range.split_once('-') else {
+                return false;
+            };
+            let size =
+                u64::from_str_radix(end, 16).unwrap() - u64::from_str_radix(start, 16).unwrap();
+            size >= 1 << 30 && perms.starts_with("rw")
+        });
+        assert_eq!(whole_gib, None, "mimalloc's arena is committed whole");
+    }
+}
