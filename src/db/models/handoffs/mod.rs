@@ -6,11 +6,13 @@
 //!   versions, the excerpt, the pending pass, issue links), for the
 //!   application's writes and `baton demo`'s alike;
 //! - `write`: storing drafts in batches, and the application's writes;
+//! - `prepared`: the statements every change runs, prepared once;
 //! - `query`: one handoff, its notes, lists;
 //! - `links`: issue link rows and the queries that read them.
 
 mod draft;
 mod links;
+mod prepared;
 mod query;
 mod rows;
 mod write;

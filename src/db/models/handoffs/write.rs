@@ -4,14 +4,11 @@
 //! the application's writes, each one transaction.
 
 use chrono::NaiveDateTime;
-use diesel::backend::Backend;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::serialize::ToSql;
-use diesel::sql_types::{HasSqlType, Text};
 
 use super::draft::{Draft, Finished, Rendered, excerpt_of};
 use super::links::{self, dedup};
+use super::prepared::{Lock, Store};
 use super::query::{find, find_for_update};
 use super::rows::{DataLoss, Handoff, IssueLink, NewHandoff, NewNote, Note};
 use crate::db::models::outbox::{Notify, events};
@@ -98,20 +95,7 @@ impl Batch {
         insert_rows!(conn, notes::table, &self.notes[..], 2_000)?;
         insert_rows!(conn, issue_links::table, &self.links[..], 5_000)?;
         for h in &self.changed {
-            diesel::update(handoffs::table.filter(handoffs::id.eq(&h.id)))
-                .set((
-                    handoffs::status.eq(h.status),
-                    handoffs::holder_id.eq(&h.holder_id),
-                    handoffs::pending_to_id.eq(&h.pending_to_id),
-                    handoffs::pending_since.eq(h.pending_since),
-                    handoffs::pending_note_id.eq(&h.pending_note_id),
-                    handoffs::latest_note_excerpt.eq(&h.latest_note_excerpt),
-                    handoffs::updated_at.eq(h.updated_at),
-                    handoffs::last_activity_at.eq(h.last_activity_at),
-                    handoffs::resolved_at.eq(h.resolved_at),
-                    handoffs::version.eq(h.version),
-                ))
-                .execute(conn)?;
+            on_backend!(&mut *conn, |c| Store(h).execute(c))?;
         }
         for (note_id, at) in &self.acknowledged {
             diesel::update(notes::table.filter(notes::id.eq(note_id)))
@@ -183,30 +167,6 @@ fn lock(conn: &mut DbConnection, id: &str) -> Result<Handoff, AppError> {
     }
     find(conn, id)
 }
-
-/// `UPDATE handoffs SET version = version WHERE id = ?`: [`lock`]'s
-/// statement, as a type of its own so that each connection prepares it
-/// once. Diesel prepares every `diesel::update` anew, and compiling it on
-/// each write weighed on SQLite's single writer (`bench/README.md`).
-struct Lock<'a>(&'a str);
-
-impl QueryId for Lock<'_> {
-    type QueryId = Lock<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl<DB> QueryFragment<DB> for Lock<'_>
-where
-    DB: Backend + HasSqlType<Text>,
-    str: ToSql<Text, DB>,
-{
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql("UPDATE handoffs SET version = version WHERE id = ");
-        out.push_bind_param::<Text, str>(self.0)
-    }
-}
-
-impl<Conn> RunQueryDsl<Conn> for Lock<'_> {}
 
 /// Locks a stored handoff and starts a draft of a change to it. `links`:
 /// whether the change may link issues to the handoff itself, and so needs
