@@ -51,7 +51,7 @@ pub struct Application {
     port: u16,
     server: Server,
     db: Db,
-    watcher: Option<crate::web::cache::Watcher>,
+    watcher: Option<crate::web::watcher::Watcher>,
     jobs: Option<crate::jobs::Runner>,
 }
 
@@ -84,7 +84,7 @@ impl Application {
         let (port, server, changes, public_url) = built?;
         // Permalinks in chat use the address the server really listens on.
         jobs_settings.public_url = public_url;
-        let watcher = crate::web::cache::watch(&db, &changes);
+        let watcher = crate::web::watcher::watch(&db, &changes);
         let jobs = crate::jobs::start(&db, &jobs_settings, &bell);
         Ok(Application {
             port,

@@ -1,5 +1,5 @@
 //! Commits by other connections: another instance, a `baton` command,
-//! psql. The change watcher (`web::cache::watch`) asks, and drops what is
+//! psql. The change watcher (`web::watcher::watch`) asks, and drops what is
 //! kept when something was committed.
 
 use diesel::connection::SimpleConnection;

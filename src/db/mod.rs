@@ -123,13 +123,14 @@ fn establish_writable(backend: &Backend) -> Result<DbConnection, r2d2::Error> {
                     .map_err(r2d2::Error::QueryError)?;
             }
             // synchronous=FULL keeps every commit durable. A page cache of
-            // 512 KiB, not SQLite's 2 MB: each pooled connection filled its
+            // 256 KiB, not SQLite's 2 MB: each pooled connection filled its
             // own (while the kernel keeps the file's pages anyway, and any
             // commit elsewhere empties them), 37 MB of the peak on a
-            // 1M-note database under 32 API lists at once.
+            // 1M-note database under 32 API lists at once. 512 KiB held
+            // 2 MB more at the peak, at the same speed (`bench/README.md`).
             conn.batch_execute(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                 PRAGMA foreign_keys = ON; PRAGMA cache_size = -512;",
+                 PRAGMA foreign_keys = ON; PRAGMA cache_size = -256;",
             )
             .map_err(r2d2::Error::QueryError)?;
             Ok(DbConnection::Sqlite(conn))

@@ -9,16 +9,16 @@
 //!
 //! "Anything is written" is one counter, [`Changes`]: every request that may
 //! write bumps it as its response leaves (the write has committed by then),
-//! and a watcher thread bumps it when the database says that another
-//! connection committed: another instance, a `baton` command, psql (see
-//! [`ChangeFeed`]). So a page is
-//! never older than the last write made through this instance, and never more
-//! than [`WATCH_EVERY`] older than any other.
+//! and a watcher thread ([`watcher`](super::watcher)) bumps it when the
+//! database says that another connection committed: another instance, a
+//! `baton` command, psql. So a page is never older than the last write made
+//! through this instance, and never more than
+//! [`WATCH_EVERY`](super::watcher::WATCH_EVERY) older than any other.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use actix_session::{SessionExt, SessionStatus};
@@ -31,11 +31,8 @@ use actix_web::web::Bytes;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 
 use crate::db::models::users::User;
-use crate::db::{Change, ChangeFeed, Db};
 use crate::web::AppState;
 
-/// How often the watcher asks the database whether anything committed.
-pub const WATCH_EVERY: Duration = Duration::from_millis(20);
 /// How long a kept page may be sent again: its clocks and ages move on.
 pub const PAGE_TTL: Duration = Duration::from_secs(5);
 /// How long a resolved session or token is trusted without asking the
@@ -47,6 +44,8 @@ pub const CALLER_TTL: Duration = Duration::from_secs(60);
 const PAGE_BUDGET: usize = 4 << 20;
 /// The most sessions and tokens kept.
 const CALLER_LIMIT: usize = 10_000;
+/// The most pages remembered as asked for once (see [`Caches::asked_before`]).
+const ASKED_LIMIT: usize = 10_000;
 
 /// The count of writes seen: anything kept from before the last one is stale.
 /// Callers (who a session or token is) have a count of their own, moved by
@@ -91,92 +90,6 @@ impl CallersUntouched {
     pub fn mark(mut res: HttpResponse) -> HttpResponse {
         res.extensions_mut().insert(CallersUntouched);
         res
-    }
-}
-
-/// The running watcher thread of [`watch`].
-pub struct Watcher {
-    stop: Arc<std::sync::atomic::AtomicBool>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl Watcher {
-    /// Stops the watcher and waits until its thread has closed its
-    /// connection and ended (at most one pause). Dropping a `Watcher`
-    /// instead leaves the thread running for as long as the `Changes` live.
-    pub fn stop(self) {
-        self.stop.store(true, Ordering::Release);
-        self.thread.thread().unpark();
-        if self.thread.join().is_err() {
-            tracing::error!("the change watcher panicked");
-        }
-    }
-}
-
-/// Watches the database for commits from other connections, on a thread of
-/// its own with a connection of its own, until it is stopped or `changes`
-/// is gone.
-pub fn watch(db: &Db, changes: &Arc<Changes>) -> Option<Watcher> {
-    let db = db.clone();
-    let changes: Weak<Changes> = Arc::downgrade(changes);
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let stopped = stop.clone();
-    let spawned = std::thread::Builder::new()
-        .name("baton-changes".into())
-        .spawn(move || {
-            let mut feed: Option<ChangeFeed> = None;
-            let mut failing = false;
-            loop {
-                if stopped.load(Ordering::Acquire) {
-                    return;
-                }
-                let Some(changes) = changes.upgrade() else {
-                    return;
-                };
-                if feed.is_none() {
-                    // Whatever happened while nobody watched: trust nothing kept.
-                    feed = ChangeFeed::open(&db)
-                        .inspect_err(|e| {
-                            if !failing && !stopped.load(Ordering::Acquire) {
-                                tracing::warn!(error = %e, "cannot watch the database for changes");
-                            }
-                        })
-                        .ok();
-                    changes.bump();
-                }
-                let pause = match feed.as_mut().map(ChangeFeed::changed) {
-                    Some(Ok(change)) => {
-                        match change {
-                            Change::None => {}
-                            Change::BesidesCallers => changes.bump_besides_callers(),
-                            Change::Any => changes.bump(),
-                        }
-                        failing = false;
-                        WATCH_EVERY
-                    }
-                    Some(Err(e)) => {
-                        tracing::warn!(error = %e, "lost the database change watch");
-                        changes.bump();
-                        feed = None;
-                        failing = true;
-                        Duration::from_secs(1)
-                    }
-                    None => {
-                        failing = true;
-                        Duration::from_secs(1)
-                    }
-                };
-                drop(changes);
-                // Woken early by `Watcher::stop`.
-                std::thread::park_timeout(pause);
-            }
-        });
-    match spawned {
-        Ok(thread) => Some(Watcher { stop, thread }),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot start the change watcher");
-            None
-        }
     }
 }
 
@@ -277,6 +190,9 @@ pub struct Caches {
     callers: KeptMap<String, User>,
     /// Pages by caller and path, for [`PAGE_TTL`].
     pages: KeptMap<(String, String), Arc<KeptPage>>,
+    /// The pages (a hash of caller and path) asked for once in the last
+    /// [`PAGE_TTL`], and when.
+    asked: Mutex<HashMap<u64, Instant>>,
 }
 
 impl Default for Caches {
@@ -285,6 +201,7 @@ impl Default for Caches {
             changes: Arc::default(),
             callers: KeptMap::new(CALLER_TTL),
             pages: KeptMap::new(PAGE_TTL),
+            asked: Mutex::default(),
         }
     }
 }
@@ -311,6 +228,32 @@ impl Caches {
 
     fn page(&self, key: &(String, String), generation: u64) -> Option<Arc<KeptPage>> {
         self.pages.get(key, generation)
+    }
+
+    /// Whether the page `key` was asked for before, within [`PAGE_TTL`];
+    /// when not, that it was asked for now is remembered. A page is kept
+    /// the second time its caller asks for it: the people who open a link
+    /// posted in chat each look once, and a stampede of them kept 4 MiB of
+    /// pages nobody asked for again (`bench/README.md`).
+    fn asked_before(&self, key: &(String, String)) -> bool {
+        use std::hash::{BuildHasher, RandomState};
+        static HASHER: OnceLock<RandomState> = OnceLock::new();
+        let hash = HASHER.get_or_init(RandomState::new).hash_one(key);
+        let Ok(mut asked) = self.asked.lock() else {
+            return true;
+        };
+        let now = Instant::now();
+        if asked.get(&hash).is_some_and(|at| now - *at < PAGE_TTL) {
+            return true;
+        }
+        if asked.len() >= ASKED_LIMIT {
+            asked.retain(|_, at| now - *at < PAGE_TTL);
+            if asked.len() >= ASKED_LIMIT {
+                asked.clear();
+            }
+        }
+        asked.insert(hash, now);
+        false
     }
 
     fn keep_page(&self, key: (String, String), generation: u64, page: Arc<KeptPage>) {
@@ -429,7 +372,9 @@ fn etag_of(body: &[u8]) -> HeaderValue {
 /// Middleware for the page and API scopes, inside `authorize`: a signed-in
 /// caller's `GET` is answered from what was kept for it when that is still
 /// fresh; otherwise the handler answers, and its answer is kept when it is a
-/// plain `200` of HTML or JSON that changed nothing in the session.
+/// plain `200` of HTML or JSON that changed nothing in the session, and the
+/// caller asked for it before ([`Caches::asked_before`]). Either way it
+/// carries its `ETag`.
 pub async fn keep_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -486,7 +431,9 @@ pub async fn keep_pages(
         gzip: OnceLock::new(),
     });
     let res = respond(&req, &page);
-    caches.keep_page(key, generation, page);
+    if caches.asked_before(&key) {
+        caches.keep_page(key, generation, page);
+    }
     Ok(ServiceResponse::new(req, res).map_into_right_body())
 }
 
@@ -577,6 +524,17 @@ mod tests {
             caches.caller("token t").is_none(),
             "any other write may change a caller"
         );
+    }
+
+    #[test]
+    fn a_page_is_kept_the_second_time_its_caller_asks_for_it() {
+        let caches = Caches::default();
+        let alice = ("alice".to_owned(), "/".to_owned());
+        let bob = ("bob".to_owned(), "/".to_owned());
+        assert!(!caches.asked_before(&alice), "the first look");
+        assert!(!caches.asked_before(&bob), "someone else's first look");
+        assert!(caches.asked_before(&alice), "the second look");
+        assert!(!caches.asked_before(&("alice".to_owned(), "/log".to_owned())));
     }
 
     #[test]

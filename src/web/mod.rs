@@ -41,6 +41,7 @@ pub mod telemetry;
 pub mod timeline;
 pub mod unfurl;
 pub mod views;
+pub mod watcher;
 pub mod zones;
 
 use std::collections::HashMap;
