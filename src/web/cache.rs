@@ -9,11 +9,10 @@
 //!
 //! "Anything is written" is one counter, [`Changes`]: every request that may
 //! write bumps it as its response leaves (the write has committed by then),
-//! and a watcher thread ([`watcher`](super::watcher)) bumps it when the
-//! database says that another connection committed: another instance, a
-//! `baton` command, psql. So a page is never older than the last write made
-//! through this instance, and never more than
-//! [`WATCH_EVERY`](super::watcher::WATCH_EVERY) older than any other.
+//! and a watcher thread (`web::watcher`) bumps it when the database says
+//! that another connection committed: another instance, a `baton` command,
+//! psql. So a page is never older than the last write made through this
+//! instance, and never more than a moment older than any other.
 
 use std::collections::HashMap;
 use std::io::Write;

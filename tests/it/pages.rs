@@ -1408,6 +1408,11 @@ backend_tests! {
         let (alice, _, _) = app.alice_bob_carol();
         open(&app, &alice, "Cache warm-up", "first").await;
         let browser = signed_in(&app, "alice").await;
+        // A page is kept the second time its caller asks for it; the first
+        // answer carries its ETag all the same.
+        let look = browser.get(app.url("/")).send().await.unwrap();
+        assert_eq!(look.status(), 200);
+        assert!(look.headers().contains_key("etag"));
         let first = browser.get(app.url("/")).send().await.unwrap();
         assert_eq!(first.status(), 200);
         assert_eq!(first.headers()["cache-control"], "private, no-cache");
