@@ -2,10 +2,10 @@
 //!
 //! At shift change and mid-outage the same people reload the same pages
 //! over and over, and scripts poll the same API lists. A page (or API
-//! answer) made for a session (or token) is kept and sent again, byte for
-//! byte, until anything is written or it is [`PAGE_TTL`] old (its clocks and
-//! ages move on). Sessions and tokens are resolved the same way, for at most
-//! [`CALLER_TTL`].
+//! answer) made for a session (or token) is kept from the second time it
+//! asks for it, and sent again, byte for byte, until anything is written or
+//! it is [`PAGE_TTL`] old (its clocks and ages move on). Sessions and tokens
+//! are resolved the same way, for at most [`CALLER_TTL`].
 //!
 //! "Anything is written" is one counter, [`Changes`]: every request that may
 //! write bumps it as its response leaves (the write has committed by then),
