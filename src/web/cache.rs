@@ -35,7 +35,7 @@ use crate::web::AppState;
 /// How long a kept page may be sent again: its clocks and ages move on.
 pub const PAGE_TTL: Duration = Duration::from_secs(5);
 /// How long a resolved session or token is trusted without asking the
-/// database; also how often one in use renews its last use.
+/// database.
 pub const CALLER_TTL: Duration = Duration::from_secs(60);
 /// The most page bytes kept (uncompressed and gzip together): pages are
 /// made from memory once per change (`web::memo`), so a page kept is worth

@@ -183,6 +183,25 @@ backend_tests! {
         assert_eq!(methods, ["gitlab", "local", "password"]);
     }
 
+    async fn a_session_in_use_renews_its_last_use_at_most_once_an_hour(app) {
+        app.add_user("alice", "UTC", "responder");
+        let mut conn = app.db.conn().unwrap();
+        let alice = users::find_any(&mut conn, &"alice".parse().unwrap()).unwrap();
+        let id = sessions::create(&mut conn, &alice.id, SignInMethod::Local).unwrap();
+        let last_seen = |conn: &mut baton::db::DbConnection| -> chrono::NaiveDateTime {
+            schema::sessions::table.find(&id).select(schema::sessions::last_seen_at).first(conn).unwrap()
+        };
+        let created = last_seen(&mut conn);
+        let now = baton::domain::time::now();
+        let later = |minutes| now + chrono::Duration::minutes(minutes);
+        assert!(sessions::resume(&mut conn, &id, &alice.id, later(59)).unwrap().is_some());
+        assert_eq!(last_seen(&mut conn), created, "used within the hour: no write");
+        assert!(sessions::resume(&mut conn, &id, &alice.id, later(61)).unwrap().is_some());
+        assert_eq!(last_seen(&mut conn), baton::domain::time::to_db(later(61)), "renewed after an hour");
+        let expired = later(61) + sessions::LIFETIME + chrono::Duration::minutes(1);
+        assert!(sessions::resume(&mut conn, &id, &alice.id, expired).unwrap().is_none(), "unused for its lifetime: ended");
+    }
+
     async fn an_unknown_status_names_the_row_and_its_pages_and_api_answer_500(app) {
         app.add_user("alice", "UTC", "responder");
         let token = app.token("alice");

@@ -12,6 +12,11 @@ use crate::domain::time;
 
 /// How long an unused session lasts; each use renews it.
 pub const LIFETIME: Duration = Duration::days(7);
+/// How often a session in use renews its last use. Each renewal is a write,
+/// and every write makes everything kept stale for everyone (`web::cache`):
+/// renewed once a minute, fifty people signed in dropped it all about once
+/// a second. An hour is nothing beside [`LIFETIME`].
+pub const RENEW_EVERY: Duration = Duration::hours(1);
 
 /// Starts a session for `user_id`, signed in by `method`; returns its id.
 pub fn create(conn: &mut DbConnection, user_id: &str, method: SignInMethod) -> QueryResult<String> {
@@ -29,7 +34,8 @@ pub fn create(conn: &mut DbConnection, user_id: &str, method: SignInMethod) -> Q
     Ok(id)
 }
 
-/// The active user of a live session, renewing it (at most once a minute).
+/// The active user of a live session, renewing it (at most once every
+/// [`RENEW_EVERY`]).
 pub fn resume(
     conn: &mut DbConnection,
     session_id: &str,
@@ -48,7 +54,7 @@ pub fn resume(
     let Some((last_seen, user)) = found else {
         return Ok(None);
     };
-    if now - time::from_db(last_seen) > Duration::minutes(1) {
+    if now - time::from_db(last_seen) > RENEW_EVERY {
         diesel::update(sessions::table.filter(sessions::id.eq(session_id)))
             .set(sessions::last_seen_at.eq(time::to_db(now)))
             .execute(conn)?;
