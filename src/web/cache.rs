@@ -235,9 +235,11 @@ impl Caches {
     /// posted in chat each look once, and a stampede of them kept 4 MiB of
     /// pages nobody asked for again (`bench/README.md`).
     fn asked_before(&self, key: &(String, String)) -> bool {
-        use std::hash::{BuildHasher, RandomState};
-        static HASHER: OnceLock<RandomState> = OnceLock::new();
-        let hash = HASHER.get_or_init(RandomState::new).hash_one(key);
+        use std::hash::{Hash, Hasher};
+        // A collision only keeps a page one look early.
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut hasher);
+        let hash = hasher.finish();
         let Ok(mut asked) = self.asked.lock() else {
             return true;
         };

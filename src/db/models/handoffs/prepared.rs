@@ -15,6 +15,17 @@ use diesel::sql_types::{Bool, HasSqlType, Integer, Nullable, Text, Timestamp};
 use super::rows::{Handoff, Note};
 use crate::domain::handoff::Status;
 
+/// Pushes each piece of SQL, then its value as a bind parameter of the
+/// given SQL type.
+macro_rules! push_binds {
+    ($out:ident, $($sql:expr, $st:ty => $value:expr;)+) => {
+        $(
+            $out.push_sql($sql);
+            $out.push_bind_param::<$st, _>($value)?;
+        )+
+    };
+}
+
 /// `UPDATE handoffs SET version = version WHERE id = ?`: SQLite's write
 /// lock on a handoff (see `write::lock`).
 pub(super) struct Lock<'a>(pub &'a str);
@@ -49,51 +60,30 @@ impl QueryId for Store<'_> {
 impl<DB> QueryFragment<DB> for Store<'_>
 where
     DB: Backend + HasSqlType<Text> + HasSqlType<Timestamp> + HasSqlType<Integer>,
-    str: ToSql<Text, DB>,
+    String: ToSql<Text, DB>,
     Status: ToSql<Text, DB>,
     Option<String>: ToSql<Nullable<Text>, DB>,
     NaiveDateTime: ToSql<Timestamp, DB>,
     Option<NaiveDateTime>: ToSql<Nullable<Timestamp>, DB>,
     i32: ToSql<Integer, DB>,
 {
-    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        store(self.0, out)
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        let h = self.0;
+        push_binds!(out,
+            "UPDATE handoffs SET status = ", Text => &h.status;
+            ", holder_id = ", Text => &h.holder_id;
+            ", pending_to_id = ", Nullable<Text> => &h.pending_to_id;
+            ", pending_since = ", Nullable<Timestamp> => &h.pending_since;
+            ", pending_note_id = ", Nullable<Text> => &h.pending_note_id;
+            ", latest_note_excerpt = ", Text => &h.latest_note_excerpt;
+            ", updated_at = ", Timestamp => &h.updated_at;
+            ", last_activity_at = ", Timestamp => &h.last_activity_at;
+            ", resolved_at = ", Nullable<Timestamp> => &h.resolved_at;
+            ", version = ", Integer => &h.version;
+            " WHERE id = ", Text => &h.id;
+        );
+        Ok(())
     }
-}
-
-/// [`Store`]'s SQL.
-fn store<'b, DB>(h: &'b Handoff, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()>
-where
-    DB: Backend + HasSqlType<Text> + HasSqlType<Timestamp> + HasSqlType<Integer>,
-    str: ToSql<Text, DB>,
-    Status: ToSql<Text, DB>,
-    Option<String>: ToSql<Nullable<Text>, DB>,
-    NaiveDateTime: ToSql<Timestamp, DB>,
-    Option<NaiveDateTime>: ToSql<Nullable<Timestamp>, DB>,
-    i32: ToSql<Integer, DB>,
-{
-    out.push_sql("UPDATE handoffs SET status = ");
-    out.push_bind_param::<Text, Status>(&h.status)?;
-    out.push_sql(", holder_id = ");
-    out.push_bind_param::<Text, str>(&h.holder_id)?;
-    out.push_sql(", pending_to_id = ");
-    out.push_bind_param::<Nullable<Text>, _>(&h.pending_to_id)?;
-    out.push_sql(", pending_since = ");
-    out.push_bind_param::<Nullable<Timestamp>, _>(&h.pending_since)?;
-    out.push_sql(", pending_note_id = ");
-    out.push_bind_param::<Nullable<Text>, _>(&h.pending_note_id)?;
-    out.push_sql(", latest_note_excerpt = ");
-    out.push_bind_param::<Text, str>(&h.latest_note_excerpt)?;
-    out.push_sql(", updated_at = ");
-    out.push_bind_param::<Timestamp, _>(&h.updated_at)?;
-    out.push_sql(", last_activity_at = ");
-    out.push_bind_param::<Timestamp, _>(&h.last_activity_at)?;
-    out.push_sql(", resolved_at = ");
-    out.push_bind_param::<Nullable<Timestamp>, _>(&h.resolved_at)?;
-    out.push_sql(", version = ");
-    out.push_bind_param::<Integer, _>(&h.version)?;
-    out.push_sql(" WHERE id = ");
-    out.push_bind_param::<Text, str>(&h.id)
 }
 
 impl<Conn> RunQueryDsl<Conn> for Store<'_> {}
@@ -101,7 +91,7 @@ impl<Conn> RunQueryDsl<Conn> for Store<'_> {}
 /// `WITH n AS (INSERT INTO notes …) UPDATE handoffs SET … WHERE id = ?`: a
 /// note and the change it makes to its handoff in one round trip, on
 /// PostgreSQL (SQLite has no `INSERT` in a `WITH`, and no round trips).
-pub(super) struct NoteAndStore<'a>(pub &'a Note, pub &'a Handoff);
+pub(super) struct NoteAndStore<'a>(pub &'a Note, pub Store<'a>);
 
 impl QueryId for NoteAndStore<'_> {
     type QueryId = NoteAndStore<'static>;
@@ -111,31 +101,21 @@ impl QueryId for NoteAndStore<'_> {
 impl QueryFragment<Pg> for NoteAndStore<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         let n = self.0;
-        out.push_sql(
+        push_binds!(out,
             "WITH n AS (INSERT INTO notes (id, handoff_id, author_id, body, body_html, \
-             pass_to_id, acknowledged_at, resolves, created_at, edited_at) VALUES (",
+             pass_to_id, acknowledged_at, resolves, created_at, edited_at) VALUES (", Text => &n.id;
+            ", ", Text => &n.handoff_id;
+            ", ", Text => &n.author_id;
+            ", ", Text => &n.body;
+            ", ", Text => &n.body_html;
+            ", ", Nullable<Text> => &n.pass_to_id;
+            ", ", Nullable<Timestamp> => &n.acknowledged_at;
+            ", ", Bool => &n.resolves;
+            ", ", Timestamp => &n.created_at;
+            ", ", Nullable<Timestamp> => &n.edited_at;
         );
-        out.push_bind_param::<Text, str>(&n.id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, str>(&n.handoff_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, str>(&n.author_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, str>(&n.body)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, str>(&n.body_html)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Text>, _>(&n.pass_to_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Timestamp>, _>(&n.acknowledged_at)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Bool, _>(&n.resolves)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Timestamp, _>(&n.created_at)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Timestamp>, _>(&n.edited_at)?;
         out.push_sql(")) ");
-        store(self.1, out)
+        self.1.walk_ast(out)
     }
 }
 

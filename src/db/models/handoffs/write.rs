@@ -98,7 +98,7 @@ impl Batch {
             &self.changed[..],
             &self.acknowledged[..],
         ) {
-            return NoteAndStore(note, h).execute(c).map(|_| ());
+            return NoteAndStore(note, Store(h)).execute(c).map(|_| ());
         }
         // In key order, an index grows at its end.
         self.notes.sort_unstable_by(|a, b| a.id.cmp(&b.id));
