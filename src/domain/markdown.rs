@@ -1,6 +1,7 @@
 //! Note bodies: Markdown rendered to sanitized HTML (with issue references
 //! turned into links), and one-line plain-text excerpts.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeStream};
@@ -131,10 +132,9 @@ fn raw_element(html: &str) -> Option<RawTag> {
     }
 }
 
-/// A one-line plain-text excerpt of a note for the dashboard: Markdown
-/// syntax removed (only the text is kept, raw HTML dropped), whitespace
-/// collapsed, at most `max_chars` characters (char-safe), ending with "…"
-/// when cut (the "…" counts towards `max_chars`).
+/// A one-line plain-text excerpt of a note: Markdown syntax removed (only
+/// the text is kept, raw HTML dropped), whitespace collapsed, then
+/// [`shorten`]ed to `max_chars`.
 pub fn excerpt(body: &str, max_chars: usize) -> String {
     let mut plain = String::new();
     for event in Parser::new_ext(body, options()) {
@@ -146,16 +146,34 @@ pub fn excerpt(body: &str, max_chars: usize) -> String {
         }
     }
     let collapsed = plain.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() <= max_chars {
-        return collapsed;
+    shorten(&collapsed, max_chars).into_owned()
+}
+
+/// `text` in at most `max_chars` characters (char-safe): whole when it
+/// fits, else cut after a word, ending with "…" (which counts). A word
+/// longer than half the room (a URL) is cut where the room ends.
+pub fn shorten(text: &str, max_chars: usize) -> Cow<'_, str> {
+    if text.char_indices().nth(max_chars).is_none() {
+        return Cow::Borrowed(text);
     }
-    if max_chars == 0 {
-        return String::new();
+    // Where the room before the "…" ends, and whether a word ends there.
+    let Some((room, _)) = max_chars
+        .checked_sub(1)
+        .and_then(|chars| text.char_indices().nth(chars))
+    else {
+        return Cow::Borrowed("");
+    };
+    let at_word_end = text[room..].starts_with(char::is_whitespace);
+    let mut kept = &text[..room];
+    if !at_word_end
+        && let Some(space) = kept.rfind(char::is_whitespace)
+        && space >= kept.len() / 2
+    {
+        kept = &kept[..space];
     }
-    let kept: String = collapsed.chars().take(max_chars - 1).collect();
-    let mut cut = kept.trim_end().to_string();
-    cut.push('…');
-    cut
+    let kept = kept
+        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '—'));
+    Cow::Owned(format!("{kept}…"))
 }
 
 /// Whether an element is inline (its end must not separate words in an
@@ -371,10 +389,36 @@ mod tests {
     }
 
     #[test]
+    fn an_excerpt_is_cut_after_a_word_not_inside_one() {
+        let text = "Rolled back the last deploy; watching the error rate for another hour.";
+        assert_eq!(shorten(text, 30), "Rolled back the last deploy…");
+        assert_eq!(
+            shorten(text, 33),
+            "Rolled back the last deploy…",
+            "no dangling punctuation"
+        );
+        assert_eq!(shorten(text, 40), "Rolled back the last deploy; watching…");
+        assert_eq!(
+            shorten("one two three", 8),
+            "one two…",
+            "the cut falls where a word ends"
+        );
+        assert!(matches!(shorten(text, 200), Cow::Borrowed(t) if t == text));
+        for room in 1..text.len() {
+            assert!(shorten(text, room).chars().count() <= room, "{room}");
+        }
+    }
+
+    #[test]
+    fn a_word_longer_than_half_the_room_is_cut_where_the_room_ends() {
+        let url = "see https://gitlab.com/gitlab-com/gl-infra/production/-/issues/1234";
+        assert_eq!(shorten(url, 20), "see https://gitlab.…");
+    }
+
+    #[test]
     fn an_excerpt_cuts_on_characters_not_bytes() {
-        let cut = excerpt("żółć ąę 🚒🚒🚒", 7);
-        assert_eq!(cut, "żółć ą…");
-        assert_eq!(cut.chars().count(), 7);
+        assert_eq!(excerpt("żółć ąę 🚒🚒🚒", 7), "żółć…");
+        assert_eq!(excerpt("żółćżółćżółć", 7), "żółćżó…");
     }
 
     #[test]

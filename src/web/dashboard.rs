@@ -203,7 +203,7 @@ fn load_personal(conn: &mut DbConnection, viewer: &Viewer) -> Result<Personal, A
                 } else {
                     "added a note to"
                 },
-                at: TimeView::new(time::from_db(n.created_at), viewer.tz),
+                at: TimeView::within_day_of(now, time::from_db(n.created_at), viewer.tz),
             })
             .collect();
     }
@@ -382,7 +382,7 @@ fn dashboard_page<'a>(
         to: username(&h.to_user_id),
         count: h.handoff_count,
         summary_html: summary.clone(),
-        at: TimeView::new(time::from_db(h.created_at), viewer.tz),
+        at: TimeView::within_day_of(loaded.now, time::from_db(h.created_at), viewer.tz),
     });
     let tz: Vec<(&'static str, String)> = match viewer.tz_query().is_empty() {
         true => vec![],

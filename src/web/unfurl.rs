@@ -70,7 +70,7 @@ impl Unfurl {
         }
         Unfurl {
             title,
-            description: Some(cut_description(&description)),
+            description: Some(markdown::shorten(&description, DESCRIPTION_CHARS).into_owned()),
             url: permalink(public_url, &card.id),
         }
     }
@@ -81,17 +81,6 @@ fn first_line(body: &str) -> Option<String> {
     body.lines()
         .map(|l| markdown::excerpt(l, DESCRIPTION_CHARS))
         .find(|l| !l.is_empty())
-}
-
-/// Cuts a description to [`DESCRIPTION_CHARS`], ending with "…" when cut.
-fn cut_description(text: &str) -> String {
-    if text.chars().count() <= DESCRIPTION_CHARS {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(DESCRIPTION_CHARS - 1).collect();
-    cut.truncate(cut.trim_end().len());
-    cut.push('…');
-    cut
 }
 
 /// The handoff id a sign-in page's `next` points at, when `next` is a
@@ -141,7 +130,5 @@ mod tests {
             Some("Lag at 40s")
         );
         assert_eq!(first_line("  \n"), None);
-        let long = "x".repeat(500);
-        assert_eq!(cut_description(&long).chars().count(), DESCRIPTION_CHARS);
     }
 }

@@ -10,10 +10,15 @@ use crate::db::models::loaded::Loaded;
 use crate::db::models::users::{self, User};
 use crate::domain::handoff::{Kind, Status};
 use crate::domain::issue_ref::{GitLab, IssueRef};
+use crate::domain::markdown;
 use crate::domain::time::{self, TimeView, human_duration};
 use crate::error::AppError;
 use crate::web::Viewer;
 use crate::web::issues::{self, GitLabDown, LiveIssue};
+
+/// The longest excerpt a card shows (characters): a line of the card; the
+/// excerpt stored with the handoff (and sent to chat) may be longer.
+const CARD_EXCERPT_CHARS: usize = 120;
 
 /// A GitLab issue link as shown.
 #[derive(Debug, Clone)]
@@ -216,11 +221,15 @@ impl HandoffCard {
             holder: person(&h.holder_id),
             pending,
             carry_over: loaded.carry_over(h),
-            excerpt: h.latest_note_excerpt.clone(),
+            excerpt: markdown::shorten(&h.latest_note_excerpt, CARD_EXCERPT_CHARS).into_owned(),
             created: TimeView::new(h.created(), viewer.tz),
             age: human_duration(h.carried_until(now) - h.created()),
             activity_shown: h.pending_since != Some(h.last_activity_at),
-            last_activity: TimeView::new(time::from_db(h.last_activity_at), viewer.tz),
+            last_activity: TimeView::within_day_of(
+                now,
+                time::from_db(h.last_activity_at),
+                viewer.tz,
+            ),
             resolved: h
                 .resolved_at
                 .map(|t| TimeView::new(time::from_db(t), viewer.tz)),

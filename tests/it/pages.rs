@@ -576,6 +576,36 @@ backend_tests! {
         assert!(card_of(&dashboard, "Primary database failed over").contains(&link));
     }
 
+    async fn a_card_cuts_a_long_note_after_a_word_and_reads_todays_activity_as_a_clock(app) {
+        app.alice_bob_carol();
+        let browser = signed_in(&app, "alice").await;
+        let body = "Rolled back the last deploy at 09:10; the error rate is back under 0.1 %, \
+                    but the p99 is still twice the baseline, so the alert stays silenced until the morning.";
+        let form = [
+            ("kind", "outage"),
+            ("title", "Slow merges after deploy"),
+            ("severity", "3"),
+            ("issues", ""),
+            ("body", body),
+            ("pass_to", ""),
+        ];
+        let (status, _, html) = app.post_form(&browser, "/handoffs", &form).await;
+        assert_eq!(status, 303, "{html}");
+
+        let (_, dashboard) = app.page(&browser, "/").await;
+        let card = card_of(&dashboard, "Slow merges after deploy");
+        assert!(
+            card.contains(
+                "<p class=\"excerpt\">Rolled back the last deploy at 09:10; the error rate is back under 0.1 %, \
+                 but the p99 is still twice the baseline, so…</p>"
+            ),
+            "{card}"
+        );
+        let (iso, text) = times(card).pop().expect("the last activity");
+        let (_, clock) = common::expected_local(&iso, "Europe/Amsterdam");
+        assert_eq!(text, clock, "today's last activity is not read as its clock");
+    }
+
     async fn a_perceived_data_loss_opened_from_the_form_shows_its_data_loss_record(app) {
         app.alice_bob_carol();
         let browser = signed_in(&app, "alice").await;

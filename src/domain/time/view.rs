@@ -64,6 +64,18 @@ impl TimeView {
     }
 }
 
+impl TimeView {
+    /// As [`TimeView::new`], but read as the clock alone when `instant` falls
+    /// on the day `now` does in `zone` (the date would add nothing).
+    pub fn within_day_of(now: DateTime<Utc>, instant: DateTime<Utc>, zone: Timezone) -> TimeView {
+        let mut view = TimeView::new(instant, zone);
+        if zone.date(instant) == zone.date(now) {
+            view.text.clone_from(&view.clock);
+        }
+        view
+    }
+}
+
 /// A duration for people: `45s`, `12m`, `3h 05m`, `2d 4h`.
 pub fn human_duration(d: chrono::Duration) -> String {
     let secs = d.num_seconds().max(0);
@@ -82,6 +94,23 @@ pub fn human_duration(d: chrono::Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_today_reads_as_its_clock_and_another_day_in_full() {
+        let zone = Timezone::parse("Asia/Tokyo").expect("a zone");
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).expect("a time").to_utc();
+        // 23:30 in Tokyo; 00:10 there is the next day.
+        let now = at("2026-12-04T14:30:00Z");
+        let same = TimeView::within_day_of(now, at("2026-12-04T00:05:00Z"), zone);
+        assert_eq!(
+            (same.text.as_str(), same.iso.as_str()),
+            ("09:05", "2026-12-04T00:05:00Z")
+        );
+        let before = TimeView::within_day_of(now, at("2026-12-03T14:59:00Z"), zone);
+        assert_eq!(before.text, "Thu 03 Dec 23:59 JST");
+        let after = TimeView::within_day_of(now, at("2026-12-04T15:10:00Z"), zone);
+        assert_eq!(after.text, "Sat 05 Dec 00:10 JST");
+    }
 
     #[test]
     fn durations_read_like_a_person_would_say_them() {
