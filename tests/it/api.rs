@@ -70,6 +70,39 @@ backend_tests! {
         assert_eq!(status, 409);
     }
 
+    async fn notes_written_at_once_to_one_handoff_all_land_each_once(app) {
+        let (alice, bob, _) = app.alice_bob_carol();
+        let created = app.create_handoff(&alice, outage(None)).await;
+        let id = created["id"].as_str().unwrap();
+        let path = format!("/api/v1/handoffs/{id}/notes");
+        // Plain notes (written without a lock on PostgreSQL) and notes that
+        // name an issue (written under it), all racing for the same row.
+        let mut writes = tokio::task::JoinSet::new();
+        for i in 0..28 {
+            let body = match i % 7 {
+                0 => format!("check {i}, see gitlab-com/gl-infra/production#{}", 100 + i),
+                _ => format!("check {i}"),
+            };
+            let token = if i % 2 == 0 { &alice } else { &bob };
+            let request = app.api(Method::POST, &path, token).json(&json!({ "body": body }));
+            writes.spawn(async move { request.send().await.expect("request").status().as_u16() });
+        }
+        while let Some(status) = writes.join_next().await {
+            assert_eq!(status.expect("a write"), 201);
+        }
+        let (_, one) = app.get_json(&format!("/api/v1/handoffs/{id}"), &alice).await;
+        assert_eq!(one["version"], 29, "every note moves the version once: {one}");
+        let mut bodies: Vec<&str> = one["notes"].as_array().unwrap()[1..]
+            .iter()
+            .map(|n| n["body"].as_str().unwrap())
+            .collect();
+        bodies.sort_unstable();
+        bodies.dedup();
+        assert_eq!(bodies.len(), 28, "a note is lost or written twice");
+        let linking = one["notes"].as_array().unwrap().iter().filter(|n| n["issues"].as_array().is_some_and(|i| i.len() == 1));
+        assert_eq!(linking.count(), 4, "the notes' issues are not all linked");
+    }
+
     async fn a_stale_version_is_rejected_with_409_and_changes_nothing(app) {
         let (alice, _, _) = app.alice_bob_carol();
         let created = app.create_handoff(&alice, outage(None)).await;

@@ -88,6 +88,27 @@ where
 
 impl<Conn> RunQueryDsl<Conn> for Store<'_> {}
 
+/// The columns of a note as [`push_note`] lists their values.
+const NOTE_COLUMNS: &str = "notes (id, handoff_id, author_id, body, body_html, pass_to_id, \
+                            acknowledged_at, resolves, created_at, edited_at)";
+
+/// A note's values, in the order of [`NOTE_COLUMNS`], each a bind parameter.
+fn push_note<'b>(out: &mut AstPass<'_, 'b, Pg>, n: &'b Note) -> QueryResult<()> {
+    out.push_bind_param::<Text, _>(&n.id)?;
+    push_binds!(out,
+        ", ", Text => &n.handoff_id;
+        ", ", Text => &n.author_id;
+        ", ", Text => &n.body;
+        ", ", Text => &n.body_html;
+        ", ", Nullable<Text> => &n.pass_to_id;
+        ", ", Nullable<Timestamp> => &n.acknowledged_at;
+        ", ", Bool => &n.resolves;
+        ", ", Timestamp => &n.created_at;
+        ", ", Nullable<Timestamp> => &n.edited_at;
+    );
+    Ok(())
+}
+
 /// `WITH n AS (INSERT INTO notes …) UPDATE handoffs SET … WHERE id = ?`: a
 /// note and the change it makes to its handoff in one round trip, on
 /// PostgreSQL (SQLite has no `INSERT` in a `WITH`, and no round trips).
@@ -100,23 +121,45 @@ impl QueryId for NoteAndStore<'_> {
 
 impl QueryFragment<Pg> for NoteAndStore<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let n = self.0;
-        push_binds!(out,
-            "WITH n AS (INSERT INTO notes (id, handoff_id, author_id, body, body_html, \
-             pass_to_id, acknowledged_at, resolves, created_at, edited_at) VALUES (", Text => &n.id;
-            ", ", Text => &n.handoff_id;
-            ", ", Text => &n.author_id;
-            ", ", Text => &n.body;
-            ", ", Text => &n.body_html;
-            ", ", Nullable<Text> => &n.pass_to_id;
-            ", ", Nullable<Timestamp> => &n.acknowledged_at;
-            ", ", Bool => &n.resolves;
-            ", ", Timestamp => &n.created_at;
-            ", ", Nullable<Timestamp> => &n.edited_at;
-        );
+        out.push_sql("WITH n AS (INSERT INTO ");
+        out.push_sql(NOTE_COLUMNS);
+        out.push_sql(" VALUES (");
+        push_note(&mut out, self.0)?;
         out.push_sql(")) ");
         self.1.walk_ast(out)
     }
 }
 
 impl<Conn> RunQueryDsl<Conn> for NoteAndStore<'_> {}
+
+/// `WITH h AS (UPDATE handoffs SET … WHERE id = ? AND version = ?
+/// RETURNING 1) INSERT INTO notes … SELECT … FROM h`: [`NoteAndStore`]
+/// that writes nothing unless the handoff is still at `version`, the one
+/// its change was drafted from. One statement is one transaction on its
+/// own, so a note needs neither a lock nor a `BEGIN` (PostgreSQL).
+pub(super) struct NoteIfAt<'a> {
+    pub note: &'a Note,
+    pub store: Store<'a>,
+    pub version: i32,
+}
+
+impl QueryId for NoteIfAt<'_> {
+    type QueryId = NoteIfAt<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl QueryFragment<Pg> for NoteIfAt<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH h AS (");
+        self.store.walk_ast(out.reborrow())?;
+        push_binds!(out, " AND version = ", Integer => &self.version;);
+        out.push_sql(" RETURNING 1) INSERT INTO ");
+        out.push_sql(NOTE_COLUMNS);
+        out.push_sql(" SELECT ");
+        push_note(&mut out, self.note)?;
+        out.push_sql(" FROM h");
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for NoteIfAt<'_> {}

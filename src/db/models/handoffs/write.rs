@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::draft::{Draft, Finished, Rendered, excerpt_of};
 use super::links::{self, dedup};
-use super::prepared::{Lock, NoteAndStore, Store};
+use super::prepared::{Lock, NoteAndStore, NoteIfAt, Store};
 use super::query::{find, find_for_update};
 use super::rows::{DataLoss, Handoff, IssueLink, NewHandoff, NewNote, Note};
 use crate::db::models::outbox::{Notify, events};
@@ -205,6 +205,15 @@ pub fn add_note(
     rendered: Rendered,
     notify: &Notify,
 ) -> Result<Written, AppError> {
+    let quiet = note.pass_to.is_none() || !notify.is_on();
+    let plain = note.issues.is_empty() && rendered.refs.is_empty();
+    if quiet && plain && matches!(conn, DbConnection::Postgresql(_)) {
+        let unlocked = add_note_unlocked(conn, handoff_id, author, note.clone(), rendered.clone())?;
+        if let Some(written) = unlocked {
+            notify.bell.ring();
+            return Ok(written);
+        }
+    }
     let written = conn.transaction(|conn| {
         let mut draft = resume(conn, handoff_id, !note.issues.is_empty())?;
         let note_id = draft
@@ -224,6 +233,53 @@ pub fn add_note(
     })?;
     notify.bell.ring();
     Ok(written)
+}
+
+/// [`add_note`] without a lock or a transaction, on PostgreSQL, for a note
+/// that links no issue and tells chat nothing (most notes): the handoff is
+/// read, the change drafted from it, and one statement stores both only if
+/// the handoff is still at the version read ([`NoteIfAt`]); two round
+/// trips instead of `BEGIN`, `SELECT … FOR UPDATE`, the write and `COMMIT`.
+/// `None` when the handoff changed meanwhile (the caller writes it again
+/// under the lock), or when the change writes more than a note and its
+/// handoff.
+fn add_note_unlocked(
+    conn: &mut DbConnection,
+    handoff_id: &str,
+    author: &User,
+    note: NewNote,
+    rendered: Rendered,
+) -> Result<Option<Written>, AppError> {
+    let handoff = find(conn, handoff_id)?;
+    let version = handoff.version;
+    let mut draft = Draft::resume(handoff, Vec::new())?;
+    let at = time::now();
+    let note_id = draft
+        .note(&mut Clock, &author.id, note, rendered, at)?
+        .id
+        .clone();
+    let mut batch = Batch::default();
+    batch.push(draft);
+    let Some(written) = batch.written(&note_id) else {
+        return Ok(None);
+    };
+    let (DbConnection::Postgresql(c), [], [note], [], [h], []) = (
+        conn,
+        &batch.new[..],
+        &batch.notes[..],
+        &batch.links[..],
+        &batch.changed[..],
+        &batch.acknowledged[..],
+    ) else {
+        return Ok(None);
+    };
+    let stored = NoteIfAt {
+        note,
+        store: Store(h),
+        version,
+    }
+    .execute(c)?;
+    Ok((stored == 1).then_some(written))
 }
 
 /// Resolves an open handoff with a closing note; a pending pass lapses.
