@@ -29,6 +29,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// - mimalloc's arena committed as it is used rather than all at once
 ///   (`arena_eager_commit` 0, its default on systems without overcommit):
 ///   about 3 MB less resident from the start, at the same speed.
+/// - Memory freed is given back at once (`purge_delay` 0, not after 1 s):
+///   about 1.5 MB less at the bench's peak, when 500 connections that all
+///   came at once are done, at the same speed.
 #[cfg(target_os = "linux")]
 #[used]
 #[unsafe(link_section = ".init_array.00100")]
@@ -44,6 +47,8 @@ extern "C" fn configure_memory() {
     /// `mi_option_t` (after `show_errors`, `show_stats`, `verbose` and
     /// `deprecated_eager_commit`).
     const ARENA_EAGER_COMMIT: std::ffi::c_int = 4;
+    /// `mi_option_purge_delay`, the sixteenth.
+    const PURGE_DELAY: std::ffi::c_int = 15;
     // SAFETY: PR_SET_THP_DISABLE takes no pointers and sets one flag on this
     // process (where the kernel refuses, Baton runs as before); mi_option_set
     // stores a number in mimalloc's static table of options, which needs no
@@ -51,6 +56,7 @@ extern "C" fn configure_memory() {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
         mi_option_set(ARENA_EAGER_COMMIT, 0);
+        mi_option_set(PURGE_DELAY, 0);
     }
 }
 
