@@ -62,9 +62,7 @@ impl TimeView {
             night: !(7..22).contains(&hour),
         }
     }
-}
 
-impl TimeView {
     /// As [`TimeView::new`], but read as the clock alone when `instant` falls
     /// on the day `now` does in `zone` (the date would add nothing).
     pub fn within_day_of(now: DateTime<Utc>, instant: DateTime<Utc>, zone: Timezone) -> TimeView {
