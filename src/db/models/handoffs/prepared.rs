@@ -26,14 +26,24 @@ macro_rules! push_binds {
     };
 }
 
+/// Makes each type a statement diesel runs and keeps prepared: its SQL is
+/// the same every time, whatever it binds.
+macro_rules! statements {
+    ($($name:ident),+) => {
+        $(
+            impl QueryId for $name<'_> {
+                type QueryId = $name<'static>;
+                const HAS_STATIC_QUERY_ID: bool = true;
+            }
+
+            impl<Conn> RunQueryDsl<Conn> for $name<'_> {}
+        )+
+    };
+}
+
 /// `UPDATE handoffs SET version = version WHERE id = ?`: SQLite's write
 /// lock on a handoff (see `write::lock`).
 pub(super) struct Lock<'a>(pub &'a str);
-
-impl QueryId for Lock<'_> {
-    type QueryId = Lock<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
 
 impl<DB> QueryFragment<DB> for Lock<'_>
 where
@@ -46,16 +56,9 @@ where
     }
 }
 
-impl<Conn> RunQueryDsl<Conn> for Lock<'_> {}
-
 /// `UPDATE handoffs SET status = ?, … WHERE id = ?`: what a change to a
 /// stored handoff writes (its lifecycle and the newest note's excerpt).
 pub(super) struct Store<'a>(pub &'a Handoff);
-
-impl QueryId for Store<'_> {
-    type QueryId = Store<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
 
 impl<DB> QueryFragment<DB> for Store<'_>
 where
@@ -86,8 +89,6 @@ where
     }
 }
 
-impl<Conn> RunQueryDsl<Conn> for Store<'_> {}
-
 /// The columns of a note as [`push_note`] lists their values.
 const NOTE_COLUMNS: &str = "notes (id, handoff_id, author_id, body, body_html, pass_to_id, \
                             acknowledged_at, resolves, created_at, edited_at)";
@@ -114,11 +115,6 @@ fn push_note<'b>(out: &mut AstPass<'_, 'b, Pg>, n: &'b Note) -> QueryResult<()> 
 /// PostgreSQL (SQLite has no `INSERT` in a `WITH`, and no round trips).
 pub(super) struct NoteAndStore<'a>(pub &'a Note, pub Store<'a>);
 
-impl QueryId for NoteAndStore<'_> {
-    type QueryId = NoteAndStore<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
 impl QueryFragment<Pg> for NoteAndStore<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql("WITH n AS (INSERT INTO ");
@@ -130,8 +126,6 @@ impl QueryFragment<Pg> for NoteAndStore<'_> {
     }
 }
 
-impl<Conn> RunQueryDsl<Conn> for NoteAndStore<'_> {}
-
 /// `WITH h AS (UPDATE handoffs SET … WHERE id = ? AND version = ?
 /// RETURNING 1) INSERT INTO notes … SELECT … FROM h`: [`NoteAndStore`]
 /// that writes nothing unless the handoff is still at `version`, the one
@@ -141,11 +135,6 @@ pub(super) struct NoteIfAt<'a> {
     pub note: &'a Note,
     pub store: Store<'a>,
     pub version: i32,
-}
-
-impl QueryId for NoteIfAt<'_> {
-    type QueryId = NoteIfAt<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
 }
 
 impl QueryFragment<Pg> for NoteIfAt<'_> {
@@ -162,4 +151,4 @@ impl QueryFragment<Pg> for NoteIfAt<'_> {
     }
 }
 
-impl<Conn> RunQueryDsl<Conn> for NoteIfAt<'_> {}
+statements!(Lock, Store, NoteAndStore, NoteIfAt);

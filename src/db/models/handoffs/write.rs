@@ -87,17 +87,26 @@ impl Batch {
         })
     }
 
-    /// Writes everything.
-    pub fn write(mut self, conn: &mut DbConnection) -> QueryResult<()> {
-        // A note and its handoff's change (most writes): one round trip.
-        if let (DbConnection::Postgresql(c), [], [note], [], [h], []) = (
-            &mut *conn,
+    /// The one note and the one stored handoff it changes, when the batch
+    /// writes nothing else (no new handoff, link or acknowledgement).
+    fn note_and_change(&self) -> Option<(&Note, &Handoff)> {
+        match (
             &self.new[..],
             &self.notes[..],
             &self.links[..],
             &self.changed[..],
             &self.acknowledged[..],
         ) {
+            ([], [note], [], [h], []) => Some((note, h)),
+            _ => None,
+        }
+    }
+
+    /// Writes everything.
+    pub fn write(mut self, conn: &mut DbConnection) -> QueryResult<()> {
+        // A note and its handoff's change (most writes): one round trip.
+        if let (DbConnection::Postgresql(c), Some((note, h))) = (&mut *conn, self.note_and_change())
+        {
             return NoteAndStore(note, Store(h)).execute(c).map(|_| ());
         }
         // In key order, an index grows at its end.
@@ -263,14 +272,7 @@ fn add_note_unlocked(
     let Some(written) = batch.written(&note_id) else {
         return Ok(None);
     };
-    let (DbConnection::Postgresql(c), [], [note], [], [h], []) = (
-        conn,
-        &batch.new[..],
-        &batch.notes[..],
-        &batch.links[..],
-        &batch.changed[..],
-        &batch.acknowledged[..],
-    ) else {
+    let (DbConnection::Postgresql(c), Some((note, h))) = (conn, batch.note_and_change()) else {
         return Ok(None);
     };
     let stored = NoteIfAt {
